@@ -1,5 +1,6 @@
-"""Pure scoring toolkit: rubrics, aggregation, agreement, ranking, confidence, assignment, routing."""
+"""Pure scoring toolkit (评审计分): rubrics, aggregation, agreement, ranking, confidence,
+assignment and award routing."""
 
 from ._errors import AssignmentImpossible, ScoringError
 
-__all__ = ["ScoringError", "AssignmentImpossible"]
+__all__ = ["AssignmentImpossible", "ScoringError"]

@@ -12,14 +12,14 @@ from ._arrays import FloatArray, as_float_array
 from ._errors import ScoringError
 
 __all__ = [
+    "BiasModel",
+    "aggregate_rows",
+    "bias_model",
+    "drop_high_low",
     "mean",
     "median",
-    "drop_high_low",
-    "zscores",
     "zscore_mean",
-    "aggregate_rows",
-    "BiasModel",
-    "bias_model",
+    "zscores",
 ]
 
 
@@ -126,7 +126,9 @@ def zscores(
     return np.asarray(out, dtype=np.float64)
 
 
-def aggregate_rows(normalised: Any, how: Literal["mean", "median", "drop_high_low"] = "mean") -> FloatArray:
+def aggregate_rows(
+    normalised: Any, how: Literal["mean", "median", "drop_high_low"] = "mean"
+) -> FloatArray:
     """Aggregate a normalised apps x judges array (e.g. from ``zscores``) to one value per app."""
     if how == "mean":
         return mean(normalised)
@@ -188,7 +190,9 @@ def bias_model(scores: Any) -> BiasModel:
     # connected components of the judge graph (judges sharing applications)
     from scipy.sparse.csgraph import connected_components
 
-    n_comp, labels = connected_components(sp.csr_matrix(np.abs(MtDM[np.ix_(active, active)]) > 0), directed=False)
+    n_comp, labels = connected_components(
+        sp.csr_matrix(np.abs(MtDM[np.ix_(active, active)]) > 0), directed=False
+    )
     # add the constraint sum(b)=0 within each component: L + sum_c 1_c 1_c' is non-singular
     ind = np.zeros((La.shape[0], n_comp))
     ind[np.arange(La.shape[0]), labels] = 1.0

@@ -11,7 +11,7 @@ from scipy import stats
 from ._arrays import FloatArray, as_float_array
 from ._errors import ScoringError
 
-__all__ = ["ICCResult", "icc", "krippendorff_alpha", "ICC_FORMS"]
+__all__ = ["ICC_FORMS", "ICCResult", "icc", "krippendorff_alpha"]
 
 ICC_FORMS = ("ICC(1,1)", "ICC(2,1)", "ICC(3,1)", "ICC(1,k)", "ICC(2,k)", "ICC(3,k)")
 
@@ -46,7 +46,9 @@ def icc(ratings: Any, form: str = "ICC(2,1)", alpha: float = 0.05) -> ICCResult:
         raise ScoringError(f"unknown ICC form {form!r}; use one of {', '.join(ICC_FORMS)}")
     x = as_float_array(ratings, 2, "ratings")
     if np.isnan(x).any():
-        raise ScoringError("ratings contain missing values (NaN); ICC needs a complete targets x judges table")
+        raise ScoringError(
+            "ratings contain missing values (NaN); ICC needs a complete targets x judges table"
+        )
     n, k = x.shape
     if n < 2 or k < 2:
         raise ScoringError(f"ICC needs at least 2 targets and 2 judges, got {n} x {k}")
@@ -87,7 +89,9 @@ def icc(ratings: Any, form: str = "ICC(2,1)", alpha: float = 0.05) -> ICCResult:
         r = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)  # single-rater ICC(2,1)
         a = k * r / (n * (1 - r))
         b = 1 + k * r * (n - 1) / (n * (1 - r))
-        v = (a * msc + b * mse) ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
+        v = (a * msc + b * mse) ** 2 / (
+            (a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1))
+        )
         fs = stats.f.ppf(q, n - 1, v)
         fs2 = stats.f.ppf(q, v, n - 1)
         lo = n * (msr - fs * mse) / (fs * (k * msc + (k * n - k - n) * mse) + n * msr)
@@ -95,15 +99,27 @@ def icc(ratings: Any, form: str = "ICC(2,1)", alpha: float = 0.05) -> ICCResult:
         if avg:
             lo, hi = lo * k / (1 + lo * (k - 1)), hi * k / (1 + hi * (k - 1))
     return ICCResult(
-        form, float(value), float(msr), float(msc), float(mse), float(msw),
-        float(f), int(df1), float(df2), p_value, float(lo), float(hi),
+        form,
+        float(value),
+        float(msr),
+        float(msc),
+        float(mse),
+        float(msw),
+        float(f),
+        int(df1),
+        float(df2),
+        p_value,
+        float(lo),
+        float(hi),
     )
 
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 
 
-def _pair_sums_interval(x: FloatArray, valid: np.ndarray, m: FloatArray) -> tuple[float, float, float]:
+def _pair_sums_interval(
+    x: FloatArray, valid: np.ndarray, m: FloatArray
+) -> tuple[float, float, float]:
     """Observed and expected interval disagreement sums using only per-unit sums."""
     x0 = np.where(valid, x, 0.0)
     s1 = x0.sum(axis=0)
@@ -124,7 +140,9 @@ def _ratio_delta(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.asarray(d * d, dtype=np.float64)
 
 
-def _ratio_sums(x: FloatArray, valid: np.ndarray, m: FloatArray, chunk: int = 2048) -> tuple[float, float, float]:
+def _ratio_sums(
+    x: FloatArray, valid: np.ndarray, m: FloatArray, chunk: int = 2048
+) -> tuple[float, float, float]:
     # compact each unit's values to the top of its column (NaN last), then group by m
     order = np.argsort(~valid, axis=0, kind="stable")
     packed = np.take_along_axis(np.where(valid, x, np.nan), order, axis=0)
@@ -133,7 +151,9 @@ def _ratio_sums(x: FloatArray, valid: np.ndarray, m: FloatArray, chunk: int = 20
         cols = np.nonzero(m == mu)[0]
         size = int(mu)
         for start in range(0, cols.size, max(1, chunk // max(1, size))):
-            block = packed[:size, cols[start:start + max(1, chunk // max(1, size))]]  # size x units
+            block = packed[
+                :size, cols[start : start + max(1, chunk // max(1, size))]
+            ]  # size x units
             d = _ratio_delta(block[:, None, :], block[None, :, :]).sum(axis=(0, 1))
             do_sum += float((d / (mu - 1)).sum())
     vals, counts = np.unique(x[valid], return_counts=True)
@@ -141,9 +161,9 @@ def _ratio_sums(x: FloatArray, valid: np.ndarray, m: FloatArray, chunk: int = 20
     de_sum = 0.0
     step = max(1, 4_000_000 // max(1, vals.size))
     for start in range(0, vals.size, step):
-        a = vals[start:start + step]
+        a = vals[start : start + step]
         d = _ratio_delta(a[:, None], vals[None, :])
-        de_sum += float(cf[start:start + step] @ d @ cf)
+        de_sum += float(cf[start : start + step] @ d @ cf)
     return do_sum, de_sum, float(m.sum())
 
 

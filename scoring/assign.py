@@ -14,12 +14,12 @@ from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 from ._arrays import BoolArray, FloatArray, IntArray
 from ._errors import AssignmentImpossible, ScoringError
 
-__all__ = ["Assignment", "assign", "AssignmentImpossible"]
+__all__ = ["Assignment", "AssignmentImpossible", "assign"]
 
 
 @dataclass(frozen=True)
 class Assignment:
-    """judges[i] lists the k judges (sorted) of application i; load[j] counts judge j's applications."""
+    """judges[i]: the k judges (sorted) of application i; load[j]: judge j's application count."""
 
     judges: IntArray
     load: IntArray
@@ -32,14 +32,22 @@ def _allowed_matrix(n_apps: int, n_judges: int, conflicts: Any) -> BoolArray:
     if conflicts is None:
         return allowed
     if isinstance(conflicts, np.ndarray) or (
-        isinstance(conflicts, (list, tuple)) and conflicts and isinstance(conflicts[0], (list, np.ndarray))
-        and len(conflicts) == n_apps and len(conflicts[0]) == n_judges and n_judges != 2
+        isinstance(conflicts, (list, tuple))
+        and conflicts
+        and isinstance(conflicts[0], (list, np.ndarray))
+        and len(conflicts) == n_apps
+        and len(conflicts[0]) == n_judges
+        and n_judges != 2
     ):
         c = np.asarray(conflicts, dtype=bool)
         if c.shape != (n_apps, n_judges):
-            raise ScoringError(f"conflict matrix has shape {c.shape}, expected ({n_apps}, {n_judges})")
+            raise ScoringError(
+                f"conflict matrix has shape {c.shape}, expected ({n_apps}, {n_judges})"
+            )
         return ~c
-    pairs = np.array(list(conflicts if isinstance(conflicts, Iterable) else []), dtype=np.int64).reshape(-1, 2)
+    pairs = np.array(
+        list(conflicts if isinstance(conflicts, Iterable) else []), dtype=np.int64
+    ).reshape(-1, 2)
     if pairs.size:
         if (pairs[:, 0] < 0).any() or (pairs[:, 0] >= n_apps).any():
             raise ScoringError(f"a conflict names an application outside 0..{n_apps - 1}")
@@ -56,7 +64,9 @@ def _fmt(ids: IntArray, limit: int = 10) -> str:
 
 def _check_simple(n_apps: int, n_judges: int, k: int, lo: int, hi: int, allowed: BoolArray) -> None:
     if k > n_judges:
-        raise AssignmentImpossible(f"each application needs {k} judges but there are only {n_judges} judges")
+        raise AssignmentImpossible(
+            f"each application needs {k} judges but there are only {n_judges} judges"
+        )
     if lo > hi:
         raise AssignmentImpossible(f"min_load {lo} is larger than max_load {hi}")
     per_app = allowed.sum(axis=1)
@@ -65,7 +75,8 @@ def _check_simple(n_apps: int, n_judges: int, k: int, lo: int, hi: int, allowed:
         i = int(short[0])
         more = f" (and {short.size - 1} other applications)" if short.size > 1 else ""
         raise AssignmentImpossible(
-            f"application {i} has only {int(per_app[i])} judges without a conflict but needs {k}{more}"
+            f"application {i} has only {int(per_app[i])} judges without a conflict "
+            f"but needs {k}{more}"
         )
     need = n_apps * k
     if need > n_judges * hi:
@@ -83,11 +94,14 @@ def _check_simple(n_apps: int, n_judges: int, k: int, lo: int, hi: int, allowed:
     if few.size:
         j = int(few[0])
         raise AssignmentImpossible(
-            f"judge {j} has only {int(per_judge[j])} applications without a conflict but min_load is {lo}"
+            f"judge {j} has only {int(per_judge[j])} applications without a conflict "
+            f"but min_load is {lo}"
         )
 
 
-def _bipartite_flow(left_cap: IntArray, right_cap: IntArray, edges: BoolArray) -> tuple[int, Any, IntArray]:
+def _bipartite_flow(
+    left_cap: IntArray, right_cap: IntArray, edges: BoolArray
+) -> tuple[int, Any, IntArray]:
     """Max flow source -> left (left_cap) -> right (edges, cap 1) -> sink (right_cap)."""
     nl, nr = edges.shape
     src, snk = 0, 1
@@ -111,8 +125,9 @@ def _explain(n_apps: int, n_judges: int, k: int, lo: int, hi: int, allowed: Bool
         apps = np.sort(reach[(reach >= 2) & (reach < 2 + n_apps)] - 2)
         judges = np.sort(reach[reach >= 2 + n_apps] - 2 - n_apps)
         return (
-            f"applications {_fmt(apps)} need {k * apps.size:,} reviews between them, but the judges "
-            f"without a conflict who could take them ({_fmt(judges)}) reach max_load {hi}; "
+            f"applications {_fmt(apps)} need {k * apps.size:,} reviews between them, "
+            f"but the judges without a conflict who could take them ({_fmt(judges)}) "
+            f"reach max_load {hi}; "
             f"at most {val:,} of the {need:,} reviews can be placed"
         )
     if lo > 0:
@@ -127,14 +142,20 @@ def _explain(n_apps: int, n_judges: int, k: int, lo: int, hi: int, allowed: Bool
     return "the conflicts, k, min_load and max_load cannot all be met at once"
 
 
-def _flow_assign(n_apps: int, n_judges: int, k: int, lo: int, hi: int, allowed: BoolArray) -> BoolArray | None:
+def _flow_assign(
+    n_apps: int, n_judges: int, k: int, lo: int, hi: int, allowed: BoolArray
+) -> BoolArray | None:
     """Exact feasibility with lower bounds (circulation); returns an assignment matrix or None."""
     # nodes: 0 S*, 1 T*, 2 s, 3 t, apps 4.., judges 4+A..
     a0, j0 = 4, 4 + n_apps
     ai, jj = np.nonzero(allowed)
     r = [np.array([0, 2, 3]), np.zeros(n_apps, np.int64), a0 + ai]
     c = [np.array([3, 1, 2]), a0 + np.arange(n_apps), j0 + jj]
-    cap = [np.array([n_judges * lo, n_apps * k, n_apps * k]), np.full(n_apps, k), np.ones(ai.size, np.int64)]
+    cap = [
+        np.array([n_judges * lo, n_apps * k, n_apps * k]),
+        np.full(n_apps, k),
+        np.ones(ai.size, np.int64),
+    ]
     if hi > lo:
         r.append(j0 + np.arange(n_judges))
         c.append(np.full(n_judges, 3))
@@ -161,8 +182,8 @@ def _rebalance(x: BoolArray, allowed: BoolArray, max_moves: int) -> None:
     for _ in range(max_moves):
         order = np.argsort(load, kind="stable")
         moved = False
-        for j_lo in order[: 8]:
-            for j_hi in order[::-1][: 8]:
+        for j_lo in order[:8]:
+            for j_hi in order[::-1][:8]:
                 if load[j_hi] - load[j_lo] <= 1:
                     continue
                 if (int(j_hi), int(j_lo)) in blocked:
@@ -194,7 +215,7 @@ def assign(
     preference: Any = None,
     seed: int = 0,
 ) -> Assignment:
-    """Give every application k distinct judges, never a conflicted one, each judge's load in [min_load, max_load].
+    """Give each application k distinct non-conflicted judges; judge loads in [min_load, max_load].
 
     Greedy first: most-constrained applications first, each taking the eligible judges
     below the balanced cap ceil(k*apps/judges) with the highest preference, then lowest
@@ -203,7 +224,9 @@ def assign(
     Deterministic for the same input and seed.
     """
     if n_apps < 0 or n_judges < 1 or k < 1:
-        raise ScoringError(f"need n_apps >= 0, n_judges >= 1 and k >= 1; got {n_apps}, {n_judges}, {k}")
+        raise ScoringError(
+            f"need n_apps >= 0, n_judges >= 1 and k >= 1; got {n_apps}, {n_judges}, {k}"
+        )
     hi = n_apps if max_load is None else int(max_load)
     lo = int(min_load)
     if lo < 0 or hi < 0:
@@ -214,7 +237,9 @@ def assign(
     if preference is not None:
         pref = np.asarray(preference, dtype=np.float64)
         if pref.shape != (n_apps, n_judges):
-            raise ScoringError(f"preference has shape {pref.shape}, expected ({n_apps}, {n_judges})")
+            raise ScoringError(
+                f"preference has shape {pref.shape}, expected ({n_apps}, {n_judges})"
+            )
         if not np.isfinite(pref).all():
             raise ScoringError("preference contains NaN or infinite values")
     rng = np.random.default_rng(seed)
@@ -250,5 +275,9 @@ def assign(
         _rebalance(x, allowed, max_moves=n_apps * k)
         method = "max-flow"
     load = x.sum(axis=0).astype(np.int64)
-    judges = np.nonzero(x)[1].reshape(n_apps, k).astype(np.int64) if n_apps else np.zeros((0, k), np.int64)
+    judges = (
+        np.nonzero(x)[1].reshape(n_apps, k).astype(np.int64)
+        if n_apps
+        else np.zeros((0, k), np.int64)
+    )
     return Assignment(judges, load, method, seed)

@@ -1,10 +1,11 @@
-"""How robust is the funding decision? Bootstrap funding probabilities, method sensitivity, judge reports."""
+"""How robust is the funding decision? Bootstrap funding probabilities, sensitivity to the
+aggregation method, and per-judge reports."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import numpy as np
 
@@ -13,15 +14,15 @@ from ._arrays import BoolArray, FloatArray, as_float_array
 from ._errors import ScoringError
 
 __all__ = [
-    "TopN",
     "BudgetLine",
     "FundingProbability",
-    "funding_probability",
-    "Sensitivity",
-    "sensitivity",
     "JudgeStats",
-    "judge_report",
+    "Sensitivity",
+    "TopN",
     "decide",
+    "funding_probability",
+    "judge_report",
+    "sensitivity",
 ]
 
 
@@ -34,13 +35,13 @@ class TopN:
 
 @dataclass(frozen=True)
 class BudgetLine:
-    """Fund in rank order while the cumulative request (fen) fits the budget (fen); stop at the first that does not."""
+    """Fund in rank order while the cumulative request fits the budget (fen); stop at first miss."""
 
     requests: Any  # int array, fen
     budget: int  # fen
 
 
-Rule = Union[TopN, BudgetLine]
+Rule = TopN | BudgetLine
 Method = Literal["mean", "median", "drop_high_low"]
 
 
@@ -51,13 +52,17 @@ def _check_rule(rule: Rule, n_apps: int) -> None:
     elif isinstance(rule, BudgetLine):
         req = np.asarray(rule.requests)
         if req.shape != (n_apps,):
-            raise ScoringError(f"budget line has {req.size} requests but there are {n_apps} applications")
+            raise ScoringError(
+                f"budget line has {req.size} requests but there are {n_apps} applications"
+            )
         if not np.issubdtype(req.dtype, np.integer):
             raise ScoringError("requests must be integer fen, not floats")
         if (req < 0).any():
             raise ScoringError("requests must be non-negative fen")
         if not isinstance(rule.budget, (int, np.integer)) or rule.budget < 0:
-            raise ScoringError(f"budget must be a non-negative integer number of fen, got {rule.budget!r}")
+            raise ScoringError(
+                f"budget must be a non-negative integer number of fen, got {rule.budget!r}"
+            )
     else:
         raise ScoringError(f"unknown funding rule {rule!r}; use TopN or BudgetLine")
 
@@ -139,7 +144,9 @@ def funding_probability(
         raise ScoringError("n_resamples must be at least 1")
     base_fn = {"mean": agg.mean, "median": agg.median, "drop_high_low": agg.drop_high_low}
     if aggregate not in base_fn:
-        raise ScoringError(f"unknown aggregate {aggregate!r}; use 'mean', 'median' or 'drop_high_low'")
+        raise ScoringError(
+            f"unknown aggregate {aggregate!r}; use 'mean', 'median' or 'drop_high_low'"
+        )
     baseline = base_fn[aggregate](x)
     funded0 = decide(baseline, rule)
     if x.size >= 2**31:
@@ -223,7 +230,7 @@ def sensitivity(
     rule: Rule,
     methods: Sequence[str] = ("mean", "median", "drop_high_low", "zscore", "bias_model"),
 ) -> Sensitivity:
-    """Decision under each aggregation method; ``flips`` lists apps funded under some methods but not all."""
+    """Decision under each method; ``flips``: apps funded under some methods but not all."""
     x = as_float_array(scores, 2, "scores")
     if not methods:
         raise ScoringError("give at least one method")
@@ -251,7 +258,7 @@ def judge_report(
     min_agreement: float = 0.2,
     narrow_spread: float = 0.25,
 ) -> JudgeStats:
-    """Severity, spread and agreement per judge, flagging robust-z severity outliers and low agreement."""
+    """Severity, spread and agreement per judge; flags severity outliers and low agreement."""
     x = as_float_array(scores, 2, "scores")
     valid = ~np.isnan(x)
     x0 = np.where(valid, x, 0.0)

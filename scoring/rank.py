@@ -11,7 +11,7 @@ import numpy as np
 from ._arrays import FloatArray, IntArray, as_float_array
 from ._errors import ScoringError
 
-__all__ = ["TieBreak", "TieRecord", "Ranking", "rank"]
+__all__ = ["Ranking", "TieBreak", "TieRecord", "rank"]
 
 LOT = "lot"
 
@@ -37,7 +37,9 @@ class TieRecord:
     def describe(self) -> str:
         """Plain-English account of how the tie was broken."""
         parts = []
-        for a, b, key in zip(self.applications, self.applications[1:], self.separated_by):
+        for a, b, key in zip(
+            self.applications, self.applications[1:], self.separated_by, strict=False
+        ):
             how = f"drawn lot (seed {self.seed})" if key == LOT else f"'{key}'"
             parts.append(f"application {a} placed above {b} by {how}")
         return f"tie on total {self.total:g}: " + "; ".join(parts)
@@ -81,7 +83,9 @@ def rank(
     for tb in tiebreaks:
         v = as_float_array(tb.values, 1, f"tie-break '{tb.name}'")
         if v.shape[0] != n:
-            raise ScoringError(f"tie-break '{tb.name}' has {v.shape[0]} values but there are {n} applications")
+            raise ScoringError(
+                f"tie-break '{tb.name}' has {v.shape[0]} values but there are {n} applications"
+            )
         if tb.name in names or tb.name == LOT:
             raise ScoringError(f"tie-break name '{tb.name}' is used twice or reserved")
         keys.append(_sort_key(v, tb.higher_is_better, decimals))
@@ -107,14 +111,16 @@ def rank(
             first = np.argmax(differs, axis=0) + 1  # index into names
             starts = np.nonzero(new_group)[0]
             ends = np.append(starts[1:], n)
-            for s, e in zip(starts, ends):
+            for s, e in zip(starts, ends, strict=False):
                 if e - s < 2:
                     continue
-                seps = tuple(names[int(i)] for i in first[s:e - 1])
-                ties.append(TieRecord(
-                    total=float(t[order[s]]),
-                    applications=tuple(int(a) for a in order[s:e]),
-                    separated_by=seps,
-                    seed=seed if LOT in seps else None,
-                ))
+                seps = tuple(names[int(i)] for i in first[s : e - 1])
+                ties.append(
+                    TieRecord(
+                        total=float(t[order[s]]),
+                        applications=tuple(int(a) for a in order[s:e]),
+                        separated_by=seps,
+                        seed=seed if LOT in seps else None,
+                    )
+                )
     return Ranking(order, position, display, ties, int(seed))

@@ -15,10 +15,10 @@ from ._errors import ScoringError
 __all__ = [
     "Criterion",
     "Rubric",
-    "validate_rubric",
-    "validate_sheet",
     "sheet_total",
     "totals",
+    "validate_rubric",
+    "validate_sheet",
 ]
 
 
@@ -58,7 +58,7 @@ class Rubric:
 
 
 def validate_rubric(rubric: Rubric, require_total: float | None = 100) -> None:
-    """Check the rubric: non-empty, unique keys, positive maxima and weights, maxima summing to ``require_total``."""
+    """Check: non-empty, unique keys, positive maxima/weights, maxima sum to ``require_total``."""
     if not rubric.criteria:
         raise ScoringError("rubric has no criteria")
     seen: set[str] = set()
@@ -67,7 +67,9 @@ def validate_rubric(rubric: Rubric, require_total: float | None = 100) -> None:
             raise ScoringError(f"criterion key '{c.key}' appears more than once")
         seen.add(c.key)
         if not math.isfinite(c.max_points) or c.max_points <= 0:
-            raise ScoringError(f"criterion '{c.key}' has maximum {c.max_points}; it must be positive")
+            raise ScoringError(
+                f"criterion '{c.key}' has maximum {c.max_points}; it must be positive"
+            )
         if not math.isfinite(c.weight) or c.weight <= 0:
             raise ScoringError(f"criterion '{c.key}' has weight {c.weight}; it must be positive")
     if require_total is not None:
@@ -79,7 +81,7 @@ def validate_rubric(rubric: Rubric, require_total: float | None = 100) -> None:
 
 
 def validate_sheet(rubric: Rubric, points: Mapping[str, float]) -> None:
-    """Check one judge's sheet: every criterion present, no unknown ones, each score in 0..max and not NaN."""
+    """Check one sheet: all criteria present, none unknown, each score in 0..max and not NaN."""
     known = set(rubric.keys)
     unknown = sorted(set(points) - known)
     if unknown:
@@ -131,9 +133,7 @@ def totals(
     p = as_float_array(points, 3, "points")
     mx = np.asarray(maxima, dtype=np.float64)
     if mx.ndim != 1 or mx.shape[0] != p.shape[2]:
-        raise ScoringError(
-            f"maxima has {mx.size} entries but points has {p.shape[2]} criteria"
-        )
+        raise ScoringError(f"maxima has {mx.size} entries but points has {p.shape[2]} criteria")
     if np.any(~(mx > 0)):
         raise ScoringError("every criterion maximum must be positive")
     names = list(keys) if keys is not None else [f"#{c}" for c in range(p.shape[2])]
@@ -144,7 +144,8 @@ def totals(
         a, j = np.argwhere(partial)[0]
         c = int(np.argmax(nan[a, j]))
         raise ScoringError(
-            f"sheet of application {a}, judge {j} is incomplete: criterion '{names[c]}' has no score"
+            f"sheet of application {a}, judge {j} is incomplete: "
+            f"criterion '{names[c]}' has no score"
         )
     with np.errstate(invalid="ignore"):
         bad = (p < 0) | (p > mx)
