@@ -1,0 +1,46 @@
+"""Users and login bookkeeping."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from grants.db import UTCDateTime
+from grants.timeutil import now
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=80)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=32)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20, index=True)
+    is_active: bool = Field(default=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    is_org_owner: bool = Field(default=False)
+    locale: str | None = Field(default=None, max_length=10)
+    must_change_password: bool = Field(default=False)
+    session_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == "organiser"
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login; recent failures per username throttle further attempts."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    ip: str = Field(default="", max_length=64)
+    at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False, index=True))

@@ -1,0 +1,185 @@
+"""Log in and out, change a password, and the organiser's user management."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from grants import audit
+from grants.accounts import services
+from grants.accounts.models import User
+from grants.auth import (actor, authenticate, current_user, is_throttled, login_required,
+                         login_session, require)
+from grants.i18n import gettext as _
+from grants.organisations.models import Organisation
+from grants.validation import FormErrors
+from grants.vocab import ROLES
+from grants.web import (Cleaner, db, flash, get_form, get_or_404, page_number, paginate, path_int,
+                        redirect, render)
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+async def login(request: Request) -> Response:
+    next_url = _safe_next(request.query_params.get("next", "/"))
+    if request.method == "GET":
+        if current_user(request) is not None:
+            return redirect(next_url)
+        return render(request, "accounts/login.html", {"next": next_url})
+    form = await get_form(request)
+    username = str(form.get("username", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))[:256]
+    next_url = _safe_next(str(form.get("next", "/")))
+    session = db(request)
+    ip = request.client.host if request.client else ""
+    if is_throttled(session, username):
+        return render(request, "accounts/login.html", {
+            "next": next_url, "username": username,
+            "error": _("Too many failed attempts. Wait 15 minutes, or ask an organiser "
+                       "to reset your password."),
+        }, status_code=429)
+    user = authenticate(session, username, password, ip)
+    if user is None:
+        # The failure must be counted even though the response is an error.
+        session.commit()
+        return render(request, "accounts/login.html", {
+            "next": next_url, "username": username,
+            "error": _("The username or password is not right."),
+        }, status_code=400)
+    login_session(request, user)
+    audit.record(session, audit.Actor(user.id, user.username, ip), "user.login", user,
+                 after={"username": user.username})
+    return redirect(next_url)
+
+
+async def logout(request: Request) -> Response:
+    user = current_user(request)
+    if user is not None:
+        audit.record(db(request), actor(request), "user.logout", user,
+                     after={"username": user.username})
+    request.session.clear()
+    return redirect("/login")
+
+
+@login_required
+async def change_password(request: Request) -> Response:
+    user = require(request, "account.use")
+    if request.method == "GET":
+        return render(request, "accounts/password.html", {})
+    form = await get_form(request)
+    try:
+        services.change_password(db(request), actor(request), user,
+                                 str(form.get("current", "")), str(form.get("new", "")),
+                                 str(form.get("repeat", "")))
+    except FormErrors as exc:
+        return render(request, "accounts/password.html", {"errors": exc.errors}, status_code=400)
+    login_session(request, user)
+    flash(request, _("Password changed."))
+    return redirect("/")
+
+
+@login_required
+async def user_list(request: Request) -> Response:
+    require(request, "user.manage")
+    session = db(request)
+    q = request.query_params.get("q", "").strip()[:64]
+    role = request.query_params.get("role", "")
+    query = select(User).order_by(User.role, User.username)
+    if q:
+        query = query.where(or_(User.username.ilike(f"%{q}%"),  # type: ignore[attr-defined]
+                                User.display_name.ilike(f"%{q}%")))  # type: ignore[attr-defined]
+    if role in ROLES:
+        query = query.where(User.role == role)
+    page = paginate(session, query, page_number(request), per_page=25)
+    org_ids = {u.organisation_id for u in page.items if u.organisation_id}
+    orgs = {o.id: o for o in session.execute(
+        select(Organisation).where(Organisation.id.in_(org_ids))).scalars()} if org_ids else {}  # type: ignore[union-attr]
+    return render(request, "accounts/users.html",
+                  {"page": page, "q": q, "role": role, "orgs": orgs})
+
+
+def _org_choices(request: Request) -> list[tuple[int, str]]:
+    rows = db(request).execute(select(Organisation.id, Organisation.name)
+                               .order_by(Organisation.name)).all()
+    return [(r.id, r.name) for r in rows]
+
+
+@login_required
+async def user_new(request: Request) -> Response:
+    require(request, "user.manage")
+    session = db(request)
+    context: dict[str, object] = {"orgs": _org_choices(request), "values": {}}
+    if request.method == "GET":
+        return render(request, "accounts/user_new.html", context)
+    form = await get_form(request)
+    clean = Cleaner(form)
+    org_id = clean.integer("organisation_id", minimum=1)
+    organisation = session.get(Organisation, org_id) if org_id else None
+    values = {k: clean.raw(k) for k in ("username", "display_name", "email", "role",
+                                        "organisation_id")}
+    try:
+        clean.check()
+        user = services.create_user(
+            session, actor(request), username=clean.raw("username"),
+            display_name=clean.text("display_name", required=True, max_length=80),
+            role=clean.raw("role"), password=clean.raw("password"),
+            email=clean.text("email", max_length=254), organisation=organisation,
+            is_owner=clean.boolean("is_owner"), must_change_password=True)
+    except FormErrors as exc:
+        context.update(errors=exc.errors, values=values)
+        return render(request, "accounts/user_new.html", context, status_code=400)
+    flash(request, _("User %(name)s created. They must change the password at first login.",
+                     name=user.username))
+    return redirect(f"/admin/users/{user.id}")
+
+
+@login_required
+async def user_detail(request: Request) -> Response:
+    require(request, "user.manage")
+    session = db(request)
+    user = get_or_404(session, User, path_int(request))
+    org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    return render(request, "accounts/user_detail.html", {"subject": user, "org": org})
+
+
+@login_required
+async def user_reset_password(request: Request) -> Response:
+    require(request, "user.manage")
+    session = db(request)
+    user = get_or_404(session, User, path_int(request))
+    temporary = services.reset_password(session, actor(request), user)
+    org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    return render(request, "accounts/user_detail.html",
+                  {"subject": user, "org": org, "temporary_password": temporary})
+
+
+@login_required
+async def user_set_active(request: Request) -> Response:
+    me = require(request, "user.manage")
+    session = db(request)
+    user = get_or_404(session, User, path_int(request))
+    form = await get_form(request)
+    active = str(form.get("active", "")) == "1"
+    if user.id == me.id and not active:
+        flash(request, _("You cannot deactivate your own account."), "error")
+        return redirect(f"/admin/users/{user.id}")
+    services.set_active(session, actor(request), user, active)
+    flash(request, _("Account activated.") if active else _("Account deactivated."))
+    return redirect(f"/admin/users/{user.id}")
+
+
+routes = [
+    Route("/login", login, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/account/password", change_password, methods=["GET", "POST"], name="password"),
+    Route("/admin/users", user_list, name="users"),
+    Route("/admin/users/new", user_new, methods=["GET", "POST"], name="user_new"),
+    Route("/admin/users/{id}", user_detail, name="user_detail"),
+    Route("/admin/users/{id}/reset-password", user_reset_password, methods=["POST"],
+          name="user_reset_password"),
+    Route("/admin/users/{id}/active", user_set_active, methods=["POST"], name="user_set_active"),
+]

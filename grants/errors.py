@@ -1,0 +1,65 @@
+"""Error pages (403, 404, 500, and the refusals middleware sends) rendered in the site layout."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from grants.i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "Upload too large",
+    500: "Something went wrong",
+}
+
+DEFAULT_MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You do not have permission to see this page or do this.",
+    404: "There is nothing at this address. It may have been moved or deleted.",
+    405: "This address does not accept that kind of request.",
+    413: "The upload is too large.",
+    500: "The error has been logged. Please try again, or contact the organiser.",
+}
+
+
+def error_response(request: Request, status: int, message: str | None = None) -> Response:
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"error": message or _(DEFAULT_MESSAGES.get(status, "Error"))},
+                            status_code=status)
+    from grants.web import render
+
+    try:
+        return render(request, "errors/error.html", {
+            "status": status,
+            "title": _(TITLES.get(status, "Error")),
+            "message": message or _(DEFAULT_MESSAGES.get(status, "Error")),
+        }, status_code=status)
+    except Exception:  # the error page must never fail itself
+        log.exception("error page failed")
+        return Response(f"{status}", status_code=status, media_type="text/plain")
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if exc.detail and exc.detail not in {
+        "Not Found", "Forbidden", "Method Not Allowed", "Bad Request"} else None
+    return error_response(request, exc.status_code, detail)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", exc_info=exc)
+    try:
+        return error_response(request, 500)
+    finally:
+        session = request.scope.get("state", {}).pop("db", None)
+        if session is not None:
+            session.close()

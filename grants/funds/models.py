@@ -1,0 +1,56 @@
+"""Funds and their ledger. A balance is derived from entries, never typed in."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Column, Text
+from sqlmodel import Field, SQLModel
+
+from grants.db import UTCDateTime
+from grants.timeutil import now
+
+# How each entry kind moves the two derived figures (available, committed).
+ENTRY_EFFECTS: dict[str, tuple[int, int]] = {
+    "contribution": (+1, 0),
+    "adjustment_in": (+1, 0),
+    "adjustment_out": (-1, 0),
+    "commitment": (-1, +1),
+    "release": (+1, -1),
+    "disbursement": (0, -1),
+}
+
+
+class Fund(SQLModel, table=True):
+    __tablename__ = "fund"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    kind: str = Field(max_length=30, index=True)
+    owner_org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    host_org_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    owner_name: str = Field(default="", max_length=100)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    service_areas: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    target_groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    community_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class FundEntry(SQLModel, table=True):
+    __tablename__ = "fund_entry"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="ck_fund_entry_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    fund_id: int = Field(foreign_key="fund.id", index=True)
+    kind: str = Field(max_length=20)
+    amount_fen: int
+    occurred_on: date
+    counterparty: str = Field(default="", max_length=100)
+    memo: str = Field(default="", max_length=300)
+    ref_type: str = Field(default="", max_length=40)
+    ref_id: int | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))

@@ -1,0 +1,125 @@
+"""Fund pages: list with balances, the editor, and the ledger."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from grants.auth import actor, login_required, require
+from grants.funds import forms, services
+from grants.funds.models import Fund
+from grants.i18n import gettext as _
+from grants.organisations.models import Organisation
+from grants.regions import services as regions
+from grants.validation import FormErrors
+from grants.web import db, flash, get_form, get_or_404, page_number, paginate, path_int, redirect, render
+
+
+@login_required
+async def fund_list(request: Request) -> Response:
+    user = require(request, "fund.list")
+    session = db(request)
+    page = paginate(session, services.visible_funds(user), page_number(request), per_page=20)
+    org_ids = {i for f in page.items for i in (f.owner_org_id, f.host_org_id) if i}
+    orgs = _orgs(request, org_ids)
+    return render(request, "funds/list.html", {
+        "page": page, "balances": services.balances(session, [f.id for f in page.items]),
+        "orgs": orgs,
+    })
+
+
+def _orgs(request: Request, ids: set[int]) -> dict[int, Organisation]:
+    if not ids:
+        return {}
+    return {o.id: o for o in db(request).execute(
+        select(Organisation).where(Organisation.id.in_(ids))).scalars()}  # type: ignore[union-attr]
+
+
+def _form_context(request: Request, values: dict, errors: dict | None = None,
+                  fund: Fund | None = None) -> dict:
+    session = db(request)
+    orgs = session.execute(select(Organisation.id, Organisation.name, Organisation.org_type)
+                           .order_by(Organisation.name)).all()
+    return {"values": values, "errors": errors or {}, "fund": fund,
+            "orgs": [(o.id, o.name) for o in orgs],
+            "foundations": [(o.id, o.name) for o in orgs if o.org_type == "foundation"],
+            "communities": regions.community_choices(session)}
+
+
+@login_required
+async def fund_new(request: Request) -> Response:
+    require(request, "fund.create")
+    if request.method == "GET":
+        return render(request, "funds/form.html", _form_context(request, {}))
+    data = forms.read_fund(await get_form(request))
+    try:
+        fund = services.create(db(request), actor(request), dict(data))
+    except FormErrors as exc:
+        return render(request, "funds/form.html", _form_context(request, data, exc.errors),
+                      status_code=400)
+    flash(request, _("Fund %(name)s created. Record its contributions in the ledger.",
+                     name=fund.name))
+    return redirect(f"/funds/{fund.id}")
+
+
+@login_required
+async def fund_detail(request: Request, entry_values: dict | None = None,
+                      entry_errors: dict | None = None, status_code: int = 200) -> Response:
+    session = db(request)
+    fund = get_or_404(session, Fund, path_int(request))
+    require(request, "fund.view", fund)
+    orgs = _orgs(request, {i for i in (fund.owner_org_id, fund.host_org_id) if i})
+    return render(request, "funds/detail.html", {
+        "fund": fund, "orgs": orgs, "balance": services.balances(session, [fund.id])[fund.id],
+        "entries": services.entries(session, fund),
+        "paths": regions.path_labels(session),
+        "entry_values": entry_values or {}, "entry_errors": entry_errors or {},
+    }, status_code=status_code)
+
+
+@login_required
+async def fund_edit(request: Request) -> Response:
+    session = db(request)
+    fund = get_or_404(session, Fund, path_int(request))
+    require(request, "fund.edit", fund)
+    if request.method == "GET":
+        return render(request, "funds/form.html",
+                      _form_context(request, forms.values_of(fund), fund=fund))
+    data = forms.read_fund(await get_form(request))
+    try:
+        services.update(session, actor(request), fund, dict(data))
+    except FormErrors as exc:
+        session.rollback()
+        return render(request, "funds/form.html", _form_context(request, data, exc.errors, fund),
+                      status_code=400)
+    flash(request, _("Changes saved."))
+    return redirect(f"/funds/{fund.id}")
+
+
+@login_required
+async def fund_entry_new(request: Request) -> Response:
+    session = db(request)
+    fund = get_or_404(session, Fund, path_int(request))
+    require(request, "fund.record_entry", fund)
+    data, errors = forms.read_entry(await get_form(request))
+    if not errors:
+        try:
+            services.add_entry(session, actor(request), fund, **data)
+        except FormErrors as exc:
+            errors = exc.errors
+    if errors:
+        session.rollback()
+        return await fund_detail.__wrapped__(request, data, errors, 400)  # type: ignore[attr-defined]
+    flash(request, _("Ledger entry recorded."))
+    return redirect(f"/funds/{fund.id}")
+
+
+routes = [
+    Route("/funds", fund_list, name="funds"),
+    Route("/funds/new", fund_new, methods=["GET", "POST"], name="fund_new"),
+    Route("/funds/{id}", fund_detail, name="fund_detail"),
+    Route("/funds/{id}/edit", fund_edit, methods=["GET", "POST"], name="fund_edit"),
+    Route("/funds/{id}/entries", fund_entry_new, methods=["POST"], name="fund_entry_new"),
+]

@@ -1,0 +1,85 @@
+"""Translations: zh-CN first, English available.
+
+Message ids are English. Catalogs live in `grants/translations/<locale>/*.po` (one file per
+area, so that areas can be translated independently) and are merged at start; no compile
+step is needed. The current locale is a context variable set per request.
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("zh_CN", "en")
+LOCALE_NAMES = {"zh_CN": "简体中文", "en": "English"}
+DEFAULT_LOCALE = "zh_CN"
+CATALOG_DIR = Path(__file__).resolve().parent / "translations"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """All of a locale's catalogs merged into one Translations object."""
+    merged: NullTranslations | None = None
+    folder = CATALOG_DIR / locale
+    for po_path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        part = Translations(fp=buffer, domain="messages")
+        if merged is None:
+            merged = part
+        else:
+            assert isinstance(merged, Translations)
+            merged.merge(part)
+    return merged or NullTranslations()
+
+
+def normalise_locale(value: str | None) -> str | None:
+    """'zh-CN', 'zh_cn', 'zh' -> 'zh_CN'; 'en-US' -> 'en'; unknown -> None."""
+    if not value:
+        return None
+    value = value.strip().replace("-", "_").lower()
+    if value.startswith("zh"):
+        return "zh_CN"
+    if value.startswith("en"):
+        return "en"
+    return None
+
+
+def pick_from_accept_language(header: str | None) -> str | None:
+    for part in (header or "").split(","):
+        found = normalise_locale(part.split(";")[0])
+        if found:
+            return found
+    return None
+
+
+def gettext(message: str, **params: Any) -> str:
+    """Translate `message` into the current locale and fill %(name)s parameters."""
+    text = translations(current_locale.get()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+    text = translations(current_locale.get()).ngettext(singular, plural, n)
+    params.setdefault("num", n)
+    return text % params
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message

@@ -1,0 +1,220 @@
+"""ASGI middleware: the request's transaction, CSRF, locale and security headers."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from grants import i18n
+from grants.settings import get_settings
+
+log = logging.getLogger(__name__)
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class DBSessionMiddleware:
+    """The request owns the transaction: commit before a success response starts, else roll back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        failed = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal failed
+            if failed:
+                return
+            if message["type"] == "http.response.start":
+                session = state.pop("db", None)
+                if session is not None:
+                    try:
+                        if message["status"] < 400:
+                            session.commit()
+                        else:
+                            session.rollback()
+                    except Exception:
+                        log.exception("commit failed")
+                        session.rollback()
+                        failed = True
+                        await send({"type": "http.response.start", "status": 500,
+                                    "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                        await send({"type": "http.response.body",
+                                    "body": "Server error: the change was not saved.".encode()})
+                        return
+                    finally:
+                        session.close()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            session = state.pop("db", None)
+            if session is not None:
+                session.rollback()
+                session.close()
+
+
+def ensure_csrf_token(session: dict[str, Any]) -> str:
+    token = session.get("_csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["_csrf"] = token
+    return str(token)
+
+
+class CSRFMiddleware:
+    """Refuse unsafe requests without the session's CSRF token; parse and keep their form.
+
+    The token arrives as the `csrf_token` form field (pages work without JavaScript) or the
+    `X-CSRF-Token` header (our scripts). The parsed form is kept in the request state so the
+    route reads it without parsing twice. Bodies over the upload limit are refused with 413.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        limit = get_settings().max_upload_bytes + 64 * 1024
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            await _refuse(scope, receive, send, 413, i18n.gettext(
+                "The upload is too large (at most %(mb)s MB).", mb=limit // (1024 * 1024)))
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            body.extend(message.get("body", b""))
+            more = message.get("more_body", False)
+            if len(body) > limit:
+                await _refuse(scope, receive, send, 413, i18n.gettext(
+                    "The upload is too large (at most %(mb)s MB).", mb=limit // (1024 * 1024)))
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        request = Request(scope, replay)
+        form = None
+        content_type = headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            try:
+                form = await request.form(max_files=20, max_fields=3000)
+            except Exception:
+                await _refuse(scope, receive, send, 400, i18n.gettext(
+                    "The form could not be read. Please try again."))
+                return
+        sent = headers.get("x-csrf-token") or (form.get("csrf_token") if form else None)
+        expected = scope.get("session", {}).get("_csrf")
+        if not (isinstance(sent, str) and expected and hmac.compare_digest(sent, expected)):
+            if form is not None:
+                await form.close()
+            await _refuse(scope, receive, send, 403, i18n.gettext(
+                "Your form expired or came from another site. Go back, reload the page "
+                "and try again."))
+            return
+        scope.setdefault("state", {})["form"] = form
+        replayed_for_app = False
+
+        async def replay_for_app() -> Message:
+            nonlocal replayed_for_app
+            if not replayed_for_app:
+                replayed_for_app = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        try:
+            await self.app(scope, replay_for_app, send)
+        finally:
+            if form is not None:
+                await form.close()
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
+    from grants.errors import error_response
+
+    response = error_response(Request(scope, receive), status, message)
+    await response(scope, receive, send)
+
+
+class LocaleMiddleware:
+    """Pick the language: the session's choice, the user's preference, the browser, the default."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        session = scope.get("session", {})
+        locale = (
+            i18n.normalise_locale(session.get("locale"))
+            or i18n.pick_from_accept_language(Headers(scope=scope).get("accept-language"))
+            or i18n.normalise_locale(get_settings().default_locale)
+            or i18n.DEFAULT_LOCALE
+        )
+        token = i18n.current_locale.set(locale)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.current_locale.reset(token)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        production = get_settings().is_production
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = {
+                    b"x-content-type-options": b"nosniff",
+                    b"x-frame-options": b"DENY",
+                    b"referrer-policy": b"same-origin",
+                    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+                    b"content-security-policy": (
+                        b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                        b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                        b"base-uri 'self'; object-src 'none'"
+                    ),
+                }
+                if production:
+                    extra[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+                headers += [(k, v) for k, v in extra.items() if k not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def plain(status: int, text: str) -> PlainTextResponse:
+    return PlainTextResponse(text, status_code=status)

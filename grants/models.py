@@ -1,0 +1,22 @@
+"""Every table, imported in one place so that metadata (and Alembic) sees them all."""
+
+from sqlmodel import SQLModel
+
+from grants.accounts.models import LoginFailure, User
+from grants.audit import AuditEvent
+from grants.funds.models import Fund, FundEntry
+from grants.organisations.models import Organisation
+from grants.regions.models import Region
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AuditEvent",
+    "Fund",
+    "FundEntry",
+    "LoginFailure",
+    "Organisation",
+    "Region",
+    "User",
+    "metadata",
+]

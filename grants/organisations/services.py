@@ -1,0 +1,166 @@
+"""Organisations: one organisation, one identity (a credit code or a filing number)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlmodel import Session
+
+from grants import audit
+from grants.i18n import gettext as _
+from grants.organisations import credit_code
+from grants.organisations.models import Organisation
+from grants.regions.models import Region
+from grants.timeutil import now
+from grants.validation import FormErrors
+from grants.vocab import (CATEGORIES, CREDIT_STATUSES, ORG_TYPES, PARTY_BRANCHES, RATINGS,
+                          REGISTRATION_KINDS)
+
+# The second character of a civil-affairs credit code (first character 5) names the type.
+CIVIL_AFFAIRS_TYPE_DIGIT = {"social_group": "1", "private_non_enterprise": "2", "foundation": "3"}
+
+EDITABLE = (
+    "name", "registration", "credit_code", "filing_number", "org_type", "category",
+    "community_id", "founded_on", "staff_count", "volunteer_count", "rating", "star_rating",
+    "party_members", "party_branch", "credit_status", "contact_person", "contact_phone",
+    "address", "intro",
+)
+# Fields an applicant may not change about their own organisation: identity and the
+# organiser's assessments.
+ORGANISER_ONLY = ("registration", "credit_code", "filing_number", "rating", "star_rating",
+                  "credit_status")
+
+
+def validate(session: Session, data: dict[str, Any], existing: Organisation | None) -> dict[str, Any]:
+    """Check an organisation's fields; returns them cleaned or raises FormErrors listing all."""
+    errors: dict[str, str] = dict(data.pop("_errors", {}))
+    name = data.get("name") or ""
+    if not name:
+        errors.setdefault("name", _("This field is required."))
+    for field_name, vocabulary in (("registration", REGISTRATION_KINDS), ("org_type", ORG_TYPES),
+                                   ("category", CATEGORIES), ("party_branch", PARTY_BRANCHES),
+                                   ("credit_status", CREDIT_STATUSES)):
+        if data.get(field_name) not in vocabulary:
+            errors.setdefault(field_name, _("Choose one."))
+    if data.get("rating") not in (None, *RATINGS):
+        errors.setdefault("rating", _("Not a valid choice."))
+    star = data.get("star_rating")
+    if star is not None and not 1 <= star <= 5:
+        errors.setdefault("star_rating", _("Must be at most %(max)s.", max=5))
+    community_id = data.get("community_id")
+    if community_id is not None:
+        region = session.get(Region, community_id)
+        if region is None or region.level != "community":
+            errors.setdefault("community_id", _("Choose a community."))
+    founded = data.get("founded_on")
+    if isinstance(founded, date) and founded > now().date():
+        errors.setdefault("founded_on", _("The founding date cannot be in the future."))
+    if data.get("registration") == "registered":
+        data["filing_number"] = None
+        code = credit_code.normalise(data.get("credit_code") or "")
+        data["credit_code"] = code
+        problem = credit_code.problem(code) if code else "This field is required."
+        if problem:
+            errors.setdefault("credit_code", _(problem))
+        else:
+            expected = CIVIL_AFFAIRS_TYPE_DIGIT.get(data.get("org_type", ""))
+            if code[0] == "5" and expected and code[1] != expected:
+                errors.setdefault("credit_code", _(
+                    "This code belongs to another type of organisation (its second character "
+                    "is %(found)s; this type uses %(expected)s).", found=code[1],
+                    expected=expected))
+            else:
+                _refuse_duplicate(session, Organisation.credit_code, code, existing, errors,
+                                  "credit_code")
+    elif data.get("registration") == "filed":
+        data["credit_code"] = None
+        number = " ".join((data.get("filing_number") or "").split())
+        data["filing_number"] = number
+        if not number:
+            errors.setdefault("filing_number", _("This field is required."))
+        else:
+            _refuse_duplicate(session, Organisation.filing_number, number, existing, errors,
+                              "filing_number")
+    if errors:
+        raise FormErrors(errors)
+    return data
+
+
+def _refuse_duplicate(session: Session, column: Any, value: str, existing: Organisation | None,
+                      errors: dict[str, str], field_name: str) -> None:
+    query = select(Organisation.id, Organisation.name).where(column == value)
+    if existing is not None:
+        query = query.where(Organisation.id != existing.id)
+    clash = session.execute(query).first()
+    if clash:
+        errors[field_name] = _(
+            "%(name)s is already registered with this code: one organisation, one identity.",
+            name=clash.name)
+
+
+def create(session: Session, actor: audit.Actor, data: dict[str, Any]) -> Organisation:
+    data = validate(session, data, None)
+    org = Organisation(**{k: data.get(k) for k in EDITABLE if k in data})
+    session.add(org)
+    audit.record(session, actor, "organisation.create", org)
+    return org
+
+
+def update(session: Session, actor: audit.Actor, org: Organisation, data: dict[str, Any],
+           *, as_organiser: bool) -> Organisation:
+    """Apply edited fields; applicants cannot change identity or the organiser's assessments."""
+    if not as_organiser:
+        for locked in ORGANISER_ONLY:
+            data[locked] = getattr(org, locked)
+    data = validate(session, data, org)
+    before = audit.snapshot(org)
+    for key in EDITABLE:
+        if key in data:
+            setattr(org, key, data[key])
+    org.updated_at = now()
+    audit.record(session, actor, "organisation.update", org, before=before)
+    return org
+
+
+@dataclass(frozen=True)
+class OrgFilters:
+    q: str = ""
+    registration: str = ""
+    org_type: str = ""
+    category: str = ""
+    rating: str = ""
+    credit_status: str = ""
+    street_id: int | None = None
+    community_id: int | None = None
+    sort: str = "name"
+
+
+SORTS = {
+    "name": (Organisation.name,),
+    "-created": (Organisation.created_at.desc(), Organisation.id.desc()),  # type: ignore[attr-defined]
+    "rating": (Organisation.rating.desc(), Organisation.name),  # type: ignore[union-attr]
+}
+
+
+def search(filters: OrgFilters) -> Select[Any]:
+    """The statement listing organisations that match the filters (paginated by the caller)."""
+    query = select(Organisation)
+    if filters.q:
+        like = f"%{filters.q}%"
+        query = query.where(or_(Organisation.name.ilike(like),  # type: ignore[attr-defined]
+                                Organisation.credit_code.ilike(like),  # type: ignore[union-attr]
+                                Organisation.filing_number.ilike(like),  # type: ignore[union-attr]
+                                Organisation.contact_person.ilike(like)))  # type: ignore[attr-defined]
+    for name in ("registration", "org_type", "category", "rating", "credit_status"):
+        value = getattr(filters, name)
+        if value:
+            query = query.where(getattr(Organisation, name) == value)
+    if filters.community_id:
+        query = query.where(Organisation.community_id == filters.community_id)
+    elif filters.street_id:
+        communities = select(Region.id).where(Region.parent_id == filters.street_id)
+        query = query.where(Organisation.community_id.in_(communities))  # type: ignore[union-attr]
+    return query.order_by(*SORTS.get(filters.sort, SORTS["name"]), Organisation.id)

@@ -1,0 +1,99 @@
+"""Regions: the district → street → community tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from grants import audit
+from grants.i18n import gettext as _
+from grants.regions.models import PARENT_LEVEL, Region
+from grants.validation import FormErrors
+
+
+@dataclass(frozen=True)
+class RegionPath:
+    community: Region
+    street: Region | None
+    district: Region | None
+
+    @property
+    def label(self) -> str:
+        parts = [r.name for r in (self.district, self.street, self.community) if r is not None]
+        return " / ".join(parts)
+
+
+def all_regions(session: Session) -> list[Region]:
+    return list(session.execute(select(Region).order_by(Region.level, Region.name)).scalars())
+
+
+def tree(session: Session) -> list[tuple[Region, list[tuple[Region, list[Region]]]]]:
+    """Districts with their streets with their communities, in one query."""
+    regions = all_regions(session)
+    children: dict[int | None, list[Region]] = {}
+    for region in regions:
+        children.setdefault(region.parent_id, []).append(region)
+    return [
+        (district, [(street, children.get(street.id, [])) for street in children.get(district.id, [])])
+        for district in children.get(None, [])
+    ]
+
+
+def community_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, 'district / street / community') for every community, for select boxes."""
+    by_id = {r.id: r for r in all_regions(session)}
+    out = []
+    for region in by_id.values():
+        if region.level != "community":
+            continue
+        street = by_id.get(region.parent_id)
+        district = by_id.get(street.parent_id) if street else None
+        out.append((region.id, RegionPath(region, street, district).label))
+    return sorted(out, key=lambda item: item[1])
+
+
+def path_labels(session: Session) -> dict[int, str]:
+    return dict(community_choices(session))
+
+
+def create_region(session: Session, actor: audit.Actor, name: str, level: str,
+                  parent_id: int | None) -> Region:
+    errors: dict[str, str] = {}
+    name = " ".join(name.split())
+    if not name:
+        errors["name"] = _("This field is required.")
+    elif len(name) > 60:
+        errors["name"] = _("At most %(max)s characters (you entered %(n)s).", max=60, n=len(name))
+    if level not in PARENT_LEVEL:
+        errors["level"] = _("Not a valid choice.")
+        raise FormErrors(errors)
+    parent = session.get(Region, parent_id) if parent_id else None
+    wanted = PARENT_LEVEL[level]
+    if wanted is None and parent_id:
+        errors["parent_id"] = _("A district has no parent.")
+    elif wanted is not None and (parent is None or parent.level != wanted):
+        errors["parent_id"] = _("Choose the region this one belongs to.")
+    if not errors and session.execute(select(Region.id).where(
+            Region.name == name, Region.parent_id == (parent.id if parent else None))).first():
+        errors["name"] = _("A region with this name already exists here.")
+    if errors:
+        raise FormErrors(errors)
+    region = Region(name=name, level=level, parent_id=parent.id if parent else None)
+    session.add(region)
+    audit.record(session, actor, "region.create", region)
+    return region
+
+
+def rename_region(session: Session, actor: audit.Actor, region: Region, name: str) -> None:
+    name = " ".join(name.split())
+    if not name or len(name) > 60:
+        raise FormErrors({"name": _("Enter a name of 1 to 60 characters.")})
+    clash = session.execute(select(Region.id).where(
+        Region.name == name, Region.parent_id == region.parent_id, Region.id != region.id)).first()
+    if clash:
+        raise FormErrors({"name": _("A region with this name already exists here.")})
+    before = audit.snapshot(region)
+    region.name = name
+    audit.record(session, actor, "region.rename", region, before=before)

@@ -1,0 +1,258 @@
+"""Shared web helpers: templates, rendering, flash messages, forms, the request's session."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment
+from sqlalchemy import func, select
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from grants import i18n, money, timeutil, vocab
+from grants.db import get_engine
+from grants.settings import ROOT
+from grants.validation import FormErrors
+
+templates = Jinja2Templates(directory=str(ROOT / "templates"))
+env: Environment = templates.env
+env.add_extension("jinja2.ext.i18n")
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.globals.update(
+    vocab=vocab,
+    label=vocab.label,
+    labels=vocab.labels,
+    LOCALES=i18n.LOCALES,
+    LOCALE_NAMES=i18n.LOCALE_NAMES,
+)
+env.filters.update(
+    yuan=money.format_yuan,
+    wan=money.format_wan,
+    capital=money.chinese_capital,
+    yuan_input=money.fen_to_yuan_str,
+    localtime=timeutil.format_local,
+    localdate=lambda moment: timeutil.format_local(moment, with_time=False),
+)
+
+
+def db(request: Request) -> Session:
+    """The request's database session; the DB middleware commits or rolls it back."""
+    session = getattr(request.state, "db", None)
+    if session is None:
+        session = Session(get_engine(), expire_on_commit=False)
+        request.state.db = session
+    return session
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> Response:
+    from grants.auth import current_user
+    from grants.permissions import can
+
+    context = dict(context or {})
+    user = current_user(request)
+    context.setdefault("user", user)
+    context.setdefault("can", lambda action, obj=None: can(user, action, obj))
+    context.setdefault("locale", i18n.current_locale.get())
+    context.setdefault("flashes", pop_flashes(request))
+    context.setdefault("csrf_token", csrf_token(request))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def flash(request: Request, message: str, category: str = "success") -> None:
+    request.session.setdefault("_flashes", []).append([category, message])
+
+
+def pop_flashes(request: Request) -> list[list[str]]:
+    if "session" not in request.scope:
+        return []
+    return request.session.pop("_flashes", [])
+
+
+def csrf_token(request: Request) -> str:
+    from grants.middleware import ensure_csrf_token
+
+    if "session" not in request.scope:
+        return ""
+    return ensure_csrf_token(request.session)
+
+
+async def get_form(request: Request) -> FormData:
+    """The request's form, already parsed (and CSRF-checked) by the CSRF middleware."""
+    form = request.scope.get("state", {}).get("form")
+    if form is None:
+        form = await request.form()
+    return form
+
+
+def path_int(request: Request, name: str = "id") -> int:
+    """An integer path parameter; anything else is a 404, never a 500."""
+    raw = request.path_params.get(name)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise HTTPException(404) from None
+    if value <= 0 or value > 2**62:
+        raise HTTPException(404)
+    return value
+
+
+def get_or_404(session: Session, model: type, object_id: int) -> Any:
+    obj = session.get(model, object_id)
+    if obj is None:
+        raise HTTPException(404)
+    return obj
+
+
+# ---- forms -------------------------------------------------------------------------------
+
+@dataclass
+class Cleaner:
+    """Reads and validates fields of a submitted form, collecting every error at once."""
+
+    form: Any
+    errors: dict[str, str] = field(default_factory=dict)
+    _ = staticmethod(i18n.gettext)
+
+    def raw(self, name: str) -> str:
+        value = self.form.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    def text(self, name: str, *, required: bool = False, max_length: int = 200,
+             min_length: int = 0) -> str:
+        value = " ".join(self.raw(name).split()) if max_length <= 200 else self.raw(name).strip()
+        if "\x00" in value:
+            self.errors[name] = i18n.gettext("Contains characters that are not allowed.")
+        elif required and not value:
+            self.errors[name] = i18n.gettext("This field is required.")
+        elif len(value) > max_length:
+            self.errors[name] = i18n.gettext(
+                "At most %(max)s characters (you entered %(n)s).", max=max_length, n=len(value))
+        elif value and len(value) < min_length:
+            self.errors[name] = i18n.gettext("At least %(min)s characters.", min=min_length)
+        return value
+
+    def integer(self, name: str, *, required: bool = False, minimum: int | None = 0,
+                maximum: int | None = 10**9) -> int | None:
+        raw = self.raw(name).strip()
+        if not raw:
+            if required:
+                self.errors[name] = i18n.gettext("This field is required.")
+            return None
+        try:
+            value = int(raw.replace(",", ""))
+        except ValueError:
+            self.errors[name] = i18n.gettext("Enter a whole number.")
+            return None
+        if minimum is not None and value < minimum:
+            self.errors[name] = i18n.gettext("Must be at least %(min)s.", min=minimum)
+        elif maximum is not None and value > maximum:
+            self.errors[name] = i18n.gettext("Must be at most %(max)s.", max=maximum)
+        return value
+
+    def choice(self, name: str, choices: dict[str, str] | list[str] | set[str], *,
+               required: bool = True) -> str | None:
+        value = self.raw(name).strip()
+        if not value:
+            if required:
+                self.errors[name] = i18n.gettext("Choose one.")
+            return None
+        if value not in choices:
+            self.errors[name] = i18n.gettext("Not a valid choice.")
+            return None
+        return value
+
+    def choices(self, name: str, choices: dict[str, str] | list[str] | set[str]) -> list[str]:
+        values = [v for v in self.form.getlist(name) if isinstance(v, str) and v]
+        bad = [v for v in values if v not in choices]
+        if bad:
+            self.errors[name] = i18n.gettext("Not a valid choice.")
+        return sorted(set(values) - set(bad), key=values.index)
+
+    def ids(self, name: str) -> list[int]:
+        out = []
+        for v in self.form.getlist(name):
+            try:
+                out.append(int(v))
+            except (TypeError, ValueError):
+                self.errors[name] = i18n.gettext("Not a valid choice.")
+        return out
+
+    def money(self, name: str, *, required: bool = False) -> int | None:
+        raw = self.raw(name).strip()
+        if not raw:
+            if required:
+                self.errors[name] = i18n.gettext("This field is required.")
+            return None
+        try:
+            return money.parse_yuan(raw)
+        except money.MoneyError:
+            self.errors[name] = i18n.gettext(
+                "Enter an amount in yuan, for example 12000 or 12,000.50.")
+            return None
+
+    def boolean(self, name: str) -> bool:
+        return self.raw(name) in {"1", "on", "true", "yes"}
+
+    def check(self) -> None:
+        if self.errors:
+            raise FormErrors(self.errors)
+
+
+# ---- lists -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_number(request: Request) -> int:
+    try:
+        return max(1, min(int(request.query_params.get("page", "1")), 100000))
+    except ValueError:
+        return 1
+
+
+def paginate(session: Session, statement: Any, page: int, per_page: int = 20) -> Page:
+    """One page of `statement` plus the total, in two queries whatever the data size."""
+    total = session.execute(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    ).scalar_one()
+    rows = session.execute(statement.limit(per_page).offset((page - 1) * per_page)).scalars()
+    return Page(items=list(rows), total=total, page=page, per_page=per_page)
+
+
+def query_without(request: Request, key: str) -> str:
+    """The current query string minus `key`, for pagination links that keep the filters."""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != key]
+    from urllib.parse import urlencode
+
+    return urlencode(items)
+
+
+env.globals["query_without"] = query_without
