@@ -42,6 +42,11 @@ def icc(ratings: Any, form: str = "ICC(2,1)", alpha: float = 0.05) -> ICCResult:
     ICC(2,k)=(MSR-MSE)/(MSR+(MSC-MSE)/n); ICC(3,k)=(MSR-MSE)/MSR.
     Confidence intervals follow McGraw & Wong (1996).
     """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _icc(ratings, form, alpha)
+
+
+def _icc(ratings: Any, form: str, alpha: float) -> ICCResult:
     if form not in ICC_FORMS:
         raise ScoringError(f"unknown ICC form {form!r}; use one of {', '.join(ICC_FORMS)}")
     x = as_float_array(ratings, 2, "ratings")
