@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -20,17 +20,24 @@ from grants.audit import Actor
 from grants.settings import get_settings
 from grants.timeutil import now
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 
 
+@cache
+def _hasher() -> PasswordHasher:
+    # The test suite creates hundreds of users: it uses cheap parameters, never production.
+    if get_settings().env == "test":
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -64,7 +71,7 @@ def authenticate(session: Session, username: str, password: str, ip: str) -> Use
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None or not user.is_active or not verify_password(user.password_hash, password):
         if user is None:
-            _hasher.hash(password)  # spend the same time whether or not the user exists
+            _hasher().hash(password)  # spend the same time whether or not the user exists
         session.add(LoginFailure(username=username, ip=ip))
         return None
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))  # type: ignore[arg-type]

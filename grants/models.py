@@ -7,6 +7,7 @@ from grants.audit import AuditEvent
 from grants.funds.models import Fund, FundEntry
 from grants.organisations.models import Organisation
 from grants.regions.models import Region
+from grants.rounds.models import Criterion, Round, RoundFund, Stage, Track
 
 metadata = SQLModel.metadata
 
@@ -17,6 +18,11 @@ __all__ = [
     "LoginFailure",
     "Organisation",
     "Region",
+    "Round",
+    "RoundFund",
+    "Stage",
+    "Track",
+    "Criterion",
     "User",
     "metadata",
 ]
