@@ -271,6 +271,7 @@ class Departure:
     application_id: str
     rank: int  # 1-based position in the ranked list
     funded_below: tuple[str, ...]
+    cause: str = "optimiser choice"  # or "no eligible fund"
 
 
 @dataclass(frozen=True)
@@ -408,14 +409,20 @@ def route_optimal(
             ) + f" with {fen(got)} ({parts}) by the optimiser"
             outcomes.append(Award(a.id, alloc, got, reason, partial))
             continue
+        below = funded_ids[i + 1 :][funded[i + 1 :]]
         if not e[i].any():
             outcomes.append(
                 Unfunded(a.id, NO_ELIGIBLE_FUND, "no fund's restrictions admit this application")
             )
+            if below.size:
+                departures.append(
+                    Departure(a.id, i + 1, tuple(str(b) for b in below), NO_ELIGIBLE_FUND)
+                )
             continue
         if later_funded[i] > 0:
-            below = funded_ids[i + 1 :][funded[i + 1 :]]
-            departures.append(Departure(a.id, i + 1, tuple(str(b) for b in below)))
+            departures.append(
+                Departure(a.id, i + 1, tuple(str(b) for b in below), "optimiser choice")
+            )
             outcomes.append(
                 Unfunded(
                     a.id,
