@@ -87,7 +87,9 @@ def test_drop_high_low_matches_loop_on_random_data():
 score_arrays = arrays(
     np.float64,
     st.tuples(st.integers(1, 8), st.integers(1, 6)),
-    elements=st.one_of(st.just(np.nan), st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 1))),
+    elements=st.one_of(
+        st.just(np.nan), st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 1))
+    ),
 )
 
 
@@ -105,7 +107,8 @@ def test_permuting_judges_and_apps_changes_nothing(x, rnd):
 
 
 def test_zscores_by_hand():
-    # judge 0 scores 60, 80 (mean 70, sd 10) -> z = -1, +1; judge 1 scores 70, 70 (no spread) -> z = 0
+    # judge 0 scores 60, 80 (mean 70, sd 10) -> z = -1, +1;
+    # judge 1 scores 70, 70 (no spread) -> z = 0
     x = np.array([[60.0, 70.0], [80.0, 70.0]])
     z = zscores(x, target=(50.0, 10.0))
     np.testing.assert_allclose(z, [[40, 50], [60, 50]])

@@ -137,7 +137,7 @@ def test_krippendorff_large_sparse_interval_is_fast_enough():
     judges, units = 300, 10_000
     truth = rng.normal(70, 10, units)
     d = np.full((judges, units), np.nan)
-    for k in range(5):
+    for _k in range(5):
         j = rng.integers(0, judges, units)
         d[j, np.arange(units)] = truth + rng.normal(0, 3, units)
     a = krippendorff_alpha(d, "interval")

@@ -38,13 +38,29 @@ def test_assign_deterministic_and_uses_preference():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (dict(n_apps=4, n_judges=5, k=3, conflicts={(2, 0), (2, 1), (2, 2)}),
-         "application 2 has only 2 judges without a conflict but needs 3"),
-        (dict(n_apps=10, n_judges=3, k=2, max_load=5), "total load 20 .* exceeds 3 judges x max_load 5"),
-        (dict(n_apps=4, n_judges=3, k=1, min_load=2), "min_load x judges .* exceeds k x apps"),
-        (dict(n_apps=4, n_judges=4, k=1, min_load=1, conflicts={(0, 3), (1, 3), (2, 3), (3, 3)}),
-         "judge 3 has only 0 applications without a conflict but min_load is 1"),
-        (dict(n_apps=2, n_judges=2, k=3), "only 2 judges"),
+        (
+            {"n_apps": 4, "n_judges": 5, "k": 3, "conflicts": {(2, 0), (2, 1), (2, 2)}},
+            "application 2 has only 2 judges without a conflict but needs 3",
+        ),
+        (
+            {"n_apps": 10, "n_judges": 3, "k": 2, "max_load": 5},
+            "total load 20 .* exceeds 3 judges x max_load 5",
+        ),
+        (
+            {"n_apps": 4, "n_judges": 3, "k": 1, "min_load": 2},
+            "min_load x judges .* exceeds k x apps",
+        ),
+        (
+            {
+                "n_apps": 4,
+                "n_judges": 4,
+                "k": 1,
+                "min_load": 1,
+                "conflicts": {(0, 3), (1, 3), (2, 3), (3, 3)},
+            },
+            "judge 3 has only 0 applications without a conflict but min_load is 1",
+        ),
+        ({"n_apps": 2, "n_judges": 2, "k": 3}, "only 2 judges"),
     ],
 )
 def test_assign_impossible_messages(kwargs, message):
@@ -82,10 +98,17 @@ def test_assign_falls_back_to_flow_when_greedy_gets_stuck():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.integers(1, 12), st.integers(2, 6), st.integers(1, 3), st.integers(0, 3),
-    st.integers(0, 8), st.integers(0, 10_000), st.floats(0, 0.4),
+    st.integers(1, 12),
+    st.integers(2, 6),
+    st.integers(1, 3),
+    st.integers(0, 3),
+    st.integers(0, 8),
+    st.integers(0, 10_000),
+    st.floats(0, 0.4),
 )
-def test_assign_respects_conflicts_and_loads_or_is_truly_impossible(n_apps, n_judges, k, lo, extra, seed, p):
+def test_assign_respects_conflicts_and_loads_or_is_truly_impossible(
+    n_apps, n_judges, k, lo, extra, seed, p
+):
     k = min(k, n_judges)
     hi = lo + extra
     conflict = np.random.default_rng(seed).random((n_apps, n_judges)) < p

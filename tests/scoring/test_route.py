@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +20,14 @@ def app(i, req, lo=1000, hi=10**9, **kw):
 
 
 def test_eligibility_rules():
-    a = app(1, 100, category="elderly", service_area="A", target_groups={"elderly", "disabled"}, community="n")
+    a = app(
+        1,
+        100,
+        category="elderly",
+        service_area="A",
+        target_groups={"elderly", "disabled"},
+        community="n",
+    )
     assert eligible(a, Fund("g", 1))
     assert eligible(a, Fund("t", 1, target_groups={"disabled"}))  # any overlap suffices
     assert not eligible(a, Fund("c", 1, communities={"s"}))
@@ -31,8 +37,11 @@ def test_eligibility_rules():
 
 def test_route_by_hand_least_flexible_first():
     # general 10,000; elderly-only 5,000; north-only 3,000 (fen)
-    funds = [Fund("general", 10_000), Fund("elderly", 5_000, target_groups={"elderly"}),
-             Fund("north", 3_000, communities={"north"})]
+    funds = [
+        Fund("general", 10_000),
+        Fund("elderly", 5_000, target_groups={"elderly"}),
+        Fund("north", 3_000, communities={"north"}),
+    ]
     apps = [
         app(1, 6_000, target_groups={"elderly"}),  # elderly 5,000 (only it can use) + general 1,000
         app(2, 6_000, community="north"),  # north 3,000 + general 3,000
@@ -69,7 +78,10 @@ def test_route_partial_minimum_and_no_eligible_fund():
     assert isinstance(o[3], Unfunded) and o[3].reason == "budget exhausted"
     assert isinstance(o[4], Award) and o[4].allocations == (("youth", 900),)
     r2 = route(apps[:2], funds, allow_partial=False)
-    assert isinstance(r2.outcomes[1], Unfunded) and "partial awards are not allowed" in r2.outcomes[1].detail
+    assert (
+        isinstance(r2.outcomes[1], Unfunded)
+        and "partial awards are not allowed" in r2.outcomes[1].detail
+    )
     r3 = route([app(1, 100, lo=10, category="zzz")], [Fund("y", 100, categories={"youth"})])
     assert r3.outcomes[0].reason == "no eligible fund"
 
@@ -106,19 +118,28 @@ def scenario(draw):
     for i in range(n):
         req = draw(st.integers(1, 50)) * 100
         lo = draw(st.integers(1, req // 100)) * 100
-        apps.append(RankedApplication(
-            f"a{i}", req, lo, draw(st.integers(req // 100, 60)) * 100,
-            category=draw(st.sampled_from(CATS)), community=draw(st.sampled_from(COMMS)),
-            target_groups=frozenset(draw(st.sets(st.sampled_from(CATS), max_size=2))),
-        ))
+        apps.append(
+            RankedApplication(
+                f"a{i}",
+                req,
+                lo,
+                draw(st.integers(req // 100, 60)) * 100,
+                category=draw(st.sampled_from(CATS)),
+                community=draw(st.sampled_from(COMMS)),
+                target_groups=frozenset(draw(st.sets(st.sampled_from(CATS), max_size=2))),
+            )
+        )
     funds = []
     for j in range(draw(st.integers(1, 4))):
-        funds.append(Fund(
-            f"f{j}", draw(st.integers(0, 200)) * 100,
-            categories=frozenset(draw(st.sets(st.sampled_from(CATS), max_size=2))),
-            communities=frozenset(draw(st.sets(st.sampled_from(COMMS), max_size=1))),
-            target_groups=frozenset(draw(st.sets(st.sampled_from(CATS), max_size=1))),
-        ))
+        funds.append(
+            Fund(
+                f"f{j}",
+                draw(st.integers(0, 200)) * 100,
+                categories=frozenset(draw(st.sets(st.sampled_from(CATS), max_size=2))),
+                communities=frozenset(draw(st.sets(st.sampled_from(COMMS), max_size=1))),
+                target_groups=frozenset(draw(st.sets(st.sampled_from(CATS), max_size=1))),
+            )
+        )
     return apps, funds, draw(st.integers(1, 3)), draw(st.booleans())
 
 
