@@ -22,9 +22,11 @@ ROUTE_MODULES = [
     "grants.home.routes",
     "grants.accounts.routes",
     "grants.regions.routes",
+    "grants.applications.routes",  # before organisations: /organisations/import
     "grants.organisations.routes",
     "grants.funds.routes",
     "grants.audit_routes",
+    "grants.notifications.routes",
 ]
 
 

@@ -2,6 +2,8 @@
 
 from sqlmodel import SQLModel
 
+import grants.applications.models  # applications, versions, attachments, screening
+import grants.notifications.models  # email outbox and in-app notices
 from grants.accounts.models import LoginFailure, User
 from grants.audit import AuditEvent
 from grants.funds.models import Fund, FundEntry

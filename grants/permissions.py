@@ -71,3 +71,36 @@ RULES["fund.view"] = lambda u, f: u.role in ("organiser", "finance") or (
     u.role == "funder" and _funder_of(u, f))
 RULES["fund.edit"] = role_is("organiser")
 RULES["fund.record_entry"] = role_is("organiser", "finance")
+
+# Applications (申报, screening, attachments, import/export, notices)
+def _app_of(obj: Any) -> Any:
+    return getattr(obj, "application", obj)
+
+
+def _app_member(user: User, obj: Any) -> bool:
+    app = _app_of(obj)
+    return (app is not None and user.organisation_id is not None
+            and user.organisation_id == getattr(app, "organisation_id", None))
+
+
+def _app_may(action: str) -> Rule:
+    from grants.applications.workflow import may
+
+    return lambda u, s: s is not None and may(u, action, s.application, s.round.status)
+
+
+RULES["application.create"] = lambda u, r: (u.role == "applicant" and u.organisation_id is not None
+                                            and r is not None and r.status == "open")
+RULES["application.mine"] = lambda u, _o: u.role == "applicant" and u.organisation_id is not None
+RULES["application.view"] = lambda u, a: u.role in ("organiser", "finance") or (
+    u.role == "applicant" and _app_member(u, a))
+RULES["application.edit"] = _app_may("edit")
+RULES["application.submit"] = _app_may("submit")
+RULES["application.withdraw"] = _app_may("withdraw")
+RULES["application.return"] = lambda u, s: u.role == "organiser" and (
+    s is None or _app_may("return")(u, s))
+RULES["application.screen"] = role_is("organiser")
+RULES["application.list"] = role_is("organiser", "finance")
+RULES["application.export"] = role_is("organiser")
+RULES["organisation.import"] = role_is("organiser")
+RULES["notice.view"] = lambda u, n: n is None or n.user_id == u.id

@@ -53,6 +53,7 @@ def db(request: Request) -> Session:
 def render(request: Request, name: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> Response:
     from grants.auth import current_user
+    from grants.notifications.services import nav_unread
     from grants.permissions import can
 
     context = dict(context or {})
@@ -62,6 +63,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     context.setdefault("locale", i18n.current_locale.get())
     context.setdefault("flashes", pop_flashes(request))
     context.setdefault("csrf_token", csrf_token(request))
+    context.setdefault("unread_notices", nav_unread(request, user))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

@@ -1,0 +1,1 @@
+"""Applications (申报): proposals, their frozen versions, attachments and screening."""

@@ -1,0 +1,388 @@
+"""Applications: drafts, submission against the round's rules, frozen versions, withdrawal,
+return for correction and eligibility screening. Services take a Session and never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select
+from sqlmodel import Session
+
+from grants import audit
+from grants.accounts.models import User
+from grants.applications import attachments as files
+from grants.applications import rules, workflow
+from grants.applications.models import (
+    ActivityItem,
+    Application,
+    ApplicationVersion,
+    Attachment,
+    BudgetLine,
+    ScreeningDecision,
+)
+from grants.i18n import N_
+from grants.i18n import gettext as _
+from grants.notifications import services as notifications
+from grants.organisations.models import Organisation
+from grants.regions.models import Region
+from grants.rounds.models import Round, Track
+from grants.timeutil import now
+from grants.validation import FormErrors
+from grants.vocab import TARGET_GROUPS
+
+PROPOSAL_FIELDS = ("title", "track_id", "summary", "need_analysis", "objectives",
+                   "target_groups", "community_ids", "planned_activities", "planned_people",
+                   "planned_volunteers")
+
+
+class SubmissionRefused(Exception):
+    """Submission broke rules; `problems` lists every one in plain words."""
+
+    def __init__(self, problems: list[rules.Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+def lines_of(session: Session, app: Application) -> list[BudgetLine]:
+    return list(session.execute(select(BudgetLine).where(BudgetLine.application_id == app.id)
+                                .order_by(BudgetLine.position, BudgetLine.id)).scalars())  # type: ignore[arg-type]
+
+
+def activities_of(session: Session, app: Application) -> list[ActivityItem]:
+    return list(session.execute(select(ActivityItem).where(ActivityItem.application_id == app.id)
+                                .order_by(ActivityItem.position, ActivityItem.id)).scalars())  # type: ignore[arg-type]
+
+
+def versions_of(session: Session, app: Application) -> list[ApplicationVersion]:
+    return list(session.execute(select(ApplicationVersion)
+                                .where(ApplicationVersion.application_id == app.id)
+                                .order_by(ApplicationVersion.number)).scalars())  # type: ignore[arg-type]
+
+
+def latest_decision(session: Session, app: Application) -> ScreeningDecision | None:
+    return session.execute(select(ScreeningDecision)
+                           .where(ScreeningDecision.application_id == app.id)
+                           .order_by(ScreeningDecision.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
+
+
+def org_facts(org: Organisation) -> rules.OrgFacts:
+    return rules.OrgFacts(registration=org.registration, rating=org.rating,
+                          credit_status=org.credit_status, category=org.category,
+                          community_id=org.community_id)
+
+
+def rule_lines(lines: list[BudgetLine]) -> list[rules.Line]:
+    return [rules.Line(line.category, line.amount_fen, line.cofunding_fen) for line in lines]
+
+
+def proposal_of(app: Application, lines: list[BudgetLine], activity_count: int) -> rules.Proposal:
+    return rules.Proposal(title=app.title, summary=app.summary, need_analysis=app.need_analysis,
+                          objectives=app.objectives, track_id=app.track_id,
+                          target_groups=tuple(app.target_groups),
+                          community_ids=tuple(app.community_ids), lines=rule_lines(lines),
+                          activity_count=activity_count)
+
+
+def counted_for_limit(session: Session, round_: Round, organisation_id: int,
+                      excluding: int | None) -> int:
+    query = select(func.count()).select_from(Application).where(
+        Application.round_id == round_.id, Application.organisation_id == organisation_id,
+        Application.status.in_(workflow.COUNTED))  # type: ignore[attr-defined]
+    if excluding is not None:
+        query = query.where(Application.id != excluding)
+    return int(session.execute(query).scalar_one())
+
+
+def problems(session: Session, app: Application, round_: Round) -> list[rules.Problem]:
+    """Every reason the application cannot be submitted now (empty when it can)."""
+    found: list[rules.Problem] = []
+    if app.status == "draft":
+        found += rules.window_problems(round_.status, round_.opens_at, round_.closes_at, now())
+    elif round_.status not in ("open", "closed"):
+        found.append(rules.Problem("window.status", _(
+            "This round is no longer taking corrections.")))
+    found += rules.limit_problems(
+        counted_for_limit(session, round_, app.organisation_id, app.id),
+        round_.max_applications_per_org)
+    org = session.get(Organisation, app.organisation_id)
+    lines = lines_of(session, app)
+    found += rules.check(proposal=proposal_of(app, lines, len(activities_of(session, app))),
+                         org=org_facts(org), eligibility=round_.eligibility or {},
+                         budget_rules=round_.budget_rules or {},
+                         grant_min_fen=round_.grant_min_fen, grant_max_fen=round_.grant_max_fen)
+    return found
+
+
+# ---- drafts ------------------------------------------------------------------------------
+
+def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round,
+                 track_id: int | None, title: str) -> Application:
+    errors = {}
+    track = session.get(Track, track_id) if track_id else None
+    if track is None or track.round_id != round_.id:
+        errors["track_id"] = _("Choose a track.")
+    if not title:
+        errors["title"] = _("This field is required.")
+    if round_.status != "open":
+        errors["round"] = _("This round is not open for applications.")
+    if user.organisation_id is None:
+        errors["round"] = _("Your account does not belong to an organisation.")
+    if errors:
+        raise FormErrors(errors)
+    app = Application(round_id=round_.id, track_id=track_id,
+                      organisation_id=user.organisation_id, title=title,  # type: ignore[arg-type]
+                      created_by_id=user.id)
+    session.add(app)
+    audit.record(session, actor, "application.create", app)
+    return app
+
+
+def validate_draft(session: Session, round_: Round, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = dict(data.pop("_errors", {}))
+    track_id = data.get("track_id")
+    if track_id is not None:
+        track = session.get(Track, track_id)
+        if track is None or track.round_id != round_.id:
+            errors.setdefault("track_id", _("Not a valid choice."))
+    if any(code not in TARGET_GROUPS for code in data.get("target_groups", [])):
+        errors.setdefault("target_groups", _("Not a valid choice."))
+    ids = data.get("community_ids", [])
+    if ids:
+        found = session.execute(select(func.count()).select_from(Region).where(
+            Region.id.in_(ids), Region.level == "community")).scalar_one()  # type: ignore[union-attr]
+        if found != len(set(ids)):
+            errors.setdefault("community_ids", _("Choose communities from the list."))
+    if errors:
+        raise FormErrors(errors)
+    return data
+
+
+def save_draft(session: Session, actor: audit.Actor, app: Application, round_: Round,
+               data: dict[str, Any]) -> Application:
+    """Replace the draft's fields, budget lines and activities; incomplete drafts are fine."""
+    data = validate_draft(session, round_, data)
+    before = audit.snapshot(app)
+    for key in PROPOSAL_FIELDS:
+        if key in data:
+            setattr(app, key, data[key])
+    session.execute(delete(BudgetLine).where(BudgetLine.application_id == app.id))  # type: ignore[arg-type]
+    session.execute(delete(ActivityItem).where(ActivityItem.application_id == app.id))  # type: ignore[arg-type]
+    for position, line in enumerate(data.get("lines", [])):
+        session.add(BudgetLine(application_id=app.id, position=position, **line))
+    for position, item in enumerate(data.get("activities", [])):
+        session.add(ActivityItem(application_id=app.id, position=position, **item))
+    total = rules.totals(rules.Line(li["category"], li["amount_fen"], li["cofunding_fen"])
+                         for li in data.get("lines", []))
+    app.request_fen, app.cofunding_fen = total.request_fen, total.cofunding_fen
+    app.updated_at = now()
+    audit.record(session, actor, "application.save", app, before=before)
+    return app
+
+
+# ---- submission and versions -------------------------------------------------------------
+
+def snapshot(session: Session, app: Application) -> dict[str, Any]:
+    """Every field as it is now, for a frozen version."""
+    org = session.get(Organisation, app.organisation_id)
+    track = session.get(Track, app.track_id) if app.track_id else None
+    return {
+        "title": app.title, "summary": app.summary, "need_analysis": app.need_analysis,
+        "objectives": app.objectives, "track_id": app.track_id,
+        "track_name": track.name if track else "",
+        "organisation_id": app.organisation_id, "organisation_name": org.name if org else "",
+        "target_groups": list(app.target_groups), "community_ids": list(app.community_ids),
+        "planned_activities": app.planned_activities, "planned_people": app.planned_people,
+        "planned_volunteers": app.planned_volunteers, "request_fen": app.request_fen,
+        "cofunding_fen": app.cofunding_fen,
+        "budget_lines": [{"category": li.category, "item": li.item, "amount_fen": li.amount_fen,
+                          "cofunding_fen": li.cofunding_fen} for li in lines_of(session, app)],
+        "activities": [{"activity": a.activity, "month": a.month, "sessions": a.sessions}
+                       for a in activities_of(session, app)],
+        "attachments": [{"id": a.id, "filename": a.filename, "sha256": a.sha256,
+                         "size": a.size, "kind": a.kind} for a in files.live(session, app)],
+    }
+
+
+def lock_application(session: Session, app: Application) -> None:
+    """Serialise submissions of one organisation to one round (limit and version number)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Organisation.id).where(Organisation.id == app.organisation_id)
+                        .with_for_update())
+    session.refresh(app)
+
+
+def submit(session: Session, actor: audit.Actor, user: User, app: Application,
+           round_: Round) -> ApplicationVersion:
+    lock_application(session, app)
+    if not workflow.may(user, "submit", app, round_.status):
+        found = problems(session, app, round_) if app.status in ("draft", "returned") else []
+        raise SubmissionRefused(found or [rules.Problem("status", _(
+            "This application cannot be submitted in its current state."))])
+    found = problems(session, app, round_)
+    if found:
+        raise SubmissionRefused(found)
+    before = audit.snapshot(app)
+    was_returned = app.status == "returned"
+    moment = now()
+    app.current_version += 1
+    version = ApplicationVersion(application_id=app.id, number=app.current_version,
+                                 snapshot=snapshot(session, app), submitted_at=moment,
+                                 submitted_by_id=user.id)
+    session.add(version)
+    for attachment in files.live(session, app):
+        attachment.frozen = True
+    app.status = "submitted"
+    app.submitted_at = moment
+    app.return_reason = ""
+    app.updated_at = moment
+    audit.record(session, actor, "application.submit", app, before=before)
+    org = session.get(Organisation, app.organisation_id)
+    params = {"title": app.title, "org": org.name if org else "", "round": round_.name,
+              "n": version.number}
+    notifications.notify(
+        session, notifications.organisers(session),
+        title=N_("Resubmitted: %(title)s") if was_returned else N_("New application: %(title)s"),
+        body=N_("%(org)s submitted “%(title)s” (version %(n)s) to %(round)s."),
+        params=params, link=f"/applications/{app.id}")
+    return version
+
+
+def withdraw(session: Session, actor: audit.Actor, user: User, app: Application,
+             round_: Round) -> None:
+    if not workflow.may(user, "withdraw", app, round_.status):
+        raise FormErrors({"status": _(
+            "This application can no longer be withdrawn: judging has started or it is not "
+            "submitted.")})
+    before = audit.snapshot(app)
+    app.status = "withdrawn"
+    app.updated_at = now()
+    audit.record(session, actor, "application.withdraw", app, before=before)
+
+
+def return_for_correction(session: Session, actor: audit.Actor, user: User, app: Application,
+                          round_: Round, reason: str) -> None:
+    if not reason.strip():
+        raise FormErrors({"reason": _("Say what needs correcting.")})
+    if not workflow.may(user, "return", app, round_.status):
+        raise FormErrors({"reason": _("This application cannot be returned now.")})
+    before = audit.snapshot(app)
+    app.status = "returned"
+    app.return_reason = reason.strip()
+    app.updated_at = now()
+    audit.record(session, actor, "application.return", app, before=before)
+    notifications.notify(
+        session, notifications.members(session, app.organisation_id),
+        title=N_("Returned for correction: %(title)s"),
+        body=N_("The organiser returned “%(title)s” for correction: %(reason)s\nCorrect it and "
+                "submit it again."),
+        params={"title": app.title, "reason": app.return_reason}, link=f"/applications/{app.id}")
+
+
+SCREEN_OUTCOMES = {"pass": "eligible", "fail": "ineligible"}
+
+
+def screen(session: Session, actor: audit.Actor, user: User, app: Application, round_: Round,
+           outcome: str, reason: str) -> ScreeningDecision:
+    reason = reason.strip()
+    if outcome not in SCREEN_OUTCOMES:
+        raise FormErrors({"outcome": _("Choose pass or fail.")})
+    if outcome == "fail" and not reason:
+        raise FormErrors({"reason": _("Give the reason the application fails screening.")})
+    if not workflow.may(user, "screen", app, round_.status):
+        raise FormErrors({"outcome": _(
+            "%(title)s cannot be screened in its current state.", title=app.title)})
+    before = audit.snapshot(app)
+    decision = ScreeningDecision(application_id=app.id, version_number=app.current_version,
+                                 outcome=outcome, reason=reason, decided_by_id=user.id)
+    session.add(decision)
+    app.status = SCREEN_OUTCOMES[outcome]
+    app.updated_at = now()
+    audit.record(session, actor, "application.screen", app, before=before,
+                 after={**audit.snapshot(app), "outcome": outcome, "reason": reason})
+    notifications.notify(
+        session, notifications.members(session, app.organisation_id),
+        title=(N_("Passed eligibility screening: %(title)s") if outcome == "pass"
+               else N_("Did not pass eligibility screening: %(title)s")),
+        body=(N_("“%(title)s” passed eligibility screening. %(reason)s") if outcome == "pass"
+              else N_("“%(title)s” did not pass eligibility screening. Reason: %(reason)s")),
+        params={"title": app.title, "reason": reason}, link=f"/applications/{app.id}")
+    return decision
+
+
+def bulk_screen(session: Session, actor: audit.Actor, user: User, round_: Round,
+                ids: list[int], outcome: str, reason: str) -> int:
+    """Screen every selected application of the round, or none (errors list each refusal)."""
+    if not ids:
+        raise FormErrors({"ids": _("Select at least one application.")})
+    apps = list(session.execute(select(Application).where(
+        Application.id.in_(ids), Application.round_id == round_.id)).scalars())  # type: ignore[union-attr]
+    if len(apps) != len(set(ids)):
+        raise FormErrors({"ids": _("Some selected applications are not in this round.")})
+    errors: dict[str, str] = {}
+    for app in apps:
+        try:
+            screen(session, actor, user, app, round_, outcome, reason)
+        except FormErrors as exc:
+            for key, message in exc.errors.items():
+                errors.setdefault(key, message)
+    if errors:
+        raise FormErrors(errors)
+    return len(apps)
+
+
+# ---- lists -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListFilters:
+    q: str = ""
+    track_id: int | None = None
+    status: str = ""
+    community_id: int | None = None
+    category: str = ""
+    sort: str = "-submitted"
+
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-submitted": (Application.submitted_at.desc(),),  # type: ignore[union-attr]
+    "submitted": (Application.submitted_at,),
+    "-request": (Application.request_fen.desc(),),  # type: ignore[attr-defined]
+    "request": (Application.request_fen,),
+    "title": (Application.title,),
+}
+
+
+def round_list(round_: Round, filters: ListFilters) -> Select[Any]:
+    query = (select(Application).join(Organisation, Organisation.id == Application.organisation_id)
+             .where(Application.round_id == round_.id,
+                    Application.status.in_(workflow.VISIBLE_TO_ORGANISER)))  # type: ignore[attr-defined]
+    if filters.q:
+        like = f"%{filters.q}%"
+        query = query.where(or_(Application.title.ilike(like),  # type: ignore[attr-defined]
+                                Organisation.name.ilike(like)))  # type: ignore[attr-defined]
+    if filters.track_id:
+        query = query.where(Application.track_id == filters.track_id)
+    if filters.status:
+        query = query.where(Application.status == filters.status)
+    if filters.community_id:
+        query = query.where(Organisation.community_id == filters.community_id)
+    if filters.category:
+        query = query.where(Organisation.category == filters.category)
+    return query.order_by(*SORTS.get(filters.sort, SORTS["-submitted"]), Application.id)
+
+
+def mine(user: User) -> Select[Any]:
+    return (select(Application).where(Application.organisation_id == (user.organisation_id or -1))
+            .order_by(Application.updated_at.desc(), Application.id.desc()))  # type: ignore[attr-defined]
+
+
+def attachment_for(session: Session, app: Application, attachment_id: int) -> Attachment | None:
+    """An attachment of this application that is still shown (live, or frozen in a version)."""
+    found = session.get(Attachment, attachment_id)
+    if found is None or found.application_id != app.id:
+        return None
+    if found.removed_at is not None and not found.frozen:
+        return None
+    return found

@@ -1,0 +1,1 @@
+"""Notifications: an email outbox sent through SMTP, and in-app notices."""

@@ -1,0 +1,39 @@
+"""The email outbox (written in the same transaction as the event, sent later) and in-app
+notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from grants.db import UTCDateTime
+from grants.timeutil import now
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None,
+                                     sa_column=Column(UTCDateTime, nullable=True, index=True))
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", max_length=500)
+
+
+class Notice(SQLModel, table=True):
+    __tablename__ = "notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    title: str = Field(max_length=200)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    link: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    read_at: datetime | None = Field(default=None,
+                                     sa_column=Column(UTCDateTime, nullable=True, index=True))
