@@ -1,0 +1,47 @@
+"""Labels for the codes stored on rounds and stages (codes are stored, labels translated)."""
+
+from __future__ import annotations
+
+from grants.i18n import N_
+
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "open": N_("Open for applications"),
+    "closed": N_("Applications closed"),
+    "judging": N_("Judging"),
+    "decided": N_("Decided"),
+    "running": N_("Projects running"),
+    "finished": N_("Finished"),
+}
+
+STAGE_KIND_LABELS = {
+    "screening": N_("Eligibility screening"),
+    "scoring": N_("Online scoring"),
+    "roadshow": N_("Roadshow and defence"),
+    "notice": N_("Public notice"),
+    "approval": N_("Approval"),
+}
+
+# Stages whose judges score with a rubric.
+SCORED_KINDS = ("scoring", "roadshow")
+
+TRANCHE_CONDITION_LABELS = {
+    "signing": N_("on signing the agreement"),
+    "midterm_passed": N_("after passing the mid-term evaluation"),
+    "final_accepted": N_("after final acceptance"),
+}
+
+AGGREGATION_LABELS = {
+    "mean": N_("Mean of the judges' totals"),
+    "median": N_("Median of the judges' totals"),
+    "drop_high_low": N_("Mean after dropping the highest and lowest"),
+    "zscore": N_("Standardised per judge (z-scores)"),
+    "bias_model": N_("Adjusted for judge severity (bias model)"),
+}
+
+ADVANCEMENT_LABELS = {
+    "top_n": N_("The top N applications advance"),
+    "threshold": N_("Applications scoring at least the threshold advance"),
+}
+
+DEFAULT_LEVELS = ("优秀", "良好", "一般", "较差")
