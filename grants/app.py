@@ -25,6 +25,7 @@ ROUTE_MODULES = [
     "grants.applications.routes",  # before organisations: /organisations/import
     "grants.organisations.routes",
     "grants.funds.routes",
+    "grants.rounds.routes",
     "grants.audit_routes",
     "grants.notifications.routes",
 ]

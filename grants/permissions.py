@@ -104,3 +104,13 @@ RULES["application.list"] = role_is("organiser", "finance")
 RULES["application.export"] = role_is("organiser")
 RULES["organisation.import"] = role_is("organiser")
 RULES["notice.view"] = lambda u, n: n is None or n.user_id == u.id
+
+# Rounds
+RULES["round.list"] = role_is("organiser", "finance")
+RULES["round.browse_open"] = lambda u, _r: True  # the public information of open rounds
+RULES["round.view"] = lambda u, r: u.role in ("organiser", "finance") or (
+    r is not None and r.status != "draft")
+RULES["round.create"] = role_is("organiser")
+RULES["round.edit"] = role_is("organiser")  # the services refuse locked fields, saying why
+RULES["round.transition"] = role_is("organiser")
+RULES["round.copy"] = role_is("organiser")
