@@ -71,11 +71,11 @@ def budget(admin_fen: int = 500_000, personnel_fen: int = 1_000_000,
 
 
 def proposal_data(session: Session, round_obj: Round, user: User, **changes: Any) -> dict:
-    from tests.factories import community
+    from grants.organisations.models import Organisation
 
     communities = changes.pop("community_ids", None)
     if communities is None:
-        communities = [community(session).id]
+        communities = [session.get(Organisation, user.organisation_id).community_id]
     data: dict[str, Any] = {
         "title": "长者食堂互助计划", "track_id": track_of(session, round_obj).id,
         "summary": "为社区独居长者提供助餐与探访服务。",
