@@ -25,6 +25,8 @@ REQUIRED_HEADERS = ("名称", "登记类型")
 REGISTRATION = {"登记": "registered", "备案": "filed", "registered": "registered",
                 "filed": "filed"}
 MAX_ROWS = 2000
+BRANCH_ALIASES = {"独立党支部": "independent", "独立": "independent", "联合党支部": "joint",
+                  "联合": "joint", "无": "none", "没有": "none"}
 FIELD_NAMES = {"name": "名称", "registration": "登记类型", "credit_code": "统一社会信用代码",
                "filing_number": "备案号", "org_type": "组织类型", "category": "类别",
                "community_id": "社区", "rating": "评估等级", "party_members": "党员人数",
@@ -105,6 +107,7 @@ def read(session: Session, data: bytes) -> tuple[list[tuple[int, dict[str, Any]]
         return [], result
     col = {name: header.index(name) for name in HEADERS if name in header}
     types, cats, branches = _reverse(ORG_TYPES), _reverse(CATEGORIES), _reverse(PARTY_BRANCHES)
+    branches.update(BRANCH_ALIASES)
     choices = regions.community_choices(session)
     by_path = {label.replace(" ", ""): cid for cid, label in choices}
     by_name: dict[str, list[int]] = {}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import html
-from urllib.parse import urlencode
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
-from grants.applications.models import Application, ApplicationVersion
 from grants.applications import services
+from grants.applications.models import Application, ApplicationVersion
 from grants.timeutil import now
 from tests import factories
 from tests.applications import factories as af
@@ -211,8 +211,8 @@ def test_a_refused_draft_save_changes_nothing(client, session):
     rnd, user, app = setup(session)
     client.login(user.username)
     data = af.proposal_data(session, rnd, user, title="新标题")
-    fields = af.form_for(data) + [("budget_category", "admin"), ("budget_item", "x"),
-                                  ("budget_amount", "abc"), ("budget_cofunding", "")]
+    fields = [*af.form_for(data), ("budget_category", "admin"), ("budget_item", "x"),
+              ("budget_amount", "abc"), ("budget_cofunding", "")]
     response = client.post_form(f"/applications/{app.id}/edit", fields)
     assert response.status_code == 400
     assert "Budget row 4" in response.text

@@ -1,0 +1,131 @@
+"""The outbox sent through a real local SMTP server (aiosmtpd), and in-app notices."""
+
+from __future__ import annotations
+
+import email
+import socket
+from dataclasses import replace
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from grants.applications import services
+from grants.notifications import services as notifications
+from grants.notifications.models import Notice, OutboxMessage
+from tests import factories
+from tests.applications import factories as af
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def test_the_submission_email_arrives_with_its_chinese_body(client, session, settings, smtp):
+    controller, inbox = smtp
+    rnd = af.round_(session, name="2026年测试街道公益创投大赛")
+    organiser = factories.user(session, "organiser", username="mailboss")
+    organiser.email = "boss@example.org"
+    organiser.locale = "zh_CN"
+    user = af.applicant(session, name="幸福长者协会")
+    app = af.application(session, rnd, user)
+    session.commit()
+    client.login(user.username)
+    assert client.post_form(f"/applications/{app.id}/submit").status_code == 303
+    mail_settings = replace(settings, mail_host="127.0.0.1", mail_port=controller.port,
+                            mail_from="noreply@grants.example")
+    sent, failed = notifications.send_pending(session, mail_settings)
+    session.commit()
+    assert (sent, failed) == (1, 0)
+    (recipients, raw), = inbox.messages
+    assert recipients == ["boss@example.org"]
+    message = email.message_from_bytes(raw, policy=default)
+    assert message["Subject"] == "新申报：长者食堂互助计划"
+    body = message.get_content()
+    assert "幸福长者协会向2026年测试街道公益创投大赛提交了“长者食堂互助计划”（第 1 版）" in body
+    assert f"/applications/{app.id}" in body
+    stored = session.execute(select(OutboxMessage)).scalar_one()
+    assert stored.sent_at is not None and stored.attempts == 1
+    assert notifications.send_pending(session, mail_settings) == (0, 0)
+
+
+def test_an_unreachable_server_is_counted_and_retried(session, settings):
+    session.add(OutboxMessage(to="a@example.org", subject="测试", body="正文"))
+    session.flush()
+    dead = replace(settings, mail_host="127.0.0.1", mail_port=free_port())
+    assert notifications.send_pending(session, dead) == (0, 1)
+    message = session.execute(select(OutboxMessage)).scalar_one()
+    assert message.sent_at is None and message.attempts == 1 and message.last_error
+
+
+def test_notices_page_unread_count_and_mark_read(client, session):
+    rnd = af.round_(session)
+    organiser = factories.user(session, "organiser", username="noticeboss")
+    user = af.applicant(session)
+    app = af.application(session, rnd, user)
+    services.submit(session, af.ACTOR, user, app, rnd)
+    services.return_for_correction(session, af.ACTOR, organiser, app, rnd, "补充预算说明")
+    session.commit()
+    client.login(user.username)
+    page = client.get("/notices")
+    assert page.status_code == 200 and "补充预算说明" in page.text
+    assert 'aria-label="1 unread"' in page.text
+    notice = session.execute(select(Notice).where(Notice.user_id == user.id)).scalar_one()
+    other = af.applicant(session)
+    session.commit()
+    response = client.post_form(f"/notices/{notice.id}/read")
+    assert response.status_code == 303 and response.headers["location"] == f"/applications/{app.id}"
+    assert 'unread"' not in client.get("/notices").text
+    client.login(other.username)
+    assert "补充预算说明" not in client.get("/notices").text
+    assert client.post_form(f"/notices/{notice.id}/read").status_code == 403
+    client.login(organiser.username)
+    assert "新申报" in client.get("/notices").text  # written in the default locale
+    assert client.post_form("/notices/read-all").status_code == 303
+    session.expire_all()
+    assert session.execute(select(Notice).where(Notice.user_id == organiser.id,
+                                                Notice.read_at.is_(None))).first() is None
+
+
+def test_the_unread_count_costs_one_query(client, session, engine):
+    from sqlalchemy import event
+
+    user = af.applicant(session)
+    for n in range(5):
+        session.add(Notice(user_id=user.id, title=f"通知{n}"))
+    session.commit()
+    client.login(user.username)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/notices")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert 'aria-label="5 unread"' in page.text
+    assert sum("count(" in s.lower() and "read_at is null" in s.lower()
+               for s in statements) == 1
