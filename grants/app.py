@@ -48,9 +48,10 @@ def create_app() -> Starlette:
         Middleware(SessionMiddleware, secret_key=str(settings.secret_key),
                    session_cookie="grants_session", max_age=12 * 3600, same_site="lax",
                    https_only=settings.is_production),
+        # Outside CSRF and locale, so that refusals rendered there are cleaned up too.
+        Middleware(DBSessionMiddleware),
         Middleware(LocaleMiddleware),
         Middleware(CSRFMiddleware),
-        Middleware(DBSessionMiddleware),
     ]
     return Starlette(
         debug=False,

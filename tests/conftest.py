@@ -127,10 +127,12 @@ class Client(TestClient):
                   files: Any = None, **kwargs: Any) -> Any:
         """POST a form the way a browser would, with the CSRF token included."""
         token = self.csrf_token()
-        if isinstance(data, list):
-            data = [*data, ("csrf_token", token)]
-        else:
-            data = {**(data or {}), "csrf_token": token}
+        if isinstance(data, list):  # repeated fields, e.g. checkboxes
+            grouped: dict[str, Any] = {}
+            for key, value in data:
+                grouped.setdefault(key, []).append(value)
+            data = grouped
+        data = {**(data or {}), "csrf_token": token}
         kwargs.setdefault("follow_redirects", False)
         return self.post(url, data=data, files=files, **kwargs)
 
