@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,12 @@ env.filters.update(
 )
 
 
+# The token of the request being rendered: macros imported without context (the Jinja default)
+# still see it through the `csrf_token_value()` global.
+_rendering_csrf: ContextVar[str] = ContextVar("rendering_csrf", default="")
+env.globals["csrf_token_value"] = lambda: _rendering_csrf.get()
+
+
 def db(request: Request) -> Session:
     """The request's database session; the DB middleware commits or rolls it back."""
     session = getattr(request.state, "db", None)
@@ -64,7 +71,11 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     context.setdefault("flashes", pop_flashes(request))
     context.setdefault("csrf_token", csrf_token(request))
     context.setdefault("unread_notices", nav_unread(request, user))
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    marker = _rendering_csrf.set(context["csrf_token"])
+    try:  # Starlette renders the template inside the response's constructor
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
+    finally:
+        _rendering_csrf.reset(marker)
 
 
 def redirect(url: str) -> RedirectResponse:
