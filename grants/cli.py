@@ -145,6 +145,21 @@ def cmd_audit_verify(_args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_mail_send(_args: argparse.Namespace) -> int:
+    from grants.db import session_scope
+    from grants.notifications.services import send_pending
+    from grants.settings import get_settings
+
+    settings = get_settings()
+    if not settings.mail_host:
+        print("MAIL_HOST is not set: messages stay in the outbox", file=sys.stderr)
+        return 1
+    with session_scope() as session:
+        sent, failed = send_pending(session, settings)
+    print(f"sent {sent} message(s); {failed} failed and will be retried")
+    return 1 if failed else 0
+
+
 def cmd_check(_args: argparse.Namespace) -> int:
     from grants.db import get_engine
     from grants.settings import SettingsError, get_settings
@@ -211,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chain; exit 1 if broken")
     verify.set_defaults(func=cmd_audit_verify)
+
+    mail = sub.add_parser("mail", help="the e-mail outbox")
+    mail_sub = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)
+    send = mail_sub.add_parser("send", help="send queued messages through MAIL_HOST (cron this)")
+    send.set_defaults(func=cmd_mail_send)
 
     check = sub.add_parser("check", help="validate the configuration and reach the database")
     check.set_defaults(func=cmd_check)

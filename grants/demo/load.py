@@ -32,8 +32,10 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
             role=spec["role"], password=data.DEMO_PASSWORD, email=spec.get("email", ""),
             organisation=orgs.get(spec.get("organisation") or ""),
             is_owner=spec["role"] == "applicant")
+    from grants.rounds.demo import load_rounds
+
     return {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
-            "users": len(data.USERS)}
+            "users": len(data.USERS), **load_rounds(session, actor)}
 
 
 def _load_regions(session: Session, actor: audit.Actor) -> dict[str, int]:
