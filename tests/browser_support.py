@@ -84,7 +84,8 @@ def session_csrf(page: Any) -> str:
     return ""
 
 
-def login(page: Any, base_url: str, username: str, password: str = "a-good-pass-123") -> None:
+def login(page: Any, base_url: str, username: str,
+          password: str = "a-good-pass-123") -> None:  # noqa: S107 - the test password
     page.context.clear_cookies()
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)
