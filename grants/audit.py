@@ -135,6 +135,7 @@ def record(
         after=dumps(after),
         ip=actor.ip[:64],
         prev_hash=last or GENESIS,
+        hash="",
     )
     event.hash = event_hash(event)
     session.add(event)

@@ -87,7 +87,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def print_logins(data: object) -> None:
     users = getattr(data, "USERS", [])
     password = getattr(data, "DEMO_PASSWORD", "")
-    print("\nDemo logins (password for all: %s):" % password)
+    print(f"\nDemo logins (password for all: {password}):")
     for user in users:
         org = f" — {user['organisation']}" if user.get("organisation") else ""
         print(f"  {user['role']:<10} {user['username']:<12} {user['display_name']}{org}")

@@ -91,7 +91,7 @@ _BIG_UNITS = ["", "万", "亿", "万亿"]
 
 def _four_digits(group: int) -> str:
     """Capitals for 0..9999 without leading zero handling across groups."""
-    out = []
+    out: list[str] = []
     zero_pending = False
     for position in range(3, -1, -1):
         digit = group // 10**position % 10

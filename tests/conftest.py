@@ -23,10 +23,10 @@ from starlette.testclient import TestClient
 
 os.environ.setdefault("GRANTS_ENV", "test")
 
-from grants import db as grants_db  # noqa: E402
-from grants import migrate  # noqa: E402
-from grants.models import metadata  # noqa: E402
-from grants.settings import load_settings, reset_settings  # noqa: E402
+from grants import db as grants_db
+from grants import migrate
+from grants.models import metadata
+from grants.settings import load_settings, reset_settings
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKEND = "postgresql" if PG_URL else "sqlite"
@@ -136,7 +136,7 @@ class Client(TestClient):
         kwargs.setdefault("follow_redirects", False)
         return self.post(url, data=data, files=files, **kwargs)
 
-    def login(self, username: str, password: str = "a-good-pass-123") -> Any:
+    def login(self, username: str, password: str = "a-good-pass-123") -> Any:  # noqa: S107
         response = self.post_form("/login", {"username": username, "password": password})
         assert response.status_code == 303, f"login as {username} failed: {response.status_code}"
         return response

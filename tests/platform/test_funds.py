@@ -35,7 +35,7 @@ def test_balances_are_derived_from_the_ledger(session):
 
 def test_a_fund_is_never_over_committed(session):
     fund = factories.fund(session, contributed_fen=100_000)
-    with pytest.raises(FormErrors, match="1,000.00"):
+    with pytest.raises(FormErrors, match=r"1,000\.00"):
         services.add_entry(session, audit.SYSTEM, fund, kind="commitment", amount_fen=100_001)
     services.add_entry(session, audit.SYSTEM, fund, kind="commitment", amount_fen=100_000)
     assert services.balances(session, [fund.id])[fund.id].available == 0

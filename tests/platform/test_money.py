@@ -4,8 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grants.money import (MoneyError, chinese_capital, fen_to_yuan_str, format_wan, format_yuan,
-                          parse_yuan)
+from grants.money import (
+    MoneyError,
+    chinese_capital,
+    fen_to_yuan_str,
+    format_wan,
+    format_yuan,
+    parse_yuan,
+)
 
 
 @pytest.mark.parametrize(("fen", "text"), [

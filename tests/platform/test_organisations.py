@@ -126,7 +126,8 @@ def test_an_applicant_edits_their_own_profile_but_not_its_identity(client, sessi
     factories.user(session, "applicant", username="mama", organisation=org, owner=True)
     session.commit()
     client.login("mama")
-    assert client.get("/my/organisation", follow_redirects=False).headers["location"] == f"/organisations/{org.id}"
+    mine = client.get("/my/organisation", follow_redirects=False)
+    assert mine.headers["location"] == f"/organisations/{org.id}"
     page = client.post_form(f"/organisations/{org.id}/edit", _form(
         name="万科城妈妈荟", credit_code=factories.credit_code("1"), rating="5A",
         credit_status="red", staff_count="6"))
