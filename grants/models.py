@@ -2,11 +2,11 @@
 
 from sqlmodel import SQLModel
 
-import grants.applications.models  # applications, versions, attachments, screening
-import grants.notifications.models  # email outbox and in-app notices
 from grants.accounts.models import LoginFailure, User
+from grants.applications import models as application_tables  # noqa: F401 - applications, versions…
 from grants.audit import AuditEvent
 from grants.funds.models import Fund, FundEntry
+from grants.notifications import models as notification_tables  # noqa: F401 - outbox, notices
 from grants.organisations.models import Organisation
 from grants.regions.models import Region
 from grants.rounds.models import Criterion, Round, RoundFund, Stage, Track
@@ -15,6 +15,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "AuditEvent",
+    "Criterion",
     "Fund",
     "FundEntry",
     "LoginFailure",
@@ -24,7 +25,6 @@ __all__ = [
     "RoundFund",
     "Stage",
     "Track",
-    "Criterion",
     "User",
     "metadata",
 ]
