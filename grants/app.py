@@ -13,8 +13,12 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from grants import errors
-from grants.middleware import (CSRFMiddleware, DBSessionMiddleware, LocaleMiddleware,
-                               SecurityHeadersMiddleware)
+from grants.middleware import (
+    CSRFMiddleware,
+    DBSessionMiddleware,
+    LocaleMiddleware,
+    SecurityHeadersMiddleware,
+)
 from grants.settings import ROOT, get_settings
 
 # Each domain package contributes `routes`; add a package here to mount its pages.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po

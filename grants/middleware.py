@@ -51,7 +51,7 @@ class DBSessionMiddleware:
                         await send({"type": "http.response.start", "status": 500,
                                     "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
                         await send({"type": "http.response.body",
-                                    "body": "Server error: the change was not saved.".encode()})
+                                    "body": b"Server error: the change was not saved."})
                         return
                     finally:
                         session.close()

@@ -10,14 +10,31 @@ from starlette.routing import Route
 from grants import audit
 from grants.accounts import services
 from grants.accounts.models import User
-from grants.auth import (actor, authenticate, current_user, is_throttled, login_required,
-                         login_session, require)
+from grants.auth import (
+    actor,
+    authenticate,
+    current_user,
+    is_throttled,
+    login_required,
+    login_session,
+    require,
+)
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
 from grants.validation import FormErrors
 from grants.vocab import ROLES
-from grants.web import (Cleaner, db, flash, get_form, get_or_404, page_number, paginate, path_int,
-                        redirect, render)
+from grants.web import (
+    Cleaner,
+    db,
+    flash,
+    get_form,
+    get_or_404,
+    page_number,
+    paginate,
+    path_int,
+    redirect,
+    render,
+)
 
 
 def _safe_next(target: str) -> str:

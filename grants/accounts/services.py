@@ -13,8 +13,8 @@ from grants.accounts.models import User
 from grants.auth import hash_password, password_problem, verify_password
 from grants.i18n import N_
 from grants.organisations.models import Organisation
-from grants.vocab import ROLES
 from grants.validation import FormErrors
+from grants.vocab import ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 

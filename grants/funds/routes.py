@@ -14,7 +14,17 @@ from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
 from grants.regions import services as regions
 from grants.validation import FormErrors
-from grants.web import db, flash, get_form, get_or_404, page_number, paginate, path_int, redirect, render
+from grants.web import (
+    db,
+    flash,
+    get_form,
+    get_or_404,
+    page_number,
+    paginate,
+    path_int,
+    redirect,
+    render,
+)
 
 
 @login_required

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from alembic import context
-
-import grants.models  # noqa: F401 - registers every table on the metadata
 from sqlmodel.sql.sqltypes import AutoString
 
+import grants.models  # noqa: F401 - registers every table on the metadata
 from grants.db import UTCDateTime, make_engine
 from grants.migrations_support import include_object
 from grants.models import metadata

@@ -17,7 +17,17 @@ from grants.permissions import can
 from grants.regions import services as regions
 from grants.regions.models import Region
 from grants.validation import FormErrors
-from grants.web import db, flash, get_form, get_or_404, page_number, paginate, path_int, redirect, render
+from grants.web import (
+    db,
+    flash,
+    get_form,
+    get_or_404,
+    page_number,
+    paginate,
+    path_int,
+    redirect,
+    render,
+)
 
 
 def _int_param(request: Request, name: str) -> int | None:

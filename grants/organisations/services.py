@@ -16,8 +16,14 @@ from grants.organisations.models import Organisation
 from grants.regions.models import Region
 from grants.timeutil import now
 from grants.validation import FormErrors
-from grants.vocab import (CATEGORIES, CREDIT_STATUSES, ORG_TYPES, PARTY_BRANCHES, RATINGS,
-                          REGISTRATION_KINDS)
+from grants.vocab import (
+    CATEGORIES,
+    CREDIT_STATUSES,
+    ORG_TYPES,
+    PARTY_BRANCHES,
+    RATINGS,
+    REGISTRATION_KINDS,
+)
 
 # The second character of a civil-affairs credit code (first character 5) names the type.
 CIVIL_AFFAIRS_TYPE_DIGIT = {"social_group": "1", "private_non_enterprise": "2", "foundation": "3"}
