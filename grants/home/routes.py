@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from grants import i18n
+from grants.accounts.models import User
 from grants.accounts.services import organisation_of, set_locale
 from grants.auth import actor, current_user, login_required
 from grants.funds.models import Fund
 from grants.funds.services import balances, visible_funds
 from grants.organisations.models import Organisation
+from grants.rounds.choices import STATUS_LABELS as ROUND_STATUS_LABELS
+from grants.rounds.models import Round
 from grants.web import db, get_form, redirect, render
 
 
@@ -35,11 +39,36 @@ async def home(request: Request) -> Response:
             select(func.count()).select_from(Organisation)).scalar_one()
         context["fund_count"] = session.execute(
             select(func.count()).select_from(Fund)).scalar_one()
+    if user.role == "applicant" and user.organisation_id:
+        context.update(_applicant_dashboard(session, user))
+    if user.role in ("organiser", "finance"):
+        context["rounds"] = list(session.execute(
+            select(Round).where(Round.status != "finished")
+            .order_by(Round.year.desc(), Round.id.desc()).limit(8)).scalars())  # type: ignore[attr-defined]
+        context["round_statuses"] = ROUND_STATUS_LABELS
     if user.role in ("funder", "organiser", "finance"):
         funds = list(session.execute(visible_funds(user).limit(10)).scalars())
         context["funds"] = funds
         context["balances"] = balances(session, [f.id for f in funds])
     return render(request, "home/index.html", context)
+
+
+def _applicant_dashboard(session: Session, user: User) -> dict[str, object]:
+    """The applicant's recent applications and the rounds open to them, in three queries."""
+    from grants.applications import services as applications
+    from grants.applications.workflow import STATUSES
+
+    recent = list(session.execute(applications.mine(user).limit(5)).scalars())
+    open_rounds = list(session.execute(
+        select(Round).where(Round.status == "open").order_by(Round.closes_at)  # type: ignore[arg-type]
+    ).scalars())
+    names = {r.id: r.name for r in open_rounds}
+    missing = {a.round_id for a in recent} - set(names)
+    if missing:
+        names.update(dict(session.execute(
+            select(Round.id, Round.name).where(Round.id.in_(missing))).all()))  # type: ignore[attr-defined]
+    return {"recent": recent, "open_rounds": open_rounds, "round_names": names,
+            "statuses": STATUSES}
 
 
 async def switch_language(request: Request) -> Response:

@@ -145,3 +145,16 @@ def test_only_organisers_manage_users(client, session):
         assert client.post_form("/admin/users/new", {"username": "x"}).status_code == 403
         assert client.get("/admin/audit").status_code == 403
         client.post_form("/logout")
+
+
+def test_the_applicant_home_shows_their_applications_and_open_rounds(client, session):
+    from tests.applications import factories as af
+
+    user = af.applicant(session)
+    rnd = af.round_(session, name="2026年南山街道社会治理创新大赛")
+    af.application(session, rnd, user, title="长者饭堂互助计划")
+    session.commit()
+    client.login(user.username)
+    soup = BeautifulSoup(client.get("/").text, "html.parser")
+    assert "长者饭堂互助计划" in soup.select_one("#recent-applications").get_text()
+    assert soup.select_one(f"a[href='/rounds/{rnd.id}/apply']") is not None
