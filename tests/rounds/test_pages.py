@@ -67,10 +67,8 @@ def test_every_editor_section_renders_for_a_draft_and_an_open_round(client, sess
 
 def test_the_demo_round_is_open_and_complete(session):
     from grants.demo import load
-    from grants.rounds import demo
 
-    load.load(session)
-    demo.load_rounds(session)
+    load.load(session)  # calls grants.rounds.demo.load_rounds
     current = session.execute(select(Round).where(Round.status == "open")).scalar_one()
     assert current.name.endswith("年南山街道第四届社会治理创新大赛")
     config = _config(session, current)
