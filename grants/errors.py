@@ -57,6 +57,8 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc)
+    # The request's session was rolled back and closed: reload the user for the page's layout.
+    request.scope.get("state", {}).pop("user", None)
     try:
         return error_response(request, 500)
     finally:
