@@ -25,7 +25,7 @@ from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.notifications import services as notifications
 from grants.organisations.models import Organisation
-from grants.regions.models import Region
+from grants.regions import services as regions
 from grants.rounds.models import Round, Track
 from grants.timeutil import now
 from grants.validation import FormErrors
@@ -149,12 +149,8 @@ def validate_draft(session: Session, round_: Round, data: dict[str, Any]) -> dic
             errors.setdefault("track_id", _("Not a valid choice."))
     if any(code not in TARGET_GROUPS for code in data.get("target_groups", [])):
         errors.setdefault("target_groups", _("Not a valid choice."))
-    ids = data.get("community_ids", [])
-    if ids:
-        found = session.execute(select(func.count()).select_from(Region).where(
-            Region.id.in_(ids), Region.level == "community")).scalar_one()  # type: ignore[union-attr]
-        if found != len(set(ids)):
-            errors.setdefault("community_ids", _("Choose communities from the list."))
+    if not regions.all_communities(session, data.get("community_ids", [])):
+        errors.setdefault("community_ids", _("Choose communities from the list."))
     if errors:
         raise FormErrors(errors)
     return data

@@ -14,7 +14,7 @@ from grants.accounts.models import User
 from grants.funds.models import ENTRY_EFFECTS, Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
-from grants.regions.models import Region
+from grants.regions import services as regions
 from grants.timeutil import today
 from grants.validation import FormErrors
 from grants.vocab import CATEGORIES, FUND_KINDS, SERVICE_AREAS, TARGET_GROUPS
@@ -58,12 +58,8 @@ def validate(session: Session, data: dict[str, Any], existing: Fund | None) -> d
                             ("categories", CATEGORIES)):
         if any(code not in vocabulary for code in data.get(key, [])):
             errors.setdefault(key, _("Not a valid choice."))
-    ids = data.get("community_ids", [])
-    if ids:
-        found = session.execute(select(func.count()).select_from(Region).where(
-            Region.id.in_(ids), Region.level == "community")).scalar_one()  # type: ignore[union-attr]
-        if found != len(set(ids)):
-            errors.setdefault("community_ids", _("Choose communities from the list."))
+    if not regions.all_communities(session, data.get("community_ids", [])):
+        errors.setdefault("community_ids", _("Choose communities from the list."))
     if errors:
         raise FormErrors(errors)
     return data

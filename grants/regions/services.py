@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from grants import audit
@@ -56,6 +56,15 @@ def community_choices(session: Session) -> list[tuple[int, str]]:
 
 def path_labels(session: Session) -> dict[int, str]:
     return dict(community_choices(session))
+
+
+def all_communities(session: Session, ids: list[int]) -> bool:
+    """Whether every id names a community (an empty list does)."""
+    if not ids:
+        return True
+    found = session.execute(select(func.count()).select_from(Region).where(
+        Region.id.in_(set(ids)), Region.level == "community")).scalar_one()  # type: ignore[union-attr]
+    return bool(found == len(set(ids)))
 
 
 def create_region(session: Session, actor: audit.Actor, name: str, level: str,
