@@ -120,6 +120,12 @@ def path_int(request: Request, name: str = "id") -> int:
     return value
 
 
+def query_int(request: Request, name: str, max_digits: int = 11) -> int | None:
+    """A whole-number query parameter, or None when absent or malformed (filters ignore it)."""
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) <= max_digits else None
+
+
 def get_or_404(session: Session, model: type, object_id: int) -> Any:
     obj = session.get(model, object_id)
     if obj is None:

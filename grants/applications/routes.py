@@ -32,6 +32,7 @@ from grants.web import (
     page_number,
     paginate,
     path_int,
+    query_int,
     redirect,
     render,
 )
@@ -301,10 +302,6 @@ async def attachment_get(request: Request) -> Response:
 
 # ---- organiser ---------------------------------------------------------------------------
 
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
-
 
 @login_required
 async def round_applications(request: Request, errors: dict | None = None,
@@ -314,9 +311,9 @@ async def round_applications(request: Request, errors: dict | None = None,
     require(request, "application.list", round_)
     params = request.query_params
     filters = services.ListFilters(
-        q=params.get("q", "").strip()[:100], track_id=_int_param(request, "track_id"),
+        q=params.get("q", "").strip()[:100], track_id=query_int(request, "track_id"),
         status=params.get("status", "") if params.get("status") in workflow.STATUSES else "",
-        community_id=_int_param(request, "community_id"),
+        community_id=query_int(request, "community_id"),
         category=params.get("category", "") if params.get("category") in CATEGORIES else "",
         sort=params.get("sort", "-submitted"))
     page = paginate(session, services.round_list(round_, filters), page_number(request),

@@ -25,14 +25,10 @@ from grants.web import (
     page_number,
     paginate,
     path_int,
+    query_int,
     redirect,
     render,
 )
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
 @login_required
@@ -47,8 +43,8 @@ async def organisation_list(request: Request) -> Response:
         category=params.get("category", ""),
         rating=params.get("rating", ""),
         credit_status=params.get("credit_status", ""),
-        street_id=_int_param(request, "street_id"),
-        community_id=_int_param(request, "community_id"),
+        street_id=query_int(request, "street_id"),
+        community_id=query_int(request, "community_id"),
         sort=params.get("sort", "name"),
     )
     page = paginate(session, services.search(filters), page_number(request), per_page=20)

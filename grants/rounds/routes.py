@@ -34,6 +34,7 @@ from grants.web import (
     page_number,
     paginate,
     path_int,
+    query_int,
     redirect,
     render,
 )
@@ -73,10 +74,6 @@ def _child(request: Request, model: type, name: str, round_: Round) -> Any:
     return obj
 
 
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 6 else None
-
 
 # ---- lists --------------------------------------------------------------------------------
 
@@ -86,7 +83,7 @@ async def round_list(request: Request) -> Response:
     session = db(request)
     params = request.query_params
     filters = services.RoundFilters(q=params.get("q", "").strip()[:100],
-                                    year=_int_param(request, "year"),
+                                    year=query_int(request, "year", max_digits=4),
                                     status=params.get("status", ""))
     page = paginate(session, services.search(filters), page_number(request), per_page=20)
     ids = [r.id for r in page.items]
