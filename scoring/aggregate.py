@@ -76,10 +76,7 @@ def drop_high_low(
     with np.errstate(invalid="ignore", divide="ignore"):
         dropped = trimmed / np.maximum(n - 2, 1)
     enough = n >= min_valid
-    if policy == "nan":
-        fallback = np.full(s.shape[0], np.nan)
-    else:
-        fallback = _nan_mean_sorted(s, n.astype(np.float64))
+    fallback = np.full(s.shape[0], np.nan) if policy == "nan" else _nan_mean_sorted(s, n.astype(np.float64))
     return np.where(enough, dropped, fallback)
 
 
