@@ -143,3 +143,45 @@ def test_krippendorff_large_sparse_interval_is_fast_enough():
     a = krippendorff_alpha(d, "interval")
     # true ICC-like reliability = 100 / (100 + 9) ~ 0.917
     assert a == pytest.approx(100 / 109, abs=0.02)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
+def test_krippendorff_matches_the_reference_package_on_random_data(level):
+    """Cross-check against the `krippendorff` package (PyPI), an independent implementation."""
+    reference = pytest.importorskip("krippendorff")
+    rng = np.random.default_rng(11)
+    for _ in range(5):
+        coders, units = rng.integers(3, 8), rng.integers(10, 60)
+        d = rng.integers(1, 8, (coders, units)).astype(float)
+        d[rng.random(d.shape) < 0.25] = np.nan
+        expected = reference.alpha(reliability_data=d, level_of_measurement=level)
+        assert krippendorff_alpha(d, level) == pytest.approx(expected, abs=1e-9)
+
+
+def _icc_by_two_way_anova(x, form):
+    """ICC straight from the Shrout & Fleiss (1979) mean squares, written out independently."""
+    n, k = x.shape
+    grand = x.mean()
+    ss_rows = k * ((x.mean(axis=1) - grand) ** 2).sum()
+    ss_cols = n * ((x.mean(axis=0) - grand) ** 2).sum()
+    ss_total = ((x - grand) ** 2).sum()
+    bms, jms = ss_rows / (n - 1), ss_cols / (k - 1)
+    wms = (ss_total - ss_rows) / (n * (k - 1))
+    ems = (ss_total - ss_rows - ss_cols) / ((n - 1) * (k - 1))
+    return {
+        "ICC(1,1)": (bms - wms) / (bms + (k - 1) * wms),
+        "ICC(2,1)": (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n),
+        "ICC(3,1)": (bms - ems) / (bms + (k - 1) * ems),
+        "ICC(1,k)": (bms - wms) / bms,
+        "ICC(2,k)": (bms - ems) / (bms + (jms - ems) / n),
+        "ICC(3,k)": (bms - ems) / bms,
+    }[form]
+
+
+@pytest.mark.parametrize("form", ICC_FORMS)
+def test_icc_matches_the_textbook_formulas_on_random_data(form):
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        quality = rng.normal(70, 10, size=(rng.integers(5, 40), 1))
+        x = quality + rng.normal(0, 6, size=(quality.shape[0], rng.integers(2, 8)))
+        assert icc(x, form).value == pytest.approx(_icc_by_two_way_anova(x, form), abs=1e-10)
