@@ -16,7 +16,7 @@ from grants import audit
 from grants.funds import services as funds_services
 from grants.funds.models import Fund
 from grants.regions.models import Region
-from grants.rounds import services, workflow
+from grants.rounds import copying, funding, rubrics, services, stages, tracks, workflow
 from grants.rounds.models import Round
 from grants.timeutil import local, now
 
@@ -55,7 +55,7 @@ def _levels(points: int) -> list[dict[str, Any]]:
 def _rubric(session: Session, actor: audit.Actor, round_: Round, stage: Any,
             rubric: tuple[tuple[str, str, int, str], ...]) -> None:
     for key, name, points, description in rubric:
-        services.add_criterion(session, actor, round_, stage, {
+        rubrics.add_criterion(session, actor, round_, stage, {
             "key": key, "name": name, "max_points": points, "description": description,
             "guidance": _levels(points)})
 
@@ -69,13 +69,13 @@ def _build_last_year(session: Session, actor: audit.Actor, fund: Fund | None,
         "description": "以“孵化、扶持、辅导、赋力”（4Fu）为方法，面向辖区社区社会组织征集"
                        "社会治理创新项目。三届大赛累计扶持26个项目落地，投入42万元。"})
     if fund is not None:
-        room = services.attachable(session, [fund.id], round_.id)[fund.id]  # type: ignore[list-item]
+        room = funding.attachable(session, [fund.id], round_.id)[fund.id]  # type: ignore[list-item]
         amount = min(140_000_00, room.free)
         if amount > 0:
-            services.attach_fund(session, actor, round_, fund.id, amount)
+            funding.attach_fund(session, actor, round_, fund.id, amount)
     for name, area, description in TRACKS:
-        services.add_track(session, actor, round_, {"name": name, "service_area": area,
-                                                    "description": description})
+        tracks.add_track(session, actor, round_, {"name": name, "service_area": area,
+                                                  "description": description})
     closes = _at(base, 33, 17)
     services.update_window(session, actor, round_, {
         "opens_at": _at(base, 0, 9), "closes_at": closes,
@@ -98,7 +98,7 @@ def _build_last_year(session: Session, actor: audit.Actor, fund: Fund | None,
         "notice": {"objection_days": 5},
     }
     for kind, name, start, end in plan:
-        stage = services.add_stage(session, actor, round_, {
+        stage = stages.add_stage(session, actor, round_, {
             "kind": kind, "name": name, "starts_at": _at(base, start, 0),
             "ends_at": _at(base, end, 23).replace(minute=59), "config": configs.get(kind, {})})
         if kind == "scoring":
@@ -120,23 +120,23 @@ def load_rounds(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str
     this_year = local(now()).year
     # Last year's window opened three days before the same date last year, so that the
     # copy (shifted by one year) opened three days ago and closes in about thirty days.
-    base = services.shift_years(now() - timedelta(days=3), -1)
+    base = copying.shift_years(now() - timedelta(days=3), -1)
     assert base is not None
     last = _build_last_year(session, actor, fund, this_year - 1, base)
     before = audit.snapshot(last)
     last.status = "finished"
     audit.record(session, actor, "round.import", last, before=before)
 
-    current, _notes = services.copy_round(session, actor, last, {
+    current, _notes = copying.copy_round(session, actor, last, {
         "name": f"{this_year}年南山街道第四届社会治理创新大赛", "year": this_year})
     current.description = ("面向南山街道辖区社区社会组织，征集为老服务、青少年、社区治理、"
                            "心理健康四个赛道的社会治理创新项目。单个项目资助1万至5万元。")
     if fund is not None:
-        room = services.attachable(session, [fund.id], current.id)[fund.id]  # type: ignore[list-item]
+        room = funding.attachable(session, [fund.id], current.id)[fund.id]  # type: ignore[list-item]
         available = funds_services.balances(session, [fund.id])[fund.id].available
         amount = min(200_000_00, room.free, available)
         if amount > 0:
-            services.attach_fund(session, actor, current, fund.id, amount)
+            funding.attach_fund(session, actor, current, fund.id, amount)
     problems = workflow.check_transition(session, current, "open")
     if not problems:
         workflow.transition(session, actor, None, current, "open")

@@ -24,7 +24,7 @@ from grants.accounts.models import User
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.money import format_yuan
-from grants.rounds import services
+from grants.rounds import funding, rubrics, services
 from grants.rounds.choices import STATUS_LABELS
 from grants.rounds.models import Round
 from grants.timeutil import now
@@ -101,8 +101,8 @@ def _has_funds(session: Session, round_: Round, config: services.Config) -> list
 def _funds_available(session: Session, round_: Round, config: services.Config) -> list[str]:
     if not config.funds:
         return []
-    rooms = services.attachable(session, [f.id for _l, f in config.funds if f.id], round_.id)
-    return [services.over_attach_message(fund, link.amount_fen, rooms[fund.id or 0])
+    rooms = funding.attachable(session, [f.id for _l, f in config.funds if f.id], round_.id)
+    return [funding.over_attach_message(fund, link.amount_fen, rooms[fund.id or 0])
             for link, fund in config.funds if link.amount_fen > rooms[fund.id or 0].free]
 
 
@@ -189,7 +189,7 @@ def _stage_order(session: Session, round_: Round, config: services.Config) -> li
 def _rubrics_valid(session: Session, round_: Round, config: services.Config) -> list[str]:
     problems: list[str] = []
     for stage in config.scored_stages:
-        problems.extend(services.rubric_problems(stage, config.criteria.get(stage.id or 0, [])))
+        problems.extend(rubrics.rubric_problems(stage, config.criteria.get(stage.id or 0, [])))
     return problems
 
 
@@ -260,7 +260,7 @@ def transition(session: Session, actor: audit.Actor, user: User | None, round_: 
             source=_(STATUS_LABELS.get(round_.status, round_.status)),
             target=_(STATUS_LABELS.get(to, to)))})
     if to == "open":
-        services.lock_round_funds(session, round_)
+        funding.lock_round_funds(session, round_)
     problems = check_transition(session, round_, to)
     if problems:
         raise FormErrors({"status": " ".join(problems)})

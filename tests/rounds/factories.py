@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from grants import audit
-from grants.rounds import services
+from grants.rounds import funding, rubrics, services, stages, tracks
 from grants.rounds.models import Round, Stage
 from grants.timeutil import now
 from tests import factories
@@ -30,12 +30,12 @@ def draft(session: Session, **fields: Any) -> Round:
 def scoring_stage(session: Session, round_: Round, name: str = "初审",
                   rubric: tuple[tuple[str, str, int], ...] = RUBRIC,
                   kind: str = "scoring") -> Stage:
-    stage = services.add_stage(session, ACTOR, round_, {"kind": kind, "name": name})
+    stage = stages.add_stage(session, ACTOR, round_, {"kind": kind, "name": name})
     for key, criterion, points in rubric:
-        services.add_criterion(session, ACTOR, round_, stage,
-                               {"key": key, "name": criterion, "max_points": points,
-                                "guidance": [{"level": "优秀", "min": points - 2, "max": points,
-                                              "text": "好"}]})
+        rubrics.add_criterion(session, ACTOR, round_, stage,
+                              {"key": key, "name": criterion, "max_points": points,
+                               "guidance": [{"level": "优秀", "min": points - 2, "max": points,
+                                             "text": "好"}]})
     return stage
 
 
@@ -44,19 +44,19 @@ def ready(session: Session, *, budget_fen: int = 200_000_00, fund_fen: int | Non
     """A draft round that passes every opening check."""
     round_ = draft(session, **fields)
     fund = factories.fund(session, contributed_fen=fund_fen or budget_fen)
-    services.attach_fund(session, ACTOR, round_, fund.id, budget_fen)
-    services.add_track(session, ACTOR, round_, {"name": "为老服务", "service_area": "elderly"})
-    services.add_track(session, ACTOR, round_, {"name": "青少年", "service_area": "youth"})
+    funding.attach_fund(session, ACTOR, round_, fund.id, budget_fen)
+    tracks.add_track(session, ACTOR, round_, {"name": "为老服务", "service_area": "elderly"})
+    tracks.add_track(session, ACTOR, round_, {"name": "青少年", "service_area": "youth"})
     start = now() - timedelta(days=1)
     services.update_window(session, ACTOR, round_, {
         "opens_at": start, "closes_at": start + timedelta(days=30),
         "grant_min_fen": 10_000_00, "grant_max_fen": 50_000_00, "max_applications_per_org": 1})
-    services.add_stage(session, ACTOR, round_, {"kind": "screening", "name": "资格审查",
-                                                "starts_at": start + timedelta(days=31),
-                                                "ends_at": start + timedelta(days=35)})
+    stages.add_stage(session, ACTOR, round_, {"kind": "screening", "name": "资格审查",
+                                              "starts_at": start + timedelta(days=31),
+                                              "ends_at": start + timedelta(days=35)})
     scoring_stage(session, round_)
-    services.add_stage(session, ACTOR, round_, {"kind": "notice", "name": "公示"})
-    services.add_stage(session, ACTOR, round_, {"kind": "approval", "name": "立项"})
+    stages.add_stage(session, ACTOR, round_, {"kind": "notice", "name": "公示"})
+    stages.add_stage(session, ACTOR, round_, {"kind": "approval", "name": "立项"})
     return round_
 
 

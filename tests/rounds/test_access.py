@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from grants.rounds import services
+from grants.rounds import stages
 from grants.rounds.models import Round, Track
 from tests import factories
 from tests.rounds import factories as rf
@@ -55,7 +55,7 @@ def test_a_draft_is_invisible_outside_the_organisers(client, session, role):
     assert draft.name not in response.text
     assert client.get("/rounds").status_code == 403
     assert draft.name not in client.get("/rounds/open").text
-    stage = services.stages_of(session, draft)[1]
+    stage = stages.stages_of(session, draft)[1]
     assert client.get(f"/rounds/{draft.id}/stages/{stage.id}/rubric").status_code in (403, 404)
 
 

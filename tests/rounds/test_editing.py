@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from grants.audit import AuditEvent
-from grants.rounds import services
+from grants.rounds import funding, services, stages, tracks
 from grants.rounds.models import Criterion, Round, RoundFund, Stage, Track
 from grants.timeutil import local, now
 from tests import factories
@@ -150,10 +150,10 @@ def test_attaching_funds_makes_the_budget(client, session, organiser):
                             {"fund_id": b.id, "amount": "60000"}).status_code == 303
     page = soup(client.get(f"/rounds/{round_.id}/edit/funds"))
     assert page.select_one("#budget").get_text(strip=True) == "¥260,000.00"
-    assert services.budget(session, round_) == 260_000_00
+    assert funding.budget(session, round_) == 260_000_00
     link = session.execute(select(RoundFund).where(RoundFund.fund_id == b.id)).scalar_one()
     assert client.post_form(f"/rounds/{round_.id}/funds/{link.id}/remove").status_code == 303
-    assert services.budget(session, _fresh(session, round_)) == 200_000_00
+    assert funding.budget(session, _fresh(session, round_)) == 200_000_00
     actions = session.execute(select(AuditEvent.action).where(
         AuditEvent.object_type == "round_fund")).scalars().all()
     assert actions == ["round.fund_attach"] * 3 + ["round.fund_detach"]
@@ -212,7 +212,7 @@ def test_tracks_are_added_renamed_and_removed(client, session, organiser):
 
 def test_a_track_of_another_round_is_not_found(client, session, organiser):
     mine, other = rf.draft(session), rf.draft(session)
-    track = services.add_track(session, rf.ACTOR, other, {"name": "别人的赛道"})
+    track = tracks.add_track(session, rf.ACTOR, other, {"name": "别人的赛道"})
     session.commit()
     response = client.post_form(f"/rounds/{mine.id}/tracks/{track.id}", {"remove": "1"})
     assert response.status_code == 404
@@ -361,7 +361,7 @@ def test_building_a_stage_plan_and_rubric_in_the_browser(client, session, organi
     # Moving and removing stages.
     assert client.post_form(f"{url}/{notice.id}", {"move": "up"}).status_code == 303
     session.expire_all()
-    assert [s.name for s in services.stages_of(session, _fresh(session, round_))] == [
+    assert [s.name for s in stages.stages_of(session, _fresh(session, round_))] == [
         "资格审查", "公示", "初审"]
     assert client.post_form(f"{url}/{scoring.id}", {"remove": "1"}).status_code == 303
     assert _count(session, Criterion) == 0 and _count(session, Stage) == 2
@@ -394,7 +394,7 @@ def test_a_locked_field_of_an_open_round_is_refused_with_the_reason(client, sess
 def test_every_other_section_of_an_open_round_is_locked(client, session, organiser):
     round_ = rf.opened(session)
     fund = factories.fund(session, contributed_fen=100_000_00)
-    stage = services.stages_of(session, round_)[1]
+    stage = stages.stages_of(session, round_)[1]
     criterion = session.execute(select(Criterion).where(Criterion.stage_id == stage.id)
                                 ).scalars().first()
     track = session.execute(select(Track).where(Track.round_id == round_.id)).scalars().first()

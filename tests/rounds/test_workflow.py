@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from grants.audit import AuditEvent
-from grants.rounds import services, workflow
+from grants.rounds import services, stages, workflow
 from grants.rounds.models import ROUND_STATUSES, Criterion, Round, RoundFund, Stage, Track
 from grants.timeutil import now
 from tests.rounds import factories as rf
@@ -139,17 +139,17 @@ def test_each_precondition_blocks_opening(client, session, organiser, breakage, 
     elif breakage == "closed_window":
         round_.opens_at, round_.closes_at = now() - timedelta(days=10), now() - timedelta(hours=1)
     elif breakage == "no_scoring":
-        for stage in services.stages_of(session, round_):
+        for stage in stages.stages_of(session, round_):
             if stage.kind == "scoring":
-                services.remove_stage(session, rf.ACTOR, round_, stage)
+                stages.remove_stage(session, rf.ACTOR, round_, stage)
     elif breakage == "empty_rubric":
-        services.add_stage(session, rf.ACTOR, round_, {"kind": "scoring", "name": "复审"})
-        stages = services.stages_of(session, round_)
-        services.move_stage(session, rf.ACTOR, round_, stages[-1], -1)
-        services.move_stage(session, rf.ACTOR, round_, stages[-1], -1)
+        stages.add_stage(session, rf.ACTOR, round_, {"kind": "scoring", "name": "复审"})
+        ordered = stages.stages_of(session, round_)
+        stages.move_stage(session, rf.ACTOR, round_, ordered[-1], -1)
+        stages.move_stage(session, rf.ACTOR, round_, ordered[-1], -1)
     elif breakage == "stage_order":
-        approval = services.stages_of(session, round_)[-1]
-        services.move_stage(session, rf.ACTOR, round_, approval, -1)
+        approval = stages.stages_of(session, round_)[-1]
+        stages.move_stage(session, rf.ACTOR, round_, approval, -1)
     elif breakage == "grant_above_budget":
         link = session.execute(select(RoundFund).where(RoundFund.round_id == round_.id)
                                ).scalar_one()
