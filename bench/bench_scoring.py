@@ -19,7 +19,8 @@ from scoring.agreement import krippendorff_alpha
 from scoring.assign import assign
 from scoring.confidence import TopN, funding_probability
 from scoring.rank import TieBreak, rank
-from scoring.route import Fund, RankedApplication, route, route_optimal
+from scoring.route import Fund, RankedApplication, route
+from scoring.route_optimal import route_optimal
 from scoring.rubric import totals
 
 

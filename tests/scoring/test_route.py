@@ -11,8 +11,8 @@ from scoring.route import (
     eligible,
     fen,
     route,
-    route_optimal,
 )
+from scoring.route_optimal import route_optimal
 
 
 def app(i, req, lo=1000, hi=10**9, **kw):

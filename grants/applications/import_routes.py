@@ -1,0 +1,44 @@
+"""Organisation import pages (organiser): upload an .xlsx of organisations, download the
+template. Mounted with the application routes so that /organisations/import is matched before
+/organisations/{id}."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from grants.applications.pages import XLSX
+from grants.auth import actor, login_required, require
+from grants.i18n import gettext as _
+from grants.organisations import imports
+from grants.web import db, flash, get_form, render
+
+
+@login_required
+async def organisation_import(request: Request) -> Response:
+    require(request, "organisation.import")
+    if request.method == "GET":
+        return render(request, "organisations/import.html", {"result": None})
+    form = await get_form(request)
+    upload = form.get("file")
+    session = db(request)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        result = imports.ImportResult(rows=[], file_error=_("Choose an .xlsx file to import."))
+    else:
+        result = imports.run(session, actor(request), await upload.read())
+    if not result.ok:
+        session.rollback()
+        return render(request, "organisations/import.html", {"result": result}, status_code=400)
+    flash(request, _("%(n)s organisations imported.", n=len(result.created)))
+    return render(request, "organisations/import.html", {"result": result})
+
+
+@login_required
+async def organisation_import_template(request: Request) -> Response:
+    require(request, "organisation.import")
+    return Response(imports.template(), media_type=XLSX, headers={
+        "Content-Disposition": "attachment; filename=\"organisations-template.xlsx\"; "
+                               f"filename*=UTF-8''{quote('社会组织导入模板.xlsx', safe='')}"})
