@@ -23,52 +23,9 @@ set -euo pipefail
 umask 077
 
 PROG=backup
-log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-trap 'rc=$?; log "ERROR: command failed (exit $rc) at line $LINENO: $BASH_COMMAND"; exit $rc' ERR
-
-usage() {
-    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
-}
-
-# Read KEY=VALUE lines without executing the file (values may contain spaces, <, > or $).
-load_env_file() {
-    local file=$1 line key value
-    [[ -r $file ]] || die "env file not readable: $file"
-    while IFS= read -r line || [[ -n $line ]]; do
-        line=${line%$'\r'}
-        [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-        line=${line#"${line%%[![:space:]]*}"}
-        line=${line#export }
-        [[ $line == *=* ]] || die "$file: not a KEY=VALUE line: $line"
-        key=${line%%=*}
-        value=${line#*=}
-        [[ $key =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "$file: bad variable name: $key"
-        if [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]]; then
-            value=${BASH_REMATCH[1]}
-        fi
-        export "$key=$value"
-    done <"$file"
-}
-
-mask_url() { sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#' <<<"$1"; }
-
-# Sets DB_KIND (postgresql|sqlite) and DB_TARGET (libpq URL or SQLite file path).
-parse_database_url() {
-    local url=${DATABASE_URL:-}
-    if [[ -z $url ]]; then
-        DB_KIND=sqlite
-        DB_TARGET=./var/grants.sqlite3
-    elif [[ $url =~ ^postgres(ql)?(\+[A-Za-z0-9_]+)?://(.*)$ ]]; then
-        DB_KIND=postgresql
-        DB_TARGET="postgresql://${BASH_REMATCH[3]}"
-    elif [[ $url =~ ^sqlite(\+[A-Za-z0-9_]+)?:///(.+)$ ]]; then
-        DB_KIND=sqlite
-        DB_TARGET=${BASH_REMATCH[2]%%\?*}
-    else
-        die "DATABASE_URL is neither postgresql://… nor sqlite:///…: $(mask_url "$url")"
-    fi
-}
+HELP_END=22
+# shellcheck source=deploy/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TARGET_DIR=""
 KEEP_ARG=""
