@@ -24,7 +24,7 @@ set -euo pipefail
 umask 027
 
 PROG=restore
-HELP_END=23
+HELP_END=22
 # shellcheck source=deploy/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
