@@ -429,3 +429,12 @@ def test_postgresql_backup_and_restore(tmp_path):
         if started:
             run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop", check=False)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_the_backup_service_mounts_every_script_it_needs():
+    """backup.sh and restore.sh source lib.sh: the container must see all three."""
+    compose = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
+    for script in ("backup.sh", "restore.sh", "lib.sh"):
+        assert f"./{script}:/deploy/{script}:ro" in compose
+    for script in ("backup.sh", "restore.sh"):
+        assert 'source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"' in (DEPLOY / script).read_text()
