@@ -34,3 +34,52 @@ def test_statements_per_page_do_not_grow_with_the_data(client, session, engine, 
     with count_queries(engine) as large:
         assert client.get(path).status_code == 200
     assert len(large) == len(small), f"{path}: {len(small)} statements, then {len(large)}"
+
+
+def _grow_applications(session, rnd, n):
+    from tests.applications import factories as af
+
+    for _ in range(n):
+        user = af.applicant(session)
+        af.application(session, rnd, user, title=f"项目{user.id}")
+    session.commit()
+
+
+@pytest.mark.parametrize("path", ["/rounds", "/rounds/open", "/rounds/{id}",
+                                  "/rounds/{id}/applications"])
+def test_round_and_application_lists_do_not_grow_with_the_data(client, session, engine, path):
+    from tests.applications import factories as af
+
+    rnd = af.round_(session, name="2026年测试大赛")
+    factories.user(session, "organiser", username="boss")
+    session.commit()
+    client.login("boss")
+    url = path.format(id=rnd.id)
+    _grow_applications(session, rnd, 2)
+    with count_queries(engine) as small:
+        assert client.get(url).status_code == 200
+    _grow_applications(session, rnd, 15)
+    for n in range(3):
+        af.round_(session, name=f"另一届大赛{n}")
+    session.commit()
+    with count_queries(engine) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), f"{url}: {len(small)} statements, then {len(large)}"
+
+
+def test_the_applicants_list_does_not_grow_with_their_applications(client, session, engine):
+    from tests.applications import factories as af
+
+    user = af.applicant(session)
+    rounds = [af.round_(session, name=f"大赛{n}", max_applications_per_org=5) for n in range(4)]
+    af.application(session, rounds[0], user)
+    session.commit()
+    client.login(user.username)
+    with count_queries(engine) as small:
+        assert client.get("/applications/mine").status_code == 200
+    for rnd in rounds[1:]:
+        af.application(session, rnd, user)
+    session.commit()
+    with count_queries(engine) as large:
+        assert client.get("/applications/mine").status_code == 200
+    assert len(large) == len(small)
