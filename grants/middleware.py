@@ -9,7 +9,6 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants import i18n
@@ -214,7 +213,3 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
-
-
-def plain(status: int, text: str) -> PlainTextResponse:
-    return PlainTextResponse(text, status_code=status)

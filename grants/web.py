@@ -141,7 +141,6 @@ class Cleaner:
 
     form: Any
     errors: dict[str, str] = field(default_factory=dict)
-    _ = staticmethod(i18n.gettext)
 
     def raw(self, name: str) -> str:
         value = self.form.get(name, "")

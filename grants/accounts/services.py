@@ -11,7 +11,6 @@ from sqlmodel import Session
 from grants import audit
 from grants.accounts.models import User
 from grants.auth import hash_password, password_problem, verify_password
-from grants.i18n import N_
 from grants.organisations.models import Organisation
 from grants.validation import FormErrors
 from grants.vocab import ROLES
@@ -129,6 +128,3 @@ def organisation_of(session: Session, user: User | None) -> Organisation | None:
     if user is None or user.organisation_id is None:
         return None
     return session.get(Organisation, user.organisation_id)
-
-
-MESSAGES = [N_("Password changed."), N_("Password reset.")]

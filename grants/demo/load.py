@@ -14,7 +14,6 @@ from grants.funds import services as funds
 from grants.organisations import services as organisations
 from grants.organisations.models import Organisation
 from grants.regions import services as regions
-from grants.regions.models import Region
 
 
 def already_loaded(session: Session) -> bool:
@@ -87,7 +86,3 @@ def _load_funds(session: Session, actor: audit.Actor, orgs: dict[str, Organisati
                             occurred_on=date.fromisoformat(c["date"]),
                             counterparty=c.get("counterparty", ""), memo=c.get("memo", ""))
     return len(data.FUNDS)
-
-
-def region_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Region)).scalar_one()
