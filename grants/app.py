@@ -9,8 +9,9 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from grants import errors
 from grants.middleware import (
@@ -34,6 +35,10 @@ ROUTE_MODULES = [
     "grants.notifications.routes",
 ]
 
+# Routes that accept file uploads: only multipart posts to these may be as large as
+# MAX_UPLOAD_BYTES; every other body is limited to MAX_FORM_BYTES.
+UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import"})
+
 
 def collect_routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
@@ -43,23 +48,32 @@ def collect_routes() -> list[BaseRoute]:
     return routes
 
 
+class GrantsApp(Starlette):
+    """Starlette with the security headers outside its server-error handler, so that 500
+    pages carry them too (user middleware sits inside that handler)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
+
+
 def create_app() -> Starlette:
     """Build the application from the environment's settings."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO if settings.is_production else logging.WARNING)
+    routes = collect_routes()
+    upload_routes = [r for r in routes if isinstance(r, Route) and r.name in UPLOAD_ROUTES]
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
         Middleware(SessionMiddleware, secret_key=str(settings.secret_key),
-                   session_cookie="grants_session", max_age=12 * 3600, same_site="lax",
-                   https_only=settings.is_production),
+                   session_cookie="grants_session", max_age=settings.session_max_hours * 3600,
+                   same_site="lax", https_only=settings.is_production),
         # Outside CSRF and locale, so that refusals rendered there are cleaned up too.
         Middleware(DBSessionMiddleware),
         Middleware(LocaleMiddleware),
-        Middleware(CSRFMiddleware),
+        Middleware(CSRFMiddleware, upload_routes=upload_routes),
     ]
-    return Starlette(
+    return GrantsApp(
         debug=False,
-        routes=collect_routes(),
+        routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: errors.http_exception, 500: errors.server_error},
     )
