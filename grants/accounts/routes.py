@@ -171,8 +171,10 @@ async def user_reset_password(request: Request) -> Response:
     user = get_or_404(session, User, path_int(request))
     temporary = services.reset_password(session, actor(request), user)
     org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
-    return render(request, "accounts/user_detail.html",
+    page = render(request, "accounts/user_detail.html",
                   {"subject": user, "org": org, "temporary_password": temporary})
+    page.headers["cache-control"] = "no-store"  # the page shows a secret
+    return page
 
 
 @login_required
