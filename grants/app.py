@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import inspect
 import logging
+import threading
+from collections.abc import Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -40,12 +45,49 @@ ROUTE_MODULES = [
 UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import"})
 
 
-def collect_routes() -> list[BaseRoute]:
+def collect_routes(threaded: bool = True) -> list[BaseRoute]:
+    """Every domain's routes; with `threaded`, async endpoints run in the threadpool."""
     routes: list[BaseRoute] = []
     for module_name in ROUTE_MODULES:
         routes.extend(importlib.import_module(module_name).routes)
+    if threaded:
+        routes = [_threaded_route(r) for r in routes]
     routes.append(Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"))
     return routes
+
+
+_thread_loops = threading.local()
+
+
+def in_thread(endpoint: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A sync endpoint that runs an `async def` endpoint on a private event loop.
+
+    Starlette runs sync endpoints in its threadpool, so the blocking work of a route (the
+    SQLAlchemy calls, password hashing, rendering) no longer holds the server's event loop:
+    one slow request cannot stall the others on the same worker. The form is already read by
+    the CSRF middleware on the main loop, and the returned response is sent from there too.
+    """
+
+    def run(request: Any) -> Any:
+        loop = getattr(_thread_loops, "loop", None)
+        if loop is None:  # one private loop per threadpool thread, reused
+            loop = _thread_loops.loop = asyncio.new_event_loop()
+        return loop.run_until_complete(endpoint(request))
+
+    run.__name__ = getattr(endpoint, "__name__", "endpoint")
+    run.__qualname__ = getattr(endpoint, "__qualname__", run.__name__)
+    run.__doc__ = endpoint.__doc__
+    run.__module__ = endpoint.__module__
+    run.async_endpoint = endpoint  # type: ignore[attr-defined]
+    return run
+
+
+def _threaded_route(route: BaseRoute) -> BaseRoute:
+    if not isinstance(route, Route) or not inspect.iscoroutinefunction(route.endpoint):
+        return route
+    methods = sorted((route.methods or set()) - {"HEAD"}) or None
+    return Route(route.path, in_thread(route.endpoint), methods=methods, name=route.name,
+                 include_in_schema=route.include_in_schema)
 
 
 class GrantsApp(Starlette):
@@ -56,11 +98,14 @@ class GrantsApp(Starlette):
         return SecurityHeadersMiddleware(super().build_middleware_stack())
 
 
-def create_app() -> Starlette:
-    """Build the application from the environment's settings."""
+def create_app(threaded: bool = True) -> Starlette:
+    """Build the application from the environment's settings.
+
+    `threaded=False` keeps the endpoints on the event loop (only for comparison: see
+    bench/blocking_probe.py and docs/security.md)."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO if settings.is_production else logging.WARNING)
-    routes = collect_routes()
+    routes = collect_routes(threaded)
     upload_routes = [r for r in routes if isinstance(r, Route) and r.name in UPLOAD_ROUTES]
     middleware = [
         Middleware(SessionMiddleware, secret_key=str(settings.secret_key),
