@@ -28,10 +28,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "probe-pass-2026"
+PASSWORD = "probe-pass-2026"  # noqa: S105 - a throwaway database
 
 
-def async_app():  # noqa: ANN201 - uvicorn factory for the comparison
+def async_app():
     from grants.app import create_app
 
     return create_app(threaded=False)

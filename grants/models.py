@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from grants.accounts.models import LoginFailure, User, UserSession
+from grants.accounts.models import LoginFailure, User
 from grants.applications import models as application_tables  # noqa: F401 - applications, versions…
 from grants.audit import AuditEvent
 from grants.funds.models import Fund, FundEntry

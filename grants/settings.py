@@ -10,6 +10,7 @@ import math
 import os
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -170,7 +171,7 @@ def key_problem(key: str) -> str | None:
     for size in range(1, len(key) // 2 + 1):
         if len(key) % size == 0 and key[:size] * (len(key) // size) == key:
             return "is a repeated pattern"
-    steps = sum(1 for a, b in zip(key, key[1:], strict=False) if abs(ord(a) - ord(b)) <= 1)
+    steps = sum(1 for a, b in pairwise(key) if abs(ord(a) - ord(b)) <= 1)
     if steps > len(key) * 3 // 4:
         return "is a simple sequence"
     counts = Counter(key)
