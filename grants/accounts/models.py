@@ -30,10 +30,6 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
-    @property
-    def is_organiser(self) -> bool:
-        return self.role == "organiser"
-
 
 class LoginFailure(SQLModel, table=True):
     """One failed login; recent failures per username throttle further attempts."""

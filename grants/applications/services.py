@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select
 from sqlmodel import Session
 
-from grants import audit
+from grants import audit, lifecycle
 from grants.accounts.models import User
 from grants.applications import attachments as files
 from grants.applications import rules, workflow
@@ -25,6 +25,7 @@ from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.notifications import services as notifications
 from grants.organisations.models import Organisation
+from grants.permissions import can
 from grants.regions import services as regions
 from grants.rounds.models import Round, Track
 from grants.timeutil import now
@@ -126,7 +127,7 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
         errors["track_id"] = _("Choose a track.")
     if not title:
         errors["title"] = _("This field is required.")
-    if round_.status != "open":
+    if not can(user, "round.apply", round_):
         errors["round"] = _("This round is not open for applications.")
     if user.organisation_id is None:
         errors["round"] = _("Your account does not belong to an organisation.")
@@ -213,15 +214,15 @@ def lock_application(session: Session, app: Application) -> None:
 def submit(session: Session, actor: audit.Actor, user: User, app: Application,
            round_: Round) -> ApplicationVersion:
     lock_application(session, app)
-    if not workflow.may(user, "submit", app, round_.status):
-        found = problems(session, app, round_) if app.status in ("draft", "returned") else []
+    if not can(user, "application.submit", app):
+        found = problems(session, app, round_) if app.status in workflow.LIFECYCLE.transition(
+            "submit").sources else []
         raise SubmissionRefused(found or [rules.Problem("status", _(
             "This application cannot be submitted in its current state."))])
     found = problems(session, app, round_)
     if found:
         raise SubmissionRefused(found)
-    before = audit.snapshot(app)
-    was_returned = app.status == "returned"
+    was_returned = app.status == workflow.Status.RETURNED
     moment = now()
     app.current_version += 1
     version = ApplicationVersion(application_id=app.id, number=app.current_version,
@@ -230,11 +231,9 @@ def submit(session: Session, actor: audit.Actor, user: User, app: Application,
     session.add(version)
     for attachment in files.live(session, app):
         attachment.frozen = True
-    app.status = "submitted"
     app.submitted_at = moment
     app.return_reason = ""
-    app.updated_at = moment
-    audit.record(session, actor, "application.submit", app, before=before)
+    lifecycle.perform(session, actor, user, "application.submit", app)
     org = session.get(Organisation, app.organisation_id)
     params = {"title": app.title, "org": org.name if org else "", "round": round_.name,
               "n": version.number}
@@ -248,27 +247,21 @@ def submit(session: Session, actor: audit.Actor, user: User, app: Application,
 
 def withdraw(session: Session, actor: audit.Actor, user: User, app: Application,
              round_: Round) -> None:
-    if not workflow.may(user, "withdraw", app, round_.status):
+    if not can(user, "application.withdraw", app):
         raise FormErrors({"status": _(
             "This application can no longer be withdrawn: judging has started or it is not "
             "submitted.")})
-    before = audit.snapshot(app)
-    app.status = "withdrawn"
-    app.updated_at = now()
-    audit.record(session, actor, "application.withdraw", app, before=before)
+    lifecycle.perform(session, actor, user, "application.withdraw", app)
 
 
 def return_for_correction(session: Session, actor: audit.Actor, user: User, app: Application,
                           round_: Round, reason: str) -> None:
     if not reason.strip():
         raise FormErrors({"reason": _("Say what needs correcting.")})
-    if not workflow.may(user, "return", app, round_.status):
+    if not can(user, "application.return", app):
         raise FormErrors({"reason": _("This application cannot be returned now.")})
-    before = audit.snapshot(app)
-    app.status = "returned"
     app.return_reason = reason.strip()
-    app.updated_at = now()
-    audit.record(session, actor, "application.return", app, before=before)
+    lifecycle.perform(session, actor, user, "application.return", app, reason=reason)
     notifications.notify(
         session, notifications.members(session, app.organisation_id),
         title=N_("Returned for correction: %(title)s"),
@@ -277,27 +270,24 @@ def return_for_correction(session: Session, actor: audit.Actor, user: User, app:
         params={"title": app.title, "reason": app.return_reason}, link=f"/applications/{app.id}")
 
 
-SCREEN_OUTCOMES = {"pass": "eligible", "fail": "ineligible"}
+SCREEN_ACTIONS = {"pass": "application.pass_screening", "fail": "application.fail_screening"}
 
 
 def screen(session: Session, actor: audit.Actor, user: User, app: Application, round_: Round,
            outcome: str, reason: str) -> ScreeningDecision:
     reason = reason.strip()
-    if outcome not in SCREEN_OUTCOMES:
+    if outcome not in SCREEN_ACTIONS:
         raise FormErrors({"outcome": _("Choose pass or fail.")})
     if outcome == "fail" and not reason:
         raise FormErrors({"reason": _("Give the reason the application fails screening.")})
-    if not workflow.may(user, "screen", app, round_.status):
+    if not can(user, SCREEN_ACTIONS[outcome], app):
         raise FormErrors({"outcome": _(
             "%(title)s cannot be screened in its current state.", title=app.title)})
-    before = audit.snapshot(app)
     decision = ScreeningDecision(application_id=app.id, version_number=app.current_version,
                                  outcome=outcome, reason=reason, decided_by_id=user.id)
     session.add(decision)
-    app.status = SCREEN_OUTCOMES[outcome]
-    app.updated_at = now()
-    audit.record(session, actor, "application.screen", app, before=before,
-                 after={**audit.snapshot(app), "outcome": outcome, "reason": reason})
+    lifecycle.perform(session, actor, user, SCREEN_ACTIONS[outcome], app, reason=reason,
+                      extra={"outcome": outcome})
     notifications.notify(
         session, notifications.members(session, app.organisation_id),
         title=(N_("Passed eligibility screening: %(title)s") if outcome == "pass"

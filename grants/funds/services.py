@@ -14,6 +14,7 @@ from grants.accounts.models import User
 from grants.funds.models import ENTRY_EFFECTS, Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
+from grants.permissions import can
 from grants.regions import services as regions
 from grants.timeutil import today
 from grants.validation import FormErrors
@@ -154,7 +155,7 @@ def balances(session: Session, fund_ids: list[int | None]) -> dict[int, Balance]
 def visible_funds(user: User) -> Any:
     """The statement for funds this user may see: all for staff, their own for a funder."""
     query = select(Fund).order_by(Fund.name)
-    if user.role == "funder":
+    if not can(user, "fund.list_all"):
         org = user.organisation_id or -1
         query = query.where(or_(Fund.owner_org_id == org, Fund.host_org_id == org))
     return query

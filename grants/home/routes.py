@@ -15,6 +15,7 @@ from grants.auth import actor, current_user, login_required
 from grants.funds.models import Fund
 from grants.funds.services import balances, visible_funds
 from grants.organisations.models import Organisation
+from grants.permissions import can
 from grants.rounds.choices import STATUS_LABELS as ROUND_STATUS_LABELS
 from grants.rounds.models import Round
 from grants.web import db, get_form, redirect, render
@@ -34,19 +35,19 @@ async def home(request: Request) -> Response:
     user = current_user(request)
     assert user is not None
     context: dict[str, object] = {"organisation": organisation_of(session, user)}
-    if user.role in ("organiser", "finance"):
+    if can(user, "organisation.list"):
         context["org_count"] = session.execute(
             select(func.count()).select_from(Organisation)).scalar_one()
         context["fund_count"] = session.execute(
             select(func.count()).select_from(Fund)).scalar_one()
-    if user.role == "applicant" and user.organisation_id:
+    if can(user, "application.mine"):
         context.update(_applicant_dashboard(session, user))
-    if user.role in ("organiser", "finance"):
+    if can(user, "round.list"):
         context["rounds"] = list(session.execute(
             select(Round).where(Round.status != "finished")
             .order_by(Round.year.desc(), Round.id.desc()).limit(8)).scalars())  # type: ignore[attr-defined]
         context["round_statuses"] = ROUND_STATUS_LABELS
-    if user.role in ("funder", "organiser", "finance"):
+    if can(user, "fund.list"):
         funds = list(session.execute(visible_funds(user).limit(10)).scalars())
         context["funds"] = funds
         context["balances"] = balances(session, [f.id for f in funds])

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from grants import audit
+from grants import audit, lifecycle
 from grants.funds import services as funds_services
 from grants.funds.models import Fund
 from grants.regions.models import Region
@@ -137,7 +137,6 @@ def load_rounds(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str
         amount = min(200_000_00, room.free, available)
         if amount > 0:
             funding.attach_fund(session, actor, current, fund.id, amount)
-    problems = workflow.check_transition(session, current, "open")
-    if not problems:
+    if not lifecycle.problems(session, "round.open", current):
         workflow.transition(session, actor, None, current, "open")
     return {"rounds": 2}

@@ -17,7 +17,7 @@ from grants.i18n import gettext as _
 from grants.regions import services as regions
 from grants.rounds import choices, forms, funding, rubrics, services, stages, tracks
 from grants.rounds.models import STAGE_KINDS, Criterion, Round, RoundFund, Stage, Track
-from grants.rounds.pages import child_or_404, is_staff, render_page, round_or_404
+from grants.rounds.pages import child_or_404, render_page, round_or_404
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, path_int, redirect
 
@@ -229,9 +229,7 @@ async def _rubric_page(request: Request, round_: Round, stage: Stage, error_row:
 
 @login_required
 async def rubric(request: Request) -> Response:
-    round_ = round_or_404(request, "round.view")
-    if not is_staff(request):
-        raise HTTPException(403)
+    round_ = round_or_404(request, "round.edit")
     return await _rubric_page(request, round_, _scored_stage(request, round_))
 
 

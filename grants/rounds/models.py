@@ -29,7 +29,6 @@ from sqlmodel import Field, SQLModel
 from grants.db import UTCDateTime
 from grants.timeutil import now
 
-ROUND_STATUSES = ("draft", "open", "closed", "judging", "decided", "running", "finished")
 STAGE_KINDS = ("screening", "scoring", "roadshow", "notice", "approval")
 TRANCHE_CONDITIONS = ("signing", "midterm_passed", "final_accepted")
 
