@@ -15,11 +15,13 @@ from typing import Any
 from grants import lifecycle
 from grants.accounts.models import User
 from grants.lifecycle import relation
+from grants.regions import scope
 
 # The domains whose lifecycle tables `can()` reads; a new lifecycle adds its module here.
 WORKFLOW_MODULES = (
     "grants.rounds.workflow",
     "grants.applications.workflow",
+    "grants.organisations.workflow",
 )
 
 
@@ -61,6 +63,12 @@ def _applicant_member(user: User, obj: Any) -> bool:
     return user.role == "applicant" and _member(user, obj)
 
 
+@relation("organisation_owner")
+def _organisation_owner(user: User, obj: Any) -> bool:
+    """The applicant who owns the organisation (may invite further members)."""
+    return user.role == "applicant" and user.is_org_owner and _member(user, obj)
+
+
 @relation("applicant_with_organisation")
 def _applicant_with_organisation(user: User, obj: Any) -> bool:
     return user.role == "applicant" and user.organisation_id is not None
@@ -79,10 +87,72 @@ def _recipient(user: User, notice: Any) -> bool:
     return notice is None or notice.user_id == user.id
 
 
+def region_of(obj: Any) -> int | None:
+    """The region an object belongs to, for organiser scopes (None: platform-wide).
+
+    Rounds carry their organising region; organisations (and their change requests and
+    invitations) their community; funds their owning region; applications (and anything
+    hanging off one) the region of their round; users their organisation's community, or an
+    organiser's own scope region."""
+    table = getattr(obj, "__tablename__", "")
+    if table in ("round", "fund"):
+        return obj.region_id
+    if table == "organisation":
+        return obj.community_id
+    if table == "user_account":
+        if obj.organisation_id is not None:
+            from grants.organisations.models import Organisation
+
+            session = scope.session_of(obj)
+            org = session.get(Organisation, obj.organisation_id) if session else None
+            return org.community_id if org is not None else None
+        return obj.scope_region_id
+    if table in ("organisation_change", "organisation_invitation"):
+        return region_of(obj.organisation)
+    if table == "application":
+        return region_of(obj.round)
+    for attribute in ("application", "round"):
+        owner = getattr(obj, attribute, None)
+        if owner is not None:
+            return region_of(owner)
+    return None
+
+
+SCOPED_TABLES = frozenset({"round", "fund", "organisation", "user_account", "application",
+                           "organisation_change", "organisation_invitation"})
+
+
+def _scoped(obj: Any) -> bool:
+    return (getattr(obj, "__tablename__", "") in SCOPED_TABLES
+            or getattr(obj, "application", None) is not None
+            or getattr(obj, "round", None) is not None)
+
+
+def in_scope(user: User, obj: Any) -> bool:
+    """Whether the object lies within the user's scope (objects without a region: yes)."""
+    if obj is None or user.scope_region_id is None or not _scoped(obj):
+        return True
+    return scope.covers(scope.session_of(obj, user), user.scope_region_id, region_of(obj))
+
+
+@relation("organiser_in_scope")
+def _organiser_in_scope(user: User, obj: Any) -> bool:
+    """An organiser whose scope (a district, a street, or the whole platform) covers the
+    object; with no object (lists, new objects) every organiser, the lists being filtered."""
+    return user.role == "organiser" and in_scope(user, obj)
+
+
+@relation("staff_in_scope")
+def _staff_in_scope(user: User, obj: Any) -> bool:
+    """Finance staff, or an organiser in scope."""
+    return user.role == "finance" or _organiser_in_scope(user, obj)
+
+
 @relation("published_round")
 def _published_round(user: User, round_: Any) -> bool:
-    """Anyone may read a round once it is published (not a draft)."""
-    return round_ is not None and round_.status != "draft"
+    """Anyone may read a round once it is published (not a draft); organisers read the
+    rounds of their scope only (organiser_in_scope)."""
+    return round_ is not None and round_.status != "draft" and user.role != "organiser"
 
 
 # ---- rules: actions that do not move a lifecycle -----------------------------------------
@@ -91,38 +161,40 @@ RULES: dict[str, tuple[str, ...]] = {
     "account.use": ("anyone",),
     "admin.access": ("organiser",),
     "audit.view": ("organiser",),
-    "user.manage": ("organiser",),
+    "user.manage": ("organiser_in_scope",),
     "region.manage": ("organiser",),
     # Organisations
-    "organisation.list": ("staff",),
-    "organisation.create": ("organiser",),
-    "organisation.import": ("organiser",),
-    "organisation.view": ("staff", "member"),
-    "organisation.edit": ("organiser", "applicant_member"),
-    "organisation.edit_identity": ("organiser",),
+    "organisation.list": ("staff_in_scope",),
+    "organisation.create": ("organiser_in_scope",),
+    "organisation.import": ("organiser_in_scope",),
+    "organisation.view": ("staff_in_scope", "member"),
+    "organisation.edit": ("organiser_in_scope", "applicant_member"),
+    "organisation.edit_identity": ("organiser_in_scope",),
     "organisation.mine": ("applicant_with_organisation",),
+    "organisation.invite": ("organisation_owner",),
+    "organisation.decide_change": ("organiser_in_scope",),
     # Funds
-    "fund.list": ("staff", "funder"),
-    "fund.create": ("organiser",),
-    "fund.view": ("staff", "funder_of"),
-    "fund.list_all": ("staff",),  # others see only the funds they own or host
-    "fund.edit": ("organiser",),
-    "fund.record_entry": ("staff",),
+    "fund.list": ("staff_in_scope", "funder"),
+    "fund.create": ("organiser_in_scope",),
+    "fund.view": ("staff_in_scope", "funder_of"),
+    "fund.list_all": ("staff_in_scope",),  # others see only the funds they own or host
+    "fund.edit": ("organiser_in_scope",),
+    "fund.record_entry": ("staff_in_scope",),
     # Rounds
-    "round.list": ("staff",),
+    "round.list": ("staff_in_scope",),
     "round.browse_open": ("anyone",),
-    "round.view": ("staff", "published_round"),
-    "round.create": ("organiser",),
-    "round.edit": ("organiser",),  # the services refuse locked fields, saying why
-    "round.copy": ("organiser",),
-    "round.manage": ("organiser",),  # the status page with its checklist
-    "round.screen": ("organiser",),  # the screening list and bulk screening
+    "round.view": ("staff_in_scope", "published_round"),
+    "round.create": ("organiser_in_scope",),
+    "round.edit": ("organiser_in_scope",),  # the services refuse locked fields, saying why
+    "round.copy": ("organiser_in_scope",),
+    "round.manage": ("organiser_in_scope",),  # the status page with its checklist
+    "round.screen": ("organiser_in_scope",),  # the screening list and bulk screening
     # Applications
     "application.mine": ("applicant_with_organisation",),
-    "application.view": ("staff", "member"),
+    "application.view": ("staff_in_scope", "member"),
     "application.prepare": ("applicant_member",),  # the submission page with its checks
-    "application.list": ("staff",),
-    "application.export": ("organiser",),
+    "application.list": ("staff_in_scope",),
+    "application.export": ("organiser_in_scope",),
     # Notices
     "notice.view": ("recipient",),
 }
@@ -145,6 +217,13 @@ def load_workflows() -> None:
         for name in WORKFLOW_MODULES:
             importlib.import_module(name)
         _loaded = True
+
+
+def out_of_scope(user: User | None, obj: Any) -> bool:
+    """An organiser asking about an object outside their scope. Routes answer 404 for it, as
+    if the object did not exist, so that a URL reveals nothing about other offices' work."""
+    return (user is not None and user.role == "organiser" and obj is not None
+            and not in_scope(user, obj))
 
 
 def can(user: User | None, action: str, obj: Any = None) -> bool:

@@ -24,6 +24,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     is_org_owner: bool = Field(default=False)
+    # An organiser's scope: this region and everything below it (None: platform-wide).
+    scope_region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     locale: str | None = Field(default=None, max_length=10)
     must_change_password: bool = Field(default=False)
     session_version: int = Field(default=1)

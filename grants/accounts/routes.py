@@ -21,6 +21,7 @@ from grants.auth import (
 )
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
+from grants.regions import scope
 from grants.validation import FormErrors
 from grants.vocab import ROLES
 from grants.web import (
@@ -111,6 +112,11 @@ async def user_list(request: Request) -> Response:
                                 User.display_name.ilike(f"%{q}%")))  # type: ignore[attr-defined]
     if role in ROLES:
         query = query.where(User.role == role)
+    ids = scope.region_ids(session, current_user(request).scope_region_id)  # type: ignore[union-attr]
+    if ids is not None:
+        in_orgs = select(Organisation.id).where(Organisation.community_id.in_(ids or {-1}))  # type: ignore[union-attr]
+        query = query.where(or_(User.organisation_id.in_(in_orgs),  # type: ignore[union-attr]
+                                User.scope_region_id.in_(ids or {-1})))  # type: ignore[union-attr]
     page = paginate(session, query, page_number(request), per_page=25)
     org_ids = {u.organisation_id for u in page.items if u.organisation_id}
     orgs = {o.id: o for o in session.execute(
@@ -156,18 +162,18 @@ async def user_new(request: Request) -> Response:
 
 @login_required
 async def user_detail(request: Request) -> Response:
-    require(request, "user.manage")
     session = db(request)
     user = get_or_404(session, User, path_int(request))
+    require(request, "user.manage", user)
     org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
     return render(request, "accounts/user_detail.html", {"subject": user, "org": org})
 
 
 @login_required
 async def user_reset_password(request: Request) -> Response:
-    require(request, "user.manage")
     session = db(request)
     user = get_or_404(session, User, path_int(request))
+    require(request, "user.manage", user)
     temporary = services.reset_password(session, actor(request), user)
     org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
     return render(request, "accounts/user_detail.html",
@@ -176,9 +182,9 @@ async def user_reset_password(request: Request) -> Response:
 
 @login_required
 async def user_set_active(request: Request) -> Response:
-    me = require(request, "user.manage")
     session = db(request)
     user = get_or_404(session, User, path_int(request))
+    me = require(request, "user.manage", user)
     form = await get_form(request)
     active = str(form.get("active", "")) == "1"
     if user.id == me.id and not active:

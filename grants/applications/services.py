@@ -97,6 +97,15 @@ def counted_for_limit(session: Session, round_: Round, organisation_id: int,
     return int(session.execute(query).scalar_one())
 
 
+def not_verified_problem(org: Organisation | None) -> rules.Problem | None:
+    """Only verified organisations may apply (self-registered ones wait for an organiser)."""
+    if org is not None and org.verification != "verified":
+        return rules.Problem("organisation.verification", _(
+            "Your organisation is not verified yet: an organiser checks a new registration "
+            "before it may apply to rounds."))
+    return None
+
+
 def problems(session: Session, app: Application, round_: Round) -> list[rules.Problem]:
     """Every reason the application cannot be submitted now (empty when it can)."""
     found: list[rules.Problem] = []
@@ -109,6 +118,9 @@ def problems(session: Session, app: Application, round_: Round) -> list[rules.Pr
         counted_for_limit(session, round_, app.organisation_id, app.id),
         round_.max_applications_per_org)
     org = session.get(Organisation, app.organisation_id)
+    unverified = not_verified_problem(org)
+    if unverified:
+        found.append(unverified)
     lines = lines_of(session, app)
     found += rules.check(proposal=proposal_of(app, lines, len(activities_of(session, app))),
                          org=org_facts(org), eligibility=round_.eligibility or {},
@@ -131,6 +143,10 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
         errors["round"] = _("This round is not open for applications.")
     if user.organisation_id is None:
         errors["round"] = _("Your account does not belong to an organisation.")
+    elif not errors:
+        unverified = not_verified_problem(session.get(Organisation, user.organisation_id))
+        if unverified:
+            errors["round"] = unverified.message
     if errors:
         raise FormErrors(errors)
     app = Application(round_id=round_.id, track_id=track_id,
@@ -181,6 +197,13 @@ def save_draft(session: Session, actor: audit.Actor, app: Application, round_: R
 
 # ---- submission and versions -------------------------------------------------------------
 
+def organisation_facts(org: Organisation | None) -> dict[str, Any]:
+    """The organisation's identity facts that rounds' eligibility reads, as frozen data."""
+    from grants.organisations.services import IDENTITY
+
+    return {key: getattr(org, key) for key in IDENTITY} if org is not None else {}
+
+
 def snapshot(session: Session, app: Application) -> dict[str, Any]:
     """Every field as it is now, for a frozen version."""
     org = session.get(Organisation, app.organisation_id)
@@ -190,6 +213,8 @@ def snapshot(session: Session, app: Application) -> dict[str, Any]:
         "objectives": app.objectives, "track_id": app.track_id,
         "track_name": track.name if track else "",
         "organisation_id": app.organisation_id, "organisation_name": org.name if org else "",
+        # The facts the submission was judged on; later identity changes do not alter them.
+        "organisation_facts": organisation_facts(org),
         "target_groups": list(app.target_groups), "community_ids": list(app.community_ids),
         "planned_activities": app.planned_activities, "planned_people": app.planned_people,
         "planned_volunteers": app.planned_volunteers, "request_fen": app.request_fen,
@@ -238,7 +263,7 @@ def submit(session: Session, actor: audit.Actor, user: User, app: Application,
     params = {"title": app.title, "org": org.name if org else "", "round": round_.name,
               "n": version.number}
     notifications.notify(
-        session, notifications.organisers(session),
+        session, notifications.organisers_covering(session, round_.region_id),
         title=N_("Resubmitted: %(title)s") if was_returned else N_("New application: %(title)s"),
         body=N_("%(org)s submitted “%(title)s” (version %(n)s) to %(round)s."),
         params=params, link=f"/applications/{app.id}")

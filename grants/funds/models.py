@@ -36,6 +36,8 @@ class Fund(SQLModel, table=True):
     community_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_active: bool = Field(default=True)
+    # The owning region (the office whose money it is); None: platform-wide.
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
 
 

@@ -12,6 +12,7 @@ from grants import i18n
 from grants.accounts.models import User
 from grants.accounts.services import organisation_of, set_locale
 from grants.auth import actor, current_user, login_required
+from grants.regions import scope
 from grants.funds.models import Fund
 from grants.funds.services import balances, visible_funds
 from grants.organisations.models import Organisation
@@ -36,19 +37,20 @@ async def home(request: Request) -> Response:
     assert user is not None
     context: dict[str, object] = {"organisation": organisation_of(session, user)}
     if can(user, "organisation.list"):
-        context["org_count"] = session.execute(
-            select(func.count()).select_from(Organisation)).scalar_one()
-        context["fund_count"] = session.execute(
-            select(func.count()).select_from(Fund)).scalar_one()
+        context["org_count"] = session.execute(scope.restrict(
+            select(func.count()).select_from(Organisation), user, Organisation.community_id,
+            session)).scalar_one()
+        context["fund_count"] = session.execute(scope.restrict(
+            select(func.count()).select_from(Fund), user, Fund.region_id, session)).scalar_one()
     if can(user, "application.mine"):
         context.update(_applicant_dashboard(session, user))
     if can(user, "round.list"):
-        context["rounds"] = list(session.execute(
-            select(Round).where(Round.status != "finished")
+        context["rounds"] = list(session.execute(scope.restrict(
+            select(Round).where(Round.status != "finished"), user, Round.region_id, session)
             .order_by(Round.year.desc(), Round.id.desc()).limit(8)).scalars())  # type: ignore[attr-defined]
         context["round_statuses"] = ROUND_STATUS_LABELS
     if can(user, "fund.list"):
-        funds = list(session.execute(visible_funds(user).limit(10)).scalars())
+        funds = list(session.execute(visible_funds(user, session).limit(10)).scalars())
         context["funds"] = funds
         context["balances"] = balances(session, [f.id for f in funds])
     return render(request, "home/index.html", context)

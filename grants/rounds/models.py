@@ -71,6 +71,8 @@ class Round(SQLModel, table=True):
     reporting_plan: dict[str, Any] = Field(default_factory=dict,
                                            sa_column=Column(JSON, nullable=False))
     copied_from_id: int | None = Field(default=None, foreign_key="round.id")
+    # The organising region (a district or a street office); None: platform-wide.
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
 

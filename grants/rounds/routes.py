@@ -12,6 +12,7 @@ from grants import lifecycle
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
 from grants.permissions import can
+from grants.regions import scope
 from grants.regions import services as regions
 from grants.rounds import copying, editor_routes, forms, listing, rubrics, services, summaries, workflow
 from grants.rounds.models import Round
@@ -29,7 +30,9 @@ async def round_list(request: Request) -> Response:
     filters = listing.RoundFilters(q=params.get("q", "").strip()[:100],
                                    year=query_int(request, "year", max_digits=4),
                                    status=params.get("status", ""))
-    page = paginate(session, listing.search(filters), page_number(request), per_page=20)
+    query = scope.restrict(listing.search(filters), current_user(request), Round.region_id,
+                           session)
+    page = paginate(session, query, page_number(request), per_page=20)
     ids = [r.id for r in page.items]
     return render_page(request, "rounds/list.html", {
         "page": page, "filters": filters, "years": listing.years(session),
@@ -82,18 +85,22 @@ async def round_detail(request: Request) -> Response:
 
 @login_required
 async def round_new(request: Request) -> Response:
-    require(request, "round.create")
+    user = require(request, "round.create")
     from grants.timeutil import today
 
     if request.method == "GET":
-        return render_page(request, "rounds/new.html", {"values": {"year": today().year},
-                                                        "errors": {}})
-    data = forms.read_basics(await get_form(request))
+        return render_page(request, "rounds/new.html", {
+            "values": {"year": today().year, "region_id": user.scope_region_id}, "errors": {},
+            "regions": scope.region_choices(db(request), user)})
+    form = await get_form(request)
+    data = forms.read_basics(form)
+    data.setdefault("region_id", None)
     try:
-        round_ = services.create(db(request), actor(request), dict(data))
+        round_ = services.create(db(request), actor(request), dict(data), user)
     except FormErrors as exc:
-        return render_page(request, "rounds/new.html", {"values": data, "errors": exc.errors},
-                           status_code=400)
+        return render_page(request, "rounds/new.html", {
+            "values": data, "errors": exc.errors,
+            "regions": scope.region_choices(db(request), user)}, status_code=400)
     flash(request, _("Round %(name)s created as a draft. Now attach funds and add tracks.",
                      name=round_.name))
     return redirect(f"/rounds/{round_.id}/edit/funds")

@@ -87,11 +87,22 @@ def validate_basics(session: Session, data: dict[str, Any], existing: Round | No
         raise FormErrors(errors)
 
 
-def create(session: Session, actor: audit.Actor, data: dict[str, Any]) -> Round:
-    """A new draft round with the usual rules; funds, tracks and stages are added afterwards."""
+def create(session: Session, actor: audit.Actor, data: dict[str, Any],
+           user: Any = None) -> Round:
+    """A new draft round with the usual rules; funds, tracks and stages are added afterwards.
+
+    The form always sends `region_id`, the organising region (a district or street within
+    the user's scope), and it is required there; rounds built without it are platform-wide."""
+    from grants.regions import scope
+
     data = dict(data)
+    if "region_id" in data:
+        problem = scope.check_region(session, user, data["region_id"])
+        if problem:
+            data.setdefault("_errors", {}).setdefault("region_id", _(problem))
     validate_basics(session, data, None)
-    round_ = Round(**{k: data[k] for k in BASIC_FIELDS if k in data}, status="draft")
+    round_ = Round(**{k: data[k] for k in BASIC_FIELDS if k in data}, status="draft",
+                   region_id=data.get("region_id"))
     session.add(round_)
     audit.record(session, actor, "round.create", round_)
     return round_

@@ -41,30 +41,30 @@ LIFECYCLE = lifecycle.register(Lifecycle(
     noun="round",
     states=ROUND_STATES,
     transitions=(
-        Transition("open", (Status.DRAFT,), Status.OPEN, ("organiser",), OPENING_CHECKS,
+        Transition("open", (Status.DRAFT,), Status.OPEN, ("organiser_in_scope",), OPENING_CHECKS,
                    N_("Open for applications"),
                    N_("The round is published: applicants see it and may apply until the "
                       "window closes. From now on its rules, funds, tracks, stages and rubrics "
                       "are locked.")),
-        Transition("close", (Status.OPEN,), Status.CLOSED, ("organiser",), ("window_ended",),
+        Transition("close", (Status.OPEN,), Status.CLOSED, ("organiser_in_scope",), ("window_ended",),
                    N_("Close applications"),
                    N_("No more applications are accepted. Possible once the window has "
                       "ended.")),
-        Transition("start_judging", (Status.CLOSED,), Status.JUDGING, ("organiser",),
+        Transition("start_judging", (Status.CLOSED,), Status.JUDGING, ("organiser_in_scope",),
                    ("has_scoring_stage", "rubrics_valid", "screening_finished"),
                    N_("Start judging"),
                    N_("Scoring begins, following the stage plan. Every application must have "
                       "been screened.")),
-        Transition("decide", (Status.JUDGING,), Status.DECIDED, ("organiser",),
+        Transition("decide", (Status.JUDGING,), Status.DECIDED, ("organiser_in_scope",),
                    ("screening_finished",),
                    N_("Record the decision"),
                    N_("The results are final: awards are approved and the funds committed.")),
-        Transition("start_projects", (Status.DECIDED,), Status.RUNNING, ("organiser",),
+        Transition("start_projects", (Status.DECIDED,), Status.RUNNING, ("organiser_in_scope",),
                    ("reporting_plan_set",),
                    N_("Start the projects"),
                    N_("Agreements are signed and the funded projects run; reports fall due "
                       "according to the reporting plan.")),
-        Transition("finish", (Status.RUNNING,), Status.FINISHED, ("organiser",),
+        Transition("finish", (Status.RUNNING,), Status.FINISHED, ("organiser_in_scope",),
                    ("screening_finished",),
                    N_("Finish the round"),
                    N_("All projects are closed. The round is kept as a read-only record.")),
