@@ -27,6 +27,7 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from grants.db import UTCDateTime
+from grants.regions import models as _regions  # noqa: F401 - the region table the scope refers to
 from grants.timeutil import now
 
 STAGE_KINDS = ("screening", "scoring", "roadshow", "notice", "approval")
