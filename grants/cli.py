@@ -90,6 +90,8 @@ def print_logins(data: object) -> None:
     print(f"\nDemo logins (password for all: {password}):")
     for user in users:
         org = f" — {user['organisation']}" if user.get("organisation") else ""
+        if user["role"] == "organiser":
+            org = f" — scope: {user.get('scope') or 'platform-wide'}"
         print(f"  {user['role']:<10} {user['username']:<12} {user['display_name']}{org}")
 
 
