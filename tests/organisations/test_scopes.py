@@ -97,3 +97,21 @@ def test_scope_checks_run_a_constant_number_of_statements(client, engine, street
     with count_queries(engine) as second:
         assert client.get("/organisations").status_code == 200
     assert len(first) == len(second)
+
+
+def test_the_demo_street_organisers_see_their_own_rounds(client, session):
+    from grants.demo import data, load
+
+    load.load(session)
+    session.commit()
+    client.login("nanshan", data.DEMO_PASSWORD)
+    page = client.get("/rounds").text
+    assert "南山街道第四届" in page and "坂田街道" not in page
+    client.post_form("/logout")
+    client.login("bantian", data.DEMO_PASSWORD)
+    page = client.get("/rounds").text
+    assert "坂田街道“幸福老人计划”公益微创投" in page and "南山街道第四届" not in page
+    client.post_form("/logout")
+    client.login("longgang", data.DEMO_PASSWORD)
+    page = client.get("/rounds").text
+    assert "坂田街道“幸福老人计划”公益微创投" in page and "南山街道第四届" not in page
