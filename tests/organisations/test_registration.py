@@ -121,7 +121,7 @@ def test_verification_flow_correction_resubmit_verify(client, session, place):
     owner = session.execute(select(User).where(User.username == "taoyuan")).scalar_one()
     titles = [n.title for n in session.execute(
         select(Notice).where(Notice.user_id == owner.id)).scalars()]
-    assert any("verified" in t for t in titles)
+    assert len(titles) == 2 and all("桃源长者互助会" in t for t in titles)  # correction, verified
     assert session.execute(select(AuditEvent).where(
         AuditEvent.action == "organisation.verify")).first()
     client.post_form("/logout")
