@@ -20,6 +20,7 @@ from grants.auth import (
     require,
 )
 from grants.i18n import gettext as _
+from grants.permissions import can
 from grants.organisations.models import Organisation
 from grants.regions import scope
 from grants.validation import FormErrors
@@ -126,16 +127,21 @@ async def user_list(request: Request) -> Response:
 
 
 def _org_choices(request: Request) -> list[tuple[int, str]]:
-    rows = db(request).execute(select(Organisation.id, Organisation.name)
-                               .order_by(Organisation.name)).all()
+    session = db(request)
+    rows = session.execute(scope.restrict(select(Organisation.id, Organisation.name),
+                                          current_user(request), Organisation.community_id,
+                                          session).order_by(Organisation.name)).all()
     return [(r.id, r.name) for r in rows]
 
 
 @login_required
 async def user_new(request: Request) -> Response:
-    require(request, "user.manage")
+    me = require(request, "user.manage")
     session = db(request)
-    context: dict[str, object] = {"orgs": _org_choices(request), "values": {}}
+    context: dict[str, object] = {"orgs": _org_choices(request),
+                                  "regions": scope.region_choices(session, me),
+                                  "platform_wide": me.scope_region_id is None,
+                                  "values": {"scope_region_id": me.scope_region_id}}
     if request.method == "GET":
         return render(request, "accounts/user_new.html", context)
     form = await get_form(request)
@@ -143,7 +149,15 @@ async def user_new(request: Request) -> Response:
     org_id = clean.integer("organisation_id", minimum=1)
     organisation = session.get(Organisation, org_id) if org_id else None
     values = {k: clean.raw(k) for k in ("username", "display_name", "email", "role",
-                                        "organisation_id")}
+                                        "organisation_id", "scope_region_id")}
+    # An organiser's scope lies within the creator's (blank: the creator's own scope).
+    scope_id = clean.integer("scope_region_id", minimum=1) or me.scope_region_id
+    if organisation is not None and not can(me, "organisation.view", organisation):
+        clean.errors["organisation_id"] = _("Not a valid choice.")
+    if scope_id is not None and clean.raw("role") == "organiser":
+        problem = scope.check_region(session, me, scope_id)
+        if problem:
+            clean.errors["scope_region_id"] = _(problem)
     try:
         clean.check()
         user = services.create_user(
@@ -151,7 +165,8 @@ async def user_new(request: Request) -> Response:
             display_name=clean.text("display_name", required=True, max_length=80),
             role=clean.raw("role"), password=clean.raw("password"),
             email=clean.text("email", max_length=254), organisation=organisation,
-            is_owner=clean.boolean("is_owner"), must_change_password=True)
+            is_owner=clean.boolean("is_owner"), must_change_password=True,
+            scope_region_id=scope_id if clean.raw("role") == "organiser" else None)
     except FormErrors as exc:
         context.update(errors=exc.errors, values=values)
         return render(request, "accounts/user_new.html", context, status_code=400)

@@ -13,6 +13,7 @@ from grants.demo import data
 from grants.funds import services as funds
 from grants.organisations import services as organisations
 from grants.organisations.models import Organisation
+from grants.regions import scope
 from grants.regions import services as regions
 from grants.regions.models import Region
 
@@ -27,23 +28,16 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     orgs = _load_organisations(session, actor, community_ids)
     fund_count = _load_funds(session, actor, orgs, community_ids)
     for spec in data.USERS:
-        user = accounts.create_user(
+        accounts.create_user(
             session, actor, username=spec["username"], display_name=spec["display_name"],
             role=spec["role"], password=data.DEMO_PASSWORD, email=spec.get("email", ""),
             organisation=orgs.get(spec.get("organisation") or ""),
-            is_owner=spec["role"] == "applicant")
-        if spec.get("scope"):
-            user.scope_region_id = region_named(session, spec["scope"])
+            is_owner=spec["role"] == "applicant",
+            scope_region_id=scope.region_named(session, spec["scope"]) if spec.get("scope") else None)
     from grants.rounds.demo import load_rounds
 
     return {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
             "users": len(data.USERS), **load_rounds(session, actor)}
-
-
-def region_named(session: Session, name: str) -> int | None:
-    """The id of the district or street with this name (demo names are unique)."""
-    return session.execute(select(Region.id).where(
-        Region.name == name, Region.level.in_(("district", "street")))).scalars().first()  # type: ignore[attr-defined]
 
 
 def _fund_region(session: Session, spec: dict, owner: Organisation | None) -> int | None:

@@ -123,3 +123,10 @@ def check_region(session: Session, user: Any, region_id: int | None,
     if user is not None and not covers(session, getattr(user, "scope_region_id", None), region_id):
         return N_("Choose a region within your scope.")
     return None
+
+
+def region_named(session: Session, name: str) -> int | None:
+    """The id of the district or street with this name (the first, if several share it)."""
+    return session.execute(select(Region.id).where(
+        Region.name == name, Region.level.in_(("district", "street")))  # type: ignore[attr-defined]
+        .order_by(Region.id)).scalars().first()
