@@ -48,6 +48,7 @@ async def organisation_list(request: Request) -> Response:
         street_id=query_int(request, "street_id"),
         community_id=query_int(request, "community_id"),
         sort=params.get("sort", "name"),
+        verification=params.get("verification", ""),
     )
     query = scope.restrict(services.search(filters), current_user(request),
                            Organisation.community_id, session)
@@ -58,6 +59,7 @@ async def organisation_list(request: Request) -> Response:
         "page": page, "filters": filters, "streets": streets,
         "communities": regions.community_choices(session),
         "paths": regions.path_labels(session),
+        "verification_states": workflow.STATUSES,
     })
 
 

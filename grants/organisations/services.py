@@ -40,6 +40,7 @@ EDITABLE = (
 # that an organiser in scope approves or refuses; until then the old values hold.
 IDENTITY = ("registration", "credit_code", "filing_number", "org_type", "category",
             "community_id", "rating", "star_rating", "credit_status")
+VERIFICATION_STATES = ("pending", "correction_requested", "verified", "rejected")
 # Assessments only an organiser sets directly (also while a registration is unverified).
 ASSESSMENTS = ("rating", "star_rating", "credit_status")
 
@@ -229,6 +230,8 @@ class OrgFilters:
     street_id: int | None = None
     community_id: int | None = None
     sort: str = "name"
+    # a verification state, or "changes": a pending identity change request
+    verification: str = ""
 
 
 SORTS = {
@@ -251,6 +254,11 @@ def search(filters: OrgFilters) -> Select[Any]:
         value = getattr(filters, name)
         if value:
             query = query.where(getattr(Organisation, name) == value)
+    if filters.verification == "changes":
+        query = query.where(Organisation.id.in_(select(OrganisationChange.organisation_id).where(  # type: ignore[union-attr]
+            OrganisationChange.status == "pending")))
+    elif filters.verification in VERIFICATION_STATES:
+        query = query.where(Organisation.verification == filters.verification)
     if filters.community_id:
         query = query.where(Organisation.community_id == filters.community_id)
     elif filters.street_id:
