@@ -143,9 +143,7 @@ def login_required(endpoint: Endpoint) -> Endpoint:
 def require(request: Request, action: str, obj: Any = None) -> User:
     """The current user if they may do `action` to `obj`; otherwise a 403 — or a 404 when
     `obj` lies outside an organiser's scope (its existence is not revealed)."""
-    from grants.permissions import can
-
-    from grants.permissions import out_of_scope
+    from grants.permissions import can, out_of_scope
 
     user = current_user(request)
     if user is None or not can(user, action, obj):

@@ -20,8 +20,8 @@ from grants.auth import (
     require,
 )
 from grants.i18n import gettext as _
-from grants.permissions import can
 from grants.organisations.models import Organisation
+from grants.permissions import can
 from grants.regions import scope
 from grants.validation import FormErrors
 from grants.vocab import ROLES

@@ -12,11 +12,11 @@ from grants import i18n
 from grants.accounts.models import User
 from grants.accounts.services import organisation_of, set_locale
 from grants.auth import actor, current_user, login_required
-from grants.regions import scope
 from grants.funds.models import Fund
 from grants.funds.services import balances, visible_funds
 from grants.organisations.models import Organisation
 from grants.permissions import can
+from grants.regions import scope
 from grants.rounds.choices import STATUS_LABELS as ROUND_STATUS_LABELS
 from grants.rounds.models import Round
 from grants.web import db, get_form, redirect, render

@@ -6,7 +6,6 @@ Members are users whose `organisation_id` points here; one of them may be the ow
 from __future__ import annotations
 
 from datetime import date, datetime
-
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text

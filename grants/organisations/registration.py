@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from grants import audit, lifecycle
-from grants.notifications import services as notifications
 from grants.accounts import services as accounts
 from grants.accounts.models import User
 from grants.i18n import N_
 from grants.i18n import gettext as _
+from grants.notifications import services as notifications
 from grants.organisations import services
 from grants.organisations.models import Organisation, OrganisationInvitation, RegistrationAttempt
 from grants.organisations.workflow import Verification

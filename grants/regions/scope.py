@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
+from sqlalchemy.orm.exc import UnmappedInstanceError
 from sqlmodel import Session
 
 from grants.i18n import N_
@@ -78,7 +79,7 @@ def session_of(*objects: Any) -> Session | None:
         if obj is not None:
             try:
                 found = object_session(obj)
-            except Exception:  # noqa: BLE001 - not a mapped object
+            except UnmappedInstanceError:  # not a table row
                 found = None
             if found is not None:
                 return found  # type: ignore[return-value]

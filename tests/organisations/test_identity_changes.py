@@ -77,7 +77,7 @@ def test_an_organiser_in_scope_approves_or_refuses_with_an_audit_trail(client, s
     client.post_form("/logout")
     client.login(user.username)
     page = client.post_form(f"/organisations/{org.id}/edit", _form(org, category="life_service"))
-    assert page.status_code == 303, (page.status_code, [l for l in page.text.splitlines() if "error" in l])
+    assert page.status_code == 303
     second = session.execute(select(OrganisationChange).where(
         OrganisationChange.status == "pending")).scalar_one()
     client.post_form("/logout")

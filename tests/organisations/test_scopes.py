@@ -29,7 +29,7 @@ def test_a_street_organiser_cannot_reach_another_streets_objects(client, streets
 
 
 def test_posts_to_another_streets_objects_change_nothing(client, session, streets):
-    a, b = streets
+    _a, b = streets
     client.login("org-a")
     page = client.post_form(f"/organisations/{b.org.id}/edit", {"name": "改名了"})
     assert page.status_code == 404
