@@ -182,3 +182,20 @@ def test_scoped_lists_do_not_grow_in_statements_with_the_data(client, session, e
         with count_queries(engine) as large:
             assert client.get(url).status_code == 200
         assert len(large) == len(small), f"{url}: {len(small)} statements, then {len(large)}"
+
+
+def test_a_scoped_import_knows_only_the_communities_of_its_scope(client, session, streets):
+    from tests.applications.test_import import orgs, post, row, workbook
+
+    a, b = streets
+    client.login("org-a")
+    before = orgs(session)
+    page = post(client, workbook([row("越界协会", b.community.name)]))
+    assert page.status_code == 400
+    assert "not a known community" in page.text
+    page = post(client, workbook([row("无社区协会", "")]))
+    assert page.status_code == 400
+    assert orgs(session) == before
+    page = post(client, workbook([row("本街道协会", a.community.name)]))
+    assert page.status_code == 200
+    assert orgs(session) == before + 1
