@@ -43,6 +43,8 @@ def _section_context(request: Request, round_: Round, section: str,
                "locked_fields": {k: services.field_lock_reason(round_, k)
                                  for k in services.BASIC_FIELDS},
                "communities": regions.community_choices(session) if section == "rules" else [],
+               "regions": (scope.region_choices(session, current_user(request))
+                           if section == "basics" else []),
                "tranche_rows": forms.TRANCHE_ROWS}
     context.update(extra)
     return context

@@ -218,7 +218,8 @@ def _local_day(moment: datetime | None) -> str:
 
 
 def basics_values(round_: Round) -> dict[str, Any]:
-    return {k: getattr(round_, k) for k in ("name", "organiser_unit", "year", "description")}
+    return {k: getattr(round_, k) for k in ("name", "organiser_unit", "year", "description",
+                                            "region_id")}
 
 
 def window_values(round_: Round) -> dict[str, Any]:

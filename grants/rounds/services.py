@@ -111,10 +111,23 @@ def create(session: Session, actor: audit.Actor, data: dict[str, Any],
 def update_basics(session: Session, actor: audit.Actor, round_: Round,
                   data: dict[str, Any]) -> Round:
     """Absent fields keep their value; a changed locked field is refused with the reason."""
+    region_sent = "region_id" in data
+    region_id = data.get("region_id")
     data = {k: v for k, v in data.items() if k in BASIC_FIELDS or k == "_errors"}
     data.setdefault("name", round_.name)
+    if region_sent and region_id != round_.region_id:
+        # The organising region may be set or changed at any time, within the editor's scope.
+        from grants.accounts.models import User
+        from grants.regions import scope
+
+        editor = session.get(User, actor.id) if actor.id else None
+        problem = scope.check_region(session, editor, region_id)
+        if problem:
+            data.setdefault("_errors", {}).setdefault("region_id", _(problem))
     validate_basics(session, data, round_)
     before = audit.snapshot(round_)
+    if region_sent and region_id is not None:
+        round_.region_id = region_id
     for key in BASIC_FIELDS:
         if key in data:
             setattr(round_, key, data[key])

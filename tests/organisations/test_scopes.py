@@ -199,3 +199,32 @@ def test_a_scoped_import_knows_only_the_communities_of_its_scope(client, session
     page = post(client, workbook([row("本街道协会", a.community.name)]))
     assert page.status_code == 200
     assert orgs(session) == before + 1
+
+
+def test_the_organising_region_is_set_within_scope(client, session, streets):
+    from tests import factories
+    from tests.applications import factories as af
+
+    a, b = streets
+    legacy = af.round_(session, name="2024年旧大赛")  # before scopes: platform-wide
+    factories.user(session, "organiser", username="everywhere")
+    session.commit()
+    client.login("org-a")
+    assert client.get(f"/rounds/{legacy.id}").status_code == 404
+    basics = {"name": a.round.name, "organiser_unit": "南山街道", "year": "2026",
+              "description": ""}
+    page = client.post_form(f"/rounds/{a.round.id}/edit/basics",
+                            {**basics, "region_id": str(b.street.id)})
+    assert page.status_code == 400
+    client.post_form("/logout")
+    client.login("everywhere")
+    page = client.post_form(f"/rounds/{legacy.id}/edit/basics",
+                            {"name": legacy.name, "organiser_unit": "测试街道办事处",
+                             "year": "2026", "description": "",
+                             "region_id": str(a.street.id)})
+    assert page.status_code == 303
+    session.expire_all()
+    assert legacy.region_id == a.street.id
+    client.post_form("/logout")
+    client.login("org-a")
+    assert client.get(f"/rounds/{legacy.id}").status_code == 200
