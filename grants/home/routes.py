@@ -14,7 +14,7 @@ from grants.accounts.services import organisation_of, set_locale
 from grants.auth import actor, current_user, login_required
 from grants.funds.models import Fund
 from grants.funds.services import balances, visible_funds
-from grants.organisations.models import Organisation
+from grants.organisations.models import Organisation, OrganisationChange
 from grants.permissions import can
 from grants.regions import scope
 from grants.rounds.choices import STATUS_LABELS as ROUND_STATUS_LABELS
@@ -42,6 +42,14 @@ async def home(request: Request) -> Response:
             session)).scalar_one()
         context["fund_count"] = session.execute(scope.restrict(
             select(func.count()).select_from(Fund), user, Fund.region_id, session)).scalar_one()
+    if can(user, "organisation.decide_change"):  # organisers: what waits for them in scope
+        waiting = scope.restrict(select(func.count()).select_from(Organisation),
+                                 user, Organisation.community_id, session)
+        context["registrations_waiting"] = session.execute(
+            waiting.where(Organisation.verification == "pending")).scalar_one()
+        context["changes_waiting"] = session.execute(waiting.where(Organisation.id.in_(  # type: ignore[union-attr]
+            select(OrganisationChange.organisation_id).where(
+                OrganisationChange.status == "pending")))).scalar_one()
     if can(user, "application.mine"):
         context.update(_applicant_dashboard(session, user))
     if can(user, "round.list"):

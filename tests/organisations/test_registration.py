@@ -49,6 +49,7 @@ def test_an_organisation_registers_itself_and_waits(client, session, place):
     owner = session.execute(select(User).where(User.username == "taoyuan")).scalar_one()
     assert owner.organisation_id == org.id and owner.is_org_owner and owner.role == "applicant"
     assert "waits for verification" in client.get(page.headers["location"]).text
+    assert "Not verified yet" in client.get("/").text
     boss = session.execute(select(User).where(User.username == "street-boss")).scalar_one()
     assert session.execute(select(Notice).where(Notice.user_id == boss.id)).first()
 
@@ -100,6 +101,7 @@ def test_verification_flow_correction_resubmit_verify(client, session, place):
     assert client.post_form(f"/organisations/{org.id}/verification/verify").status_code == 403
     client.post_form("/logout")
     client.login("street-boss")
+    assert "Registrations to verify: 1" in client.get("/").text
     page = client.post_form(f"/organisations/{org.id}/verification/request_correction",
                             {"reason": ""})
     assert _org(session).verification == "pending"
