@@ -66,6 +66,11 @@ def _applicant_with_organisation(user: User, obj: Any) -> bool:
     return user.role == "applicant" and user.organisation_id is not None
 
 
+@relation("has_organisation")
+def _has_organisation(user: User, obj: Any) -> bool:
+    return user.organisation_id is not None
+
+
 @relation("funder_of")
 def _funder_of(user: User, fund: Any) -> bool:
     """Staff of the organisation that owns or hosts the fund."""
@@ -100,7 +105,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "organisation.view": ("staff", "member"),
     "organisation.edit": ("organiser", "applicant_member"),
     "organisation.edit_identity": ("organiser",),
-    "organisation.mine": ("applicant_with_organisation",),
+    "organisation.mine": ("has_organisation",),
     # Funds
     "fund.list": ("staff", "funder"),
     "fund.create": ("organiser",),
