@@ -74,6 +74,11 @@ def _applicant_with_organisation(user: User, obj: Any) -> bool:
     return user.role == "applicant" and user.organisation_id is not None
 
 
+@relation("has_organisation")
+def _has_organisation(user: User, obj: Any) -> bool:
+    return user.organisation_id is not None
+
+
 @relation("funder_of")
 def _funder_of(user: User, fund: Any) -> bool:
     """Staff of the organisation that owns or hosts the fund."""
@@ -170,7 +175,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "organisation.view": ("staff_in_scope", "member"),
     "organisation.edit": ("organiser_in_scope", "applicant_member"),
     "organisation.edit_identity": ("organiser_in_scope",),
-    "organisation.mine": ("applicant_with_organisation",),
+    "organisation.mine": ("has_organisation",),
     "organisation.invite": ("organisation_owner",),
     "organisation.decide_change": ("organiser_in_scope",),
     # Funds

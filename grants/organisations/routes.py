@@ -150,7 +150,7 @@ async def organisation_edit(request: Request) -> Response:
 @login_required
 async def my_organisation(request: Request) -> Response:
     user = current_user(request)
-    if user is None or user.organisation_id is None:
+    if not can(user, "organisation.mine"):
         raise HTTPException(404, _("Your account does not belong to an organisation."))
     return redirect(f"/organisations/{user.organisation_id}")
 
