@@ -228,3 +228,18 @@ def test_the_organising_region_is_set_within_scope(client, session, streets):
     client.post_form("/logout")
     client.login("org-a")
     assert client.get(f"/rounds/{legacy.id}").status_code == 200
+
+
+def test_submissions_notify_only_organisers_in_scope(session, streets):
+    from sqlalchemy import func, select
+
+    from grants.notifications.models import Notice
+
+    a, b = streets
+
+    def notices(user):
+        return session.execute(select(func.count()).select_from(Notice).where(
+            Notice.user_id == user.id)).scalar_one()
+
+    # each street's fixture application was submitted once
+    assert notices(a.organiser) == 1 and notices(b.organiser) == 1
