@@ -120,3 +120,28 @@ def test_a_submitted_version_keeps_the_facts_it_was_judged_on(session, world):
     version = session.execute(select(ApplicationVersion)).scalar_one()
     assert version.snapshot["organisation_facts"]["category"] == "charity"
     assert version.snapshot["organisation_facts"]["community_id"] == world["home"].id
+
+
+def test_issue_8_finding_2_applicant1_cannot_move_into_nanshan(client, session):
+    """The reported path: applicant1 re-posts its organisation with a 南山 community."""
+    from grants.accounts.models import User
+    from grants.demo import data, load
+    from grants.regions.models import Region
+    from grants.rounds.models import Round
+
+    load.load(session)
+    session.commit()
+    user = session.execute(select(User).where(User.username == "applicant1")).scalar_one()
+    org = session.get(Organisation, user.organisation_id)
+    home = org.community_id
+    nanshan = session.execute(select(Region).where(Region.name == "荔林社区")).scalar_one()
+    client.login("applicant1", data.DEMO_PASSWORD)
+    page = client.post_form(f"/organisations/{org.id}/edit", _form(org, community_id=nanshan.id))
+    assert page.status_code == 303
+    session.expire_all()
+    assert org.community_id == home
+    contest = session.execute(select(Round).where(Round.status == "open",
+                                                  Round.name.like("%南山街道第四届%"))).scalar_one()
+    app = af.application(session, contest, user, community_ids=[nanshan.id])
+    found = applications.problems(session, app, contest)
+    assert any("communit" in p.message.lower() or "社区" in p.message for p in found), found
