@@ -102,6 +102,9 @@ def test_verification_flow_correction_resubmit_verify(client, session, place):
     client.post_form("/logout")
     client.login("street-boss")
     assert "Registrations to verify: 1" in client.get("/").text
+    detail = client.get(f"/organisations/{org.id}").text
+    for button in ("Verify", "Ask for a correction", "Reject"):
+        assert f">{button}</button>" in detail
     page = client.post_form(f"/organisations/{org.id}/verification/request_correction",
                             {"reason": ""})
     assert _org(session).verification == "pending"
