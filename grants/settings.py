@@ -60,6 +60,7 @@ class Settings:
     session_max_hours: int
     audit_key: Secret
     audit_checkpoint_dir: Path
+    registration_max_per_hour: int = 5
 
     @property
     def is_production(self) -> bool:
@@ -116,6 +117,7 @@ def load_settings() -> Settings:
         audit_key=config("AUDIT_KEY", cast=Secret, default=""),
         audit_checkpoint_dir=Path(config("AUDIT_CHECKPOINT_DIR",
                                          default=str(ROOT / "var" / "audit-checkpoints"))),
+        registration_max_per_hour=config("REGISTRATION_MAX_PER_HOUR", cast=int, default=5),
     )
     check_settings(settings)
     return settings

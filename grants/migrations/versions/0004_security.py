@@ -1,7 +1,7 @@
 """security: server-side sessions, login failures by address, sealed audit events
 
 Revision ID: 0004_security
-Revises: 0003_applications
+Revises: 0006_scopes
 Create Date: 2026-11-22 11:10:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import grants.db
 
 revision = '0004_security'
-down_revision = '0003_applications'
+down_revision = '0006_scopes'
 branch_labels = None
 depends_on = None
 
