@@ -111,7 +111,8 @@ def _key_hash(key: str) -> str:
 def start_session(session: Session, user: User, ip: str = "") -> str:
     """Record a new signed-in session for the user; the returned key goes into the cookie."""
     key = secrets.token_urlsafe(32)
-    assert user.id is not None
+    if user.id is None:  # a user created in this request
+        session.flush()
     session.add(UserSession(key_hash=_key_hash(key), user_id=user.id, ip=ip[:64]))
     return key
 
