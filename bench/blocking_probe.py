@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "probe-pass-2026"  # noqa: S105 - a throwaway database
+PASSWORD = "probe-pass-2026"
 
 
 def async_app():
