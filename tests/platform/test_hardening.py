@@ -163,3 +163,16 @@ def test_a_huge_anonymous_form_does_not_stall_the_health_check(live_server):
     assert health.status_code == 200
     attacker.join(timeout=60)
     assert outcome["reply"].startswith(b"HTTP/1.1 403") or b"Error" in outcome["reply"]
+
+
+def test_the_upload_routes_exist_and_every_multipart_form_posts_to_one():
+    import re
+
+    from grants.app import UPLOAD_ROUTES, collect_routes
+
+    names = {getattr(r, "name", None) for r in collect_routes()}
+    assert UPLOAD_ROUTES <= names
+    for template in (ROOT / "templates").rglob("*.html"):
+        for form in re.findall(r"<form[^>]*multipart/form-data[^>]*>", template.read_text()):
+            assert any(n in form or n.replace("_", "/") in form for n in
+                       ("attachments", "import")), f"{template}: {form} is not an upload route"
