@@ -30,6 +30,7 @@ ROUTE_MODULES = [
     "grants.organisations.routes",
     "grants.funds.routes",
     "grants.rounds.routes",
+    "grants.judging.routes",
     "grants.audit_routes",
     "grants.notifications.routes",
 ]

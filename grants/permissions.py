@@ -20,6 +20,7 @@ from grants.lifecycle import relation
 WORKFLOW_MODULES = (
     "grants.rounds.workflow",
     "grants.applications.workflow",
+    "grants.judging.workflow",
 )
 
 
@@ -90,6 +91,59 @@ def _published_round(user: User, round_: Any) -> bool:
     return round_ is not None and round_.status != "draft"
 
 
+# ---- judging: panel membership, not a global role, gives the right to judge in a round ----
+
+def _judging_round_id(obj: Any) -> int | None:
+    """The round a judging object (round, stage, application, assignment, sheet) belongs to."""
+    from sqlalchemy.orm import object_session
+
+    from grants.rounds.models import Stage
+
+    if obj is None:
+        return None
+    if getattr(obj, "__tablename__", "") == "round":
+        return obj.id
+    if getattr(obj, "round_id", None) is not None:
+        return obj.round_id
+    stage_id = getattr(obj, "stage_id", None)
+    session = object_session(obj)
+    if stage_id is None or session is None:
+        return None
+    stage = session.get(Stage, stage_id)
+    return stage.round_id if stage is not None else None
+
+
+@relation("panel_member")
+def _panel_member(user: User, obj: Any) -> bool:
+    """A member of the judging panel of the object's round."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from grants.judging.models import PanelMember
+
+    round_id = _judging_round_id(obj)
+    session = object_session(obj) if obj is not None else None
+    if round_id is None or session is None:
+        return False
+    return session.execute(select(PanelMember.id).where(
+        PanelMember.round_id == round_id, PanelMember.user_id == user.id)).first() is not None
+
+
+@relation("assigned_judge")
+def _assigned_judge(user: User, obj: Any) -> bool:
+    """The panel member an assignment or score sheet belongs to."""
+    return (obj is not None and getattr(obj, "user_id", None) == user.id
+            and _panel_member(user, obj))
+
+
+@relation("judge_while_open")
+def _judge_while_open(user: User, obj: Any) -> bool:
+    """The assigned judge, while the stage is open for scoring."""
+    from grants.judging.workflow import stage_is_open
+
+    return _assigned_judge(user, obj) and stage_is_open(obj)
+
+
 # ---- rules: actions that do not move a lifecycle -----------------------------------------
 
 RULES: dict[str, tuple[str, ...]] = {
@@ -130,6 +184,11 @@ RULES: dict[str, tuple[str, ...]] = {
     "application.export": ("organiser",),
     # Notices
     "notice.view": ("recipient",),
+    # Judging
+    "judging.manage": ("organiser",),  # panels, assignment, progress, results
+    "judging.mine": ("anyone",),  # a judge's own list (empty for everyone else)
+    "assignment.view": ("assigned_judge",),
+    "sheet.view": ("assigned_judge", "organiser"),
 }
 
 
