@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
@@ -424,7 +425,8 @@ def auto_assign(session: Session, actor: audit.Actor, stage: Stage, plan: Assign
     try:
         result = scoring_assign.assign(
             len(apps), len(seats), plan.k, min_load=plan.min_load, max_load=plan.max_load,
-            conflicts=[[not ok for ok in row] for row in allowed], preference=preference,
+            conflicts=~np.array(allowed, dtype=bool).reshape(len(apps), len(seats)),
+            preference=np.array(preference, dtype=float).reshape(len(apps), len(seats)),
             seed=seed)
     except scoring_assign.ScoringError as exc:
         raise FormErrors({"k": _infeasible_in_words(apps, seats, plan, allowed, str(exc))}

@@ -19,7 +19,8 @@ from grants.i18n import N_, ngettext
 from grants.i18n import gettext as _
 from grants.judging.models import Assignment, ScoreSheet, StageJudging
 from grants.lifecycle import Lifecycle, State, Transition, register
-from grants.rounds.models import Criterion, Stage
+from grants.rounds import workflow as round_workflow
+from grants.rounds.models import Criterion, Round, Stage
 
 
 def stage_is_open(obj: Any) -> bool:
@@ -159,3 +160,20 @@ def _sheet_complete(session: Session, sheet: ScoreSheet, _ctx: Any) -> list[str]
         return []
     return sheet_problems(stage, criteria_of(session, stage), sheet.points, sheet.comments,
                           sheet.overall_comment)
+
+
+@round_workflow.register_check("judging_finished",
+                               N_("Every scoring stage is closed with enough sheets"))
+def _judging_finished(session: Session, round_: Round, _config: Any) -> list[str]:
+    found = []
+    rows = session.execute(select(StageJudging, Stage).join(Stage, Stage.id == StageJudging.stage_id)
+                           .where(StageJudging.round_id == round_.id)
+                           .order_by(Stage.position)).all()
+    for judging, stage in rows:
+        if judging.status == "open":
+            found.append(_("Stage “%(stage)s” is still open for scoring.", stage=stage.name))
+        if judging.status != "pending":
+            for app_id, n in short_applications(session, stage):
+                found.append(_("Stage “%(stage)s”: application #%(id)s has %(n)s submitted "
+                               "sheets, below the minimum.", stage=stage.name, id=app_id, n=n))
+    return found

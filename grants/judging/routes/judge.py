@@ -73,10 +73,12 @@ def _neutral_name(filename: str, n: int) -> str:
 async def assignment_page(request: Request) -> Response:
     assignment, stage, app = _assignment(request)
     session = db(request)
-    if assignment.status == "confirmed":
+    if assignment.status == "confirmed" and request.method == "GET":
         sheet = services.sheet_of(session, assignment, create=True)
         return redirect(str(request.url_for("judging_sheet", id=sheet.id)))
     context = _application_context(request, stage, app, assignment)
+    if context["judging"].status != "open":
+        raise HTTPException(403)
     if request.method == "POST":
         user = current_user(request)
         form = await get_form(request)
@@ -95,8 +97,6 @@ async def assignment_page(request: Request) -> Response:
         flash(request, _("Thank you. The application was taken off your list and the "
                          "organiser asked for a replacement."))
         return redirect(str(request.url_for("judging_mine")))
-    if context["judging"].status != "open":
-        raise HTTPException(403)
     return render(request, "judging/declare.html", {**context, "errors": {}})
 
 
