@@ -64,7 +64,7 @@ def aggregate_by(method: str, totals: np.ndarray) -> np.ndarray:
 
 def _num(x: Any) -> float | None:
     value = float(x)
-    return None if math.isnan(value) or math.isinf(value) else round(value, 4)
+    return None if math.isnan(value) or math.isinf(value) else value
 
 
 def _rule(stage: Stage, scores: np.ndarray) -> tuple[int, str]:
