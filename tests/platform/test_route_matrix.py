@@ -30,7 +30,7 @@ from tests.applications import factories as af
 from tests.rounds import factories as rf
 
 # Routes anyone may use without logging in.
-PUBLIC = {"login", "healthz", "switch_language"}
+PUBLIC = {"login", "healthz", "switch_language", "judge_invite"}
 
 
 @dataclass
@@ -154,6 +154,23 @@ EXPECT: dict[str, Guard] = {
     "notices": ("account.use", _none, _no_params),
     "notices_read_all": ("account.use", _none, _no_params),
     "notice_read": ("notice.view", lambda w: w.notice_a, lambda w: {"id": w.notice_a.id}),
+    # Judging: organisers manage panels and stages; judges reach only their own assignments
+    # and sheets (none exist in this world, so every identity is refused).
+    **{name: ("judging.manage", lambda w: w.round, _round) for name in (
+        "judging_panel", "judging_panel_add", "judging_panel_invite", "judging_panel_import",
+        "judging_panel_template")},
+    **{name: ("judging.manage", lambda w: w.round,
+              lambda w: {"id": w.round.id, "member_id": 999999})
+       for name in ("judging_panel_update", "judging_panel_remove")},
+    **{name: ("judging.manage", lambda w: w.round, lambda w: {"id": w.stage.id}) for name in (
+        "judging_stage", "judging_assign", "judging_assignment_add", "judging_open",
+        "judging_close", "judging_remind", "judging_advance", "judging_matrix_export")},
+    "judging_mine": ("judging.mine", _none, _no_params),
+    "judging_assignment": ("assignment.confirm", _none, lambda w: {"id": 999999}),
+    "judging_assignment_remove": ("assignment.remove", _none, lambda w: {"id": 999999}),
+    "judging_file": ("assignment.view", _none, lambda w: {"id": 999999, "n": 1}),
+    "judging_sheet": ("sheet.save", _none, lambda w: {"id": 999999}),
+    "judging_sheet_reopen": ("sheet.reopen", _none, lambda w: {"id": 999999}),
 }
 
 IDENTITIES = ("anonymous", "organiser", "finance", "judge", "funder", "applicant_a",

@@ -125,7 +125,7 @@ async def panel_remove(request: Request) -> Response:
     async def work(session: Any, round_: Round, form: Any) -> str:
         member = session.get(PanelMember, request.path_params["member_id"])
         if member is None or member.round_id != round_.id:
-            raise HTTPException(404)
+            raise FormErrors({"member": _("This judge is not on the panel.")})
         services.remove_member(session, actor(request), member)
         return _("The judge left the panel.")
 
@@ -137,7 +137,7 @@ async def panel_member_update(request: Request) -> Response:
     async def work(session: Any, round_: Round, form: Any) -> str:
         member = session.get(PanelMember, request.path_params["member_id"])
         if member is None or member.round_id != round_.id:
-            raise HTTPException(404)
+            raise FormErrors({"member": _("This judge is not on the panel.")})
         services.update_member(session, actor(request), member, tracks=form.getlist("tracks"),
                                organisation_ids=form.getlist("organisation_ids"),
                                community_ids=form.getlist("community_ids"),
