@@ -262,3 +262,24 @@ def test_judges_do_not_see_other_scores_until_the_stage_closes(client, session):
     client.get("/logout")
     client.login(a.username)
     assert "panel-scores" in client.get(f"/sheets/{sheets[a.id]}").text
+
+
+def test_the_judges_home_lists_waiting_and_done_with_the_deadline(client, session):
+    from datetime import timedelta
+
+    from grants.timeutil import now
+
+    w = world(session, n_apps=2, n_judges=2, k=2)
+    w.stage.ends_at = now() + timedelta(days=3)
+    session.commit()
+    judge = w.judges[0]
+    client.login(judge.username)
+    first, second = w.assignments_of(session, judge)
+    sheet_id = confirm(client, first)
+    client.post_form(f"/sheets/{sheet_id}", score_form(full_points(), action="submit"))
+    page = client.get("/").text
+    assert "judging-home" in page
+    waiting = page.split('id="waiting"')[1].split('id="done"')[0]
+    done = page.split('id="done"')[1]
+    assert f"/assignments/{second.id}" in waiting and "due" in waiting
+    assert f"/sheets/{sheet_id}" in done
