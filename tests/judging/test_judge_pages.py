@@ -122,7 +122,7 @@ def test_declaring_a_conflict_removes_the_application_and_asks_for_a_replacement
     assert client.get(f"/assignments/{assignment.id}/files/1").status_code == 403
     assert f"/assignments/{assignment.id}" not in client.get("/judging").text
     notices = session.execute(select(Notice).where(Notice.user_id == w.organiser.id)).scalars()
-    assert any("replacing" in n.title for n in notices)
+    assert any(n.link == f"/stages/{w.stage.id}/judging" for n in notices)
     assert services.replacements_needed(session, w.stage) == {assignment.application_id: 1}
     # The declared conflict becomes a hard constraint for a manual replacement.
     client.get("/logout")
@@ -235,7 +235,7 @@ def test_only_an_organiser_reopens_with_a_reason(client, session):
                             ).scalars().one()
     assert "分数录入错误" in event.after
     assert session.execute(select(Notice).where(Notice.user_id == judge.id,
-                                                Notice.title.like("%reopened%"))).first()
+                                                Notice.link == f"/sheets/{sheet_id}")).first()
     client.get("/logout")
     client.login(judge.username)
     assert client.post_form(f"/sheets/{sheet_id}", score_form(
