@@ -33,8 +33,11 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
             is_owner=spec["role"] == "applicant")
     from grants.rounds.demo import load_rounds
 
-    return {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
-            "users": len(data.USERS), **load_rounds(session, actor)}
+    from grants.judging.demo import load as load_judging
+
+    counts = {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
+              "users": len(data.USERS), **load_rounds(session, actor)}
+    return {**counts, **load_judging(session, actor)}
 
 
 def _load_regions(session: Session, actor: audit.Actor) -> dict[str, int]:
