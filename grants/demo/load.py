@@ -31,9 +31,8 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
             role=spec["role"], password=data.DEMO_PASSWORD, email=spec.get("email", ""),
             organisation=orgs.get(spec.get("organisation") or ""),
             is_owner=spec["role"] == "applicant")
-    from grants.rounds.demo import load_rounds
-
     from grants.judging.demo import load as load_judging
+    from grants.rounds.demo import load_rounds
 
     counts = {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
               "users": len(data.USERS), **load_rounds(session, actor)}

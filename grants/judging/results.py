@@ -114,7 +114,7 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
         flips = set(sens.flips)
         out["sensitivity"] = {m: [bool(d) for d in sens.decisions[m]] for m in sens.decisions}
         per_method = {m: [_num(v) for v in sens.scores[m]] for m in sens.scores}
-    passing = set(int(i) for i in ranking.order[:n_pass])
+    passing = {int(i) for i in ranking.order[:n_pass]}
     for i, app_id in enumerate(app_ids):
         out["applications"].append({
             "id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),

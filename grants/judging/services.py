@@ -210,7 +210,7 @@ def import_judges(session: Session, actor: audit.Actor, round_: Round, data: byt
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         rows = list(book.worksheets[0].iter_rows(values_only=True))
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same plain answer
+    except Exception:
         raise FormErrors({"file": _("This is not a readable .xlsx file.")}) from None
     if not rows:
         raise FormErrors({"file": _("The file is empty.")})
@@ -500,7 +500,7 @@ def replacements_needed(session: Session, stage: Stage) -> dict[int, int]:
     """Application id → how many judges it lacks against the stage's k."""
     k = int(judging_of(session, stage).settings.get("k")
             or stage.config.get("judges_per_app", 1))
-    counts = {a: 0 for a in stage_application_ids(session, stage)}
+    counts = dict.fromkeys(stage_application_ids(session, stage), 0)
     for a in live_assignments(session, stage):
         counts[a.application_id] = counts.get(a.application_id, 0) + 1
     return {a: k - n for a, n in counts.items() if n < k}
@@ -593,6 +593,7 @@ def reopen_sheet(session: Session, actor: audit.Actor, user: User, sheet: ScoreS
     lifecycle.perform(session, actor, user, "sheet.reopen", sheet, reason=reason)
     sheet.submitted_at = None
     judge = session.get(User, sheet.user_id)
+    assert judge is not None
     notify(session, [judge], title=N_("Your score sheet was reopened"),
            body=N_("An organiser reopened your sheet for application #%(app)s: %(reason)s"),
            params={"app": sheet.application_id, "reason": reason.strip()},

@@ -104,7 +104,7 @@ def short_applications(session: Session, stage: Stage) -> list[tuple[int, int]]:
     from grants.judging import services
 
     minimum = int(stage.config.get("min_sheets", 1) or 1)
-    counts = {a: 0 for a in services.stage_application_ids(session, stage)}
+    counts = dict.fromkeys(services.stage_application_ids(session, stage), 0)
     for app_id in session.execute(select(ScoreSheet.application_id).where(
             ScoreSheet.stage_id == stage.id, ScoreSheet.status == "submitted")).scalars():
         if app_id in counts:

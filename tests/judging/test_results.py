@@ -120,7 +120,7 @@ def test_reminders_go_to_judges_who_are_behind(client, session):
     reminded = session.execute(select(Notice).where(Notice.link == "/judging")
                                ).scalars().all()
     assert [n.user_id for n in reminded] == [w.judges[1].id]
-    judges, per_app = services.progress(session, w.stage)
+    judges, _per_app = services.progress(session, w.stage)
     assert {j.user.id: (j.assigned, j.submitted) for j in judges} == {
         w.judges[0].id: (2, 2), w.judges[1].id: (2, 0)}
 
@@ -158,7 +158,7 @@ def test_blind_export_leaves_out_the_organisation(client, session):
 def test_results_module_matches_direct_matrix(session):
     w = world(session, n_apps=3, n_judges=3, k=3)
     score_all(session, w)
-    app_ids, judge_ids, totals, points = results.matrix(session, w.stage)
+    app_ids, _judge_ids, totals, points = results.matrix(session, w.stage)
     assert app_ids == [a.id for a in w.apps]
     assert totals.tolist() == TOTALS
     assert points.shape == (3, 3, len(rf.RUBRIC))

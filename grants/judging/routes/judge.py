@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from grants import lifecycle
 from grants.applications import attachments as files
 from grants.applications.models import Application
 from grants.auth import actor, current_user, login_required, login_session, require
@@ -48,6 +47,7 @@ def _assignment(request: Request) -> tuple[Assignment, Stage, Application]:
         raise HTTPException(403)
     stage = session.get(Stage, assignment.stage_id)
     app = session.get(Application, assignment.application_id)
+    assert stage is not None and app is not None
     return assignment, stage, app
 
 
@@ -106,10 +106,13 @@ def _sheet(request: Request) -> tuple[ScoreSheet, Assignment, Stage, Application
     require(request, "sheet.view", sheet)
     assignment = session.get(Assignment, sheet.assignment_id)
     user = current_user(request)
+    assert user is not None and assignment is not None
     if sheet.user_id == user.id and assignment.status not in LIVE:
         raise HTTPException(403)
-    return (sheet, assignment, session.get(Stage, sheet.stage_id),
-            session.get(Application, sheet.application_id))
+    stage = session.get(Stage, sheet.stage_id)
+    app = session.get(Application, sheet.application_id)
+    assert assignment is not None and stage is not None and app is not None
+    return sheet, assignment, stage, app
 
 
 def _sheet_context(request: Request, sheet: ScoreSheet, assignment: Assignment, stage: Stage,
@@ -170,7 +173,7 @@ async def sheet_page(request: Request) -> Response:
         session.rollback()
         if _wants_json(request):
             return JSONResponse({"saved": False, "errors": exc.errors}, status_code=400)
-        values = {k: form.get(k, "") for k in form.keys() if k != "csrf_token"}
+        values = {k: form.get(k, "") for k in form if k != "csrf_token"}
         sheet = session.get(ScoreSheet, sheet.id)
         return render(request, "judging/sheet.html",
                       _sheet_context(request, sheet, assignment, stage, app, values, exc.errors),

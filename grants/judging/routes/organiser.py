@@ -14,7 +14,6 @@ from starlette.routing import Route
 
 from grants import lifecycle
 from grants.accounts.models import User
-from grants.applications.models import Application
 from grants.auth import actor, login_required, require
 from grants.i18n import gettext as _
 from grants.judging import exports, results, services
@@ -154,6 +153,7 @@ def _stage(request: Request) -> tuple[Stage, Round]:
     stage = get_or_404(session, Stage, request.path_params["id"])
     round_ = session.get(Round, stage.round_id)
     require(request, "judging.manage", round_)
+    assert round_ is not None
     if stage.kind not in services.SCORED_KINDS:
         raise HTTPException(404)
     return stage, round_
@@ -323,7 +323,7 @@ async def sheet_reopen(request: Request) -> Response:
 
 @login_required
 async def matrix_export(request: Request) -> Response:
-    stage, round_ = _stage(request)
+    stage, _round = _stage(request)
     data = exports.score_matrix(db(request), stage)
     return Response(data, media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="scores-stage-{stage.id}.xlsx"'})
