@@ -189,6 +189,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "judging.mine": ("anyone",),  # a judge's own list (empty for everyone else)
     "assignment.view": ("assigned_judge",),
     "sheet.view": ("assigned_judge", "organiser"),
+    "roadshow.control": ("organiser",),  # the live control page and the hall's projection
+    "roadshow.follow": ("organiser", "panel_member"),  # the judges' live page
 }
 
 

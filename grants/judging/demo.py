@@ -1,5 +1,6 @@
-"""Demo judging: a round in judging with a panel of five judges, a first stage partly scored
-(so progress, provisional results and confidence show at once) and the roadshow stage next.
+"""Demo judging: a round in judging with a panel of five judges and a first stage partly
+scored (so progress, provisional results and confidence show at once), and a second round
+whose first stage is closed and whose roadshow (路演答辩) is open and ready to run live.
 
 Called by the demo loader after the rounds exist; goes through the judging services.
 """
@@ -40,8 +41,30 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     if last is None or len(judges) < 5:
         return {}
     year = local(now()).year
-    round_, _notes = copying.copy_round(session, actor, last, {
-        "name": f"{year}年南山街道社区微创投（评审演示）", "year": year})
+    _round_in_judging(session, actor, last, judges, f"{year}年南山街道社区微创投（评审演示）",
+                      complete=False)
+    round_, stage = _round_in_judging(session, actor, last, judges,
+                                      f"{year}年南山街道社区微创投（路演演示）", complete=True)
+    from grants.judging import results
+
+    results.close_stage(session, actor, None, stage)
+    roadshow_stage = session.execute(select(Stage).where(
+        Stage.round_id == round_.id, Stage.kind == "roadshow")).scalars().first()
+    n_apps = len(services.stage_application_ids(session, roadshow_stage))
+    services.auto_assign(session, actor, roadshow_stage,
+                         services.AssignPlan(len(judges), 0, n_apps))
+    lifecycle.perform(session, actor, None, "judging.open",
+                      services.judging_of(session, roadshow_stage))
+    from grants.judging import roadshow
+
+    roadshow.state_of(session, roadshow_stage)
+    return {"judging rounds": 2}
+
+
+def _round_in_judging(session: Session, actor: audit.Actor, last: Round, judges: list[User],
+                      name: str, complete: bool) -> tuple[Round, Stage]:
+    year = local(now()).year
+    round_, _notes = copying.copy_round(session, actor, last, {"name": name, "year": year})
     before = audit.snapshot(round_)
     round_.status = "judging"  # demo data: the round arrives already in judging
     audit.record(session, actor, "round.import", round_, before=before)
@@ -66,24 +89,25 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
                                 strict=True):
         services.add_member(session, actor, round_, judge, tracks=[tracks.get(expertise)])
     stage = session.execute(select(Stage).where(Stage.round_id == round_.id,
-                                                Stage.kind == "scoring")).scalars().first()
+                                                Stage.kind == "scoring")).scalars().one()
     stage.config = {**stage.config, "min_sheets": 3,
                     "advancement": {"rule": "top_n", "value": 4}}
     services.auto_assign(session, actor, stage, services.AssignPlan(3, 4, 6))
     judging = services.judging_of(session, stage)
     lifecycle.perform(session, actor, None, "judging.open", judging)
-    _score_some(session, actor, stage, judges)
-    return {"judging rounds": 1}
+    _score_some(session, actor, stage, judges, complete)
+    return round_, stage
 
 
-def _score_some(session: Session, actor: audit.Actor, stage: Stage, judges: list[User]) -> None:
-    """Every judge but the last submits their sheets; judge4 leaves one as a draft."""
+def _score_some(session: Session, actor: audit.Actor, stage: Stage, judges: list[User],
+                complete: bool) -> None:
+    """Every judge scores; unless `complete`, judge5 has not started and judge4 leaves drafts."""
     lots = random.Random(2026)  # noqa: S311 - demo scores, not secrets
     criteria = criteria_of(session, stage)
     quality = {}
     for assignment in services.live_assignments(session, stage):
         judge = next(j for j in judges if j.id == assignment.user_id)
-        if judge.username == "judge5":
+        if judge.username == "judge5" and not complete:
             continue
         lifecycle.perform(session, actor, None, "assignment.confirm", assignment)
         sheet = services.sheet_of(session, assignment, create=True)
@@ -92,7 +116,7 @@ def _score_some(session: Session, actor: audit.Actor, stage: Stage, judges: list
         share = min(1.0, max(0.3, level + severity.get(judge.username, 0)
                              + lots.uniform(-0.06, 0.06)))
         points = {c.key: round(c.max_points * share * 2) / 2 for c in criteria}
-        draft = judge.username == "judge4" and sheet.id % 2 == 0
+        draft = not complete and judge.username == "judge4" and sheet.id % 2 == 0
         services.save_sheet(session, actor, judge, sheet,
                             services.SheetInput(points=points,
                                                 overall="" if draft else "方案清楚，可行。"),

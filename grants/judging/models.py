@@ -96,3 +96,22 @@ class ScoreSheet(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None,
                                           sa_column=Column(UTCDateTime, nullable=True))
     updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class RoadshowState(SQLModel, table=True):
+    """The live 路演答辩 of a roadshow stage: the project on stage, its timer, whether judges
+    may score it now and whether the hall sees the result."""
+
+    __tablename__ = "roadshow_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage_id: int = Field(foreign_key="stage.id", unique=True)
+    current_application_id: int | None = Field(default=None, foreign_key="application.id")
+    timer_seconds: int = Field(default=480)
+    timer_started_at: datetime | None = Field(default=None,
+                                              sa_column=Column(UTCDateTime, nullable=True))
+    scoring_open: bool = Field(default=False)
+    show_result: bool = Field(default=False)
+    show_ranking: bool = Field(default=False)
+    version: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from grants.i18n import N_, ngettext
 from grants.i18n import gettext as _
-from grants.judging.models import Assignment, ScoreSheet, StageJudging
+from grants.judging.models import Assignment, RoadshowState, ScoreSheet, StageJudging
 from grants.lifecycle import Lifecycle, State, Transition, register
 from grants.rounds import workflow as round_workflow
 from grants.rounds.models import Criterion, Round, Stage
@@ -31,7 +31,14 @@ def stage_is_open(obj: Any) -> bool:
         return False
     status = session.execute(select(StageJudging.status).where(
         StageJudging.stage_id == stage_id)).scalar()
-    return status == "open"
+    if status != "open":
+        return False
+    live = session.execute(select(RoadshowState).where(
+        RoadshowState.stage_id == stage_id)).scalars().first()
+    if live is None:  # a scoring stage, or a roadshow not run live
+        return True
+    return live.scoring_open and live.current_application_id == getattr(
+        obj, "application_id", None)
 
 
 STAGE = register(Lifecycle(

@@ -52,6 +52,7 @@ class World:
     track: Any
     criterion: Any
     round_fund: Any
+    roadshow: Any = None
 
 
 Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
@@ -171,6 +172,10 @@ EXPECT: dict[str, Guard] = {
     "judging_file": ("assignment.view", _none, lambda w: {"id": 999999, "n": 1}),
     "judging_sheet": ("sheet.save", _none, lambda w: {"id": 999999}),
     "judging_sheet_reopen": ("sheet.reopen", _none, lambda w: {"id": 999999}),
+    **{name: ("roadshow.control", lambda w: w.round, lambda w: {"id": w.roadshow.id})
+       for name in ("roadshow_control", "roadshow_projection")},
+    **{name: ("roadshow.follow", lambda w: w.round, lambda w: {"id": w.roadshow.id})
+       for name in ("roadshow_live", "roadshow_live_json")},
 }
 
 IDENTITIES = ("anonymous", "organiser", "finance", "judge", "funder", "applicant_a",
@@ -224,6 +229,11 @@ def _world(session) -> World:
                                 ).scalars().first()
     round_fund = session.execute(select(RoundFund).where(RoundFund.round_id == round_.id)
                                  ).scalars().first()
+    from grants.rounds.stages import default_stage_config
+
+    roadshow = Stage(round_id=round_.id, kind="roadshow", name="路演答辩", position=99,
+                     config=default_stage_config("roadshow"))
+    session.add(roadshow)
     users = {"organiser": factories.user(session, "organiser"),
              "finance": factories.user(session, "finance"),
              "judge": factories.user(session, "judge"), "funder": funder,
@@ -233,7 +243,8 @@ def _world(session) -> World:
                  org_a=session.get(type(funder_org), user_a.organisation_id),
                  org_b=session.get(type(funder_org), user_b.organisation_id), fund=fund,
                  other_fund=other, region=factories.community(session), notice_a=notice,
-                 stage=stage, track=track, criterion=criterion, round_fund=round_fund)
+                 stage=stage, track=track, criterion=criterion, round_fund=round_fund,
+                 roadshow=roadshow)
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)

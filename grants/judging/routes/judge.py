@@ -183,6 +183,8 @@ async def sheet_page(request: Request) -> Response:
                              "at": format_local(datetime.now().astimezone()).split(" ")[-1]})
     flash(request, _("Your scores were submitted. Thank you.") if submit
           else _("Draft saved."))
+    if submit and stage.kind == "roadshow":
+        return redirect(str(request.url_for("roadshow_live", id=stage.id)))
     return redirect(str(request.url_for("judging_mine" if submit else "judging_sheet",
                                         **({} if submit else {"id": sheet.id}))))
 

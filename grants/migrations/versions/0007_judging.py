@@ -2,7 +2,7 @@
 
 Revision ID: 0007_judging
 Revises: 0003_applications
-Create Date: 2026-11-22 11:20:59.155781
+Create Date: 2026-11-22 11:39:22.051135
 """
 
 from __future__ import annotations
@@ -96,6 +96,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_judge_assignment_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_judge_assignment_user_id'), ['user_id'], unique=False)
 
+    op.create_table('roadshow_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('stage_id', sa.Integer(), nullable=False),
+    sa.Column('current_application_id', sa.Integer(), nullable=True),
+    sa.Column('timer_seconds', sa.Integer(), nullable=False),
+    sa.Column('timer_started_at', grants.db.UTCDateTime(), nullable=True),
+    sa.Column('scoring_open', sa.Boolean(), nullable=False),
+    sa.Column('show_result', sa.Boolean(), nullable=False),
+    sa.Column('show_ranking', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', grants.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['current_application_id'], ['application.id'], ),
+    sa.ForeignKeyConstraint(['stage_id'], ['stage.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('stage_id')
+    )
     op.create_table('score_sheet',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=False),
@@ -134,6 +150,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_score_sheet_application_id'))
 
     op.drop_table('score_sheet')
+    op.drop_table('roadshow_state')
     with op.batch_alter_table('judge_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_judge_assignment_user_id'))
         batch_op.drop_index(batch_op.f('ix_judge_assignment_status'))
