@@ -18,7 +18,7 @@ from grants.auth import actor, current_user, login_required, login_session, requ
 from grants.i18n import gettext as _
 from grants.judging import forms, services
 from grants.judging.models import Assignment, ScoreSheet
-from grants.judging.workflow import LIVE
+from grants.judging.workflow import LIVE, stage_is_open
 from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Stage
 from grants.rounds.rubrics import criteria_of
@@ -77,7 +77,7 @@ async def assignment_page(request: Request) -> Response:
         sheet = services.sheet_of(session, assignment, create=True)
         return redirect(str(request.url_for("judging_sheet", id=sheet.id)))
     context = _application_context(request, stage, app, assignment)
-    if context["judging"].status != "open":
+    if not stage_is_open(assignment):  # closed, not yet open, or not this project's turn
         raise HTTPException(403)
     if request.method == "POST":
         user = current_user(request)
