@@ -208,3 +208,43 @@ def test_manual_changes_need_reasons(client, session):
         "application_id": assignment.application_id, "user_id": spare.id,
         "reason": "替补"}).status_code == 303
     assert services.replacements_needed(session, w.stage) == {}
+
+
+def test_affiliations_are_edited_and_used_for_conflicts(client, session):
+    w = world(session, n_apps=2, n_judges=3, assign=False, open_stage=False,
+              org_names=("关联机构", "无关机构"))
+    member = session.execute(select(PanelMember).where(
+        PanelMember.user_id == w.judges[0].id)).scalars().one()
+    client.login(w.organiser.username)
+    assert "Edit tracks and affiliations" in client.get(f"/rounds/{w.round.id}/panel").text
+    response = client.post_form(f"/rounds/{w.round.id}/panel/{member.id}",
+                                [("organisation_ids", str(w.orgs[0]))])
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(PanelMember, member.id).organisation_ids == [w.orgs[0]]
+    assert client.post_form(f"/rounds/{w.round.id}/panel/999999", {}).status_code == 400
+    page = client.get(f"/stages/{w.stage.id}/judging").text
+    assert "affiliated with the applying organisation 关联机构" in page
+
+
+def test_comments_are_mandatory_when_the_stage_says_so(client, session):
+    from grants.judging.models import ScoreSheet
+    from tests.judging.factories import full_points, score_form
+
+    w = world(session)
+    w.stage.config = {**w.stage.config, "comments_required": True}
+    session.commit()
+    judge = w.judges[0]
+    assignment = w.assignments_of(session, judge)[0]
+    client.login(judge.username)
+    response = client.post_form(f"/assignments/{assignment.id}", {"action": "confirm"})
+    sheet_url = response.headers["location"]
+    response = client.post_form(sheet_url, score_form(full_points(), action="submit"))
+    assert response.status_code == 400 and "needs a comment" in response.text
+    comments = {f"comment_{k}": "好" for k in full_points()}
+    response = client.post_form(sheet_url, {**score_form(full_points(), action="submit"),
+                                            **comments, "overall_comment": "整体不错"})
+    assert response.status_code == 303
+    session.expire_all()
+    sheet = session.get(ScoreSheet, int(sheet_url.rsplit("/", 1)[1]))
+    assert sheet.status == "submitted" and sheet.overall_comment == "整体不错"

@@ -45,7 +45,15 @@ def _panel_context(request: Request, round_: Round, errors: dict | None = None) 
     org_ids = {o for s in seats for o in s.member.organisation_ids}
     orgs = {o.id: o.name for o in session.execute(select(Organisation).where(
         Organisation.id.in_(org_ids or {-1}))).scalars()}  # type: ignore[union-attr]
+    from grants.funds.models import Fund
+    from grants.regions import services as regions
+
+    all_orgs = list(session.execute(select(Organisation.id, Organisation.name)
+                                    .order_by(Organisation.name)).all())
+    funds = list(session.execute(select(Fund.id, Fund.name).order_by(Fund.name)).all())
     return {"round": round_, "seats": seats, "users": users, "tracks": tracks,
+            "all_orgs": all_orgs, "funds": funds,
+            "communities": regions.community_choices(session),
             "track_names": {t.id: t.name for t in tracks}, "org_names": orgs,
             "stages": services.scored_stages(session, round_), "errors": errors or {}}
 
