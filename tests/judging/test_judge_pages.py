@@ -196,7 +196,8 @@ def test_blind_stage_hides_the_organisation_everywhere(client, session):
     files.add(session, SYSTEM, app, "坂田义工联秘密机构-预算.pdf", b"%PDF-1.4\n%%EOF\n")
     session.commit()
     client.login(judge.username)
-    pages = [client.get("/judging").text, client.get(f"/assignments/{assignment.id}").text]
+    pages = [client.get("/judging").text, client.get(f"/assignments/{assignment.id}").text,
+             client.get("/").text]
     sheet_id = confirm(client, assignment)
     pages.append(client.get(f"/sheets/{sheet_id}").text)
     download = client.get(f"/assignments/{assignment.id}/files/1")
@@ -206,7 +207,7 @@ def test_blind_stage_hides_the_organisation_everywhere(client, session):
     for text in pages:
         assert "秘密机构" not in text
         assert "%E7%A7%98%E5%AF%86" not in text  # 秘密, percent-encoded in file names
-    assert "attachment-1.pdf" in pages[2]
+    assert "attachment-1.pdf" in pages[3]
 
 
 def test_open_stage_shows_the_organisation(client, session):
