@@ -37,13 +37,14 @@ ROUTE_MODULES = [
     "grants.organisations.registration_routes",
     "grants.funds.routes",
     "grants.rounds.routes",
+    "grants.judging.routes",
     "grants.audit_routes",
     "grants.notifications.routes",
 ]
 
 # Routes that accept file uploads: only multipart posts to these may be as large as
 # MAX_UPLOAD_BYTES; every other body is limited to MAX_FORM_BYTES.
-UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import"})
+UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import", "judging_panel_import"})
 
 
 def collect_routes(threaded: bool = True) -> list[BaseRoute]:

@@ -171,7 +171,7 @@ def test_the_upload_routes_exist_and_every_multipart_form_posts_to_one():
     from grants.app import UPLOAD_ROUTES, collect_routes
 
     names = {getattr(r, "name", None) for r in collect_routes()}
-    assert UPLOAD_ROUTES <= names
+    assert names >= UPLOAD_ROUTES
     for template in (ROOT / "templates").rglob("*.html"):
         for form in re.findall(r"<form[^>]*multipart/form-data[^>]*>", template.read_text()):
             assert any(n in form or n.replace("_", "/") in form for n in
