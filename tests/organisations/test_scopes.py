@@ -243,3 +243,25 @@ def test_submissions_notify_only_organisers_in_scope(session, streets):
 
     # each street's fixture application was submitted once
     assert notices(a.organiser) == 1 and notices(b.organiser) == 1
+
+
+def test_a_street_organiser_cannot_reach_another_streets_judging(client, session, streets):
+    from grants.judging.models import PanelMember
+    from grants.rounds.models import Stage
+
+    a, b = streets
+    stage_b = Stage(round_id=b.round.id, kind="scoring", name="初审", position=1, config={})
+    session.add(stage_b)
+    session.commit()
+    client.login("org-a")
+    for url in (f"/rounds/{b.round.id}/panel", f"/stages/{stage_b.id}/judging",
+                f"/stages/{stage_b.id}/roadshow", f"/stages/{stage_b.id}/projection",
+                f"/stages/{stage_b.id}/judging/scores.xlsx"):
+        assert client.get(url).status_code in (403, 404), url
+    page = client.post_form(f"/rounds/{b.round.id}/panel/add", {"user_id": str(a.organiser.id)})
+    assert page.status_code in (403, 404)
+    session.expire_all()
+    from sqlalchemy import func, select
+
+    assert session.execute(select(func.count()).select_from(PanelMember)).scalar_one() == 0
+    assert client.get(f"/rounds/{a.round.id}/panel").status_code == 200
