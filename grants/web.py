@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 from sqlalchemy import func, select
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -32,6 +32,13 @@ env.globals.update(
     LOCALES=i18n.LOCALES,
     LOCALE_NAMES=i18n.LOCALE_NAMES,
 )
+@pass_context
+def path_for(context: Any, name: str, /, **params: Any) -> str:
+    """The path of a named route (links in templates never spell URLs out)."""
+    return str(context["request"].app.url_path_for(name, **params))
+
+
+env.globals["path_for"] = path_for
 env.filters.update(
     yuan=money.format_yuan,
     wan=money.format_wan,

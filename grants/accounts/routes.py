@@ -219,8 +219,8 @@ routes = [
     Route("/account/password", change_password, methods=["GET", "POST"], name="password"),
     Route("/admin/users", user_list, name="users"),
     Route("/admin/users/new", user_new, methods=["GET", "POST"], name="user_new"),
-    Route("/admin/users/{id}", user_detail, name="user_detail"),
-    Route("/admin/users/{id}/reset-password", user_reset_password, methods=["POST"],
+    Route("/admin/users/{id:id}", user_detail, name="user_detail"),
+    Route("/admin/users/{id:id}/reset-password", user_reset_password, methods=["POST"],
           name="user_reset_password"),
-    Route("/admin/users/{id}/active", user_set_active, methods=["POST"], name="user_set_active"),
+    Route("/admin/users/{id:id}/active", user_set_active, methods=["POST"], name="user_set_active"),
 ]

@@ -132,7 +132,7 @@ async def fund_entry_new(request: Request) -> Response:
 routes = [
     Route("/funds", fund_list, name="funds"),
     Route("/funds/new", fund_new, methods=["GET", "POST"], name="fund_new"),
-    Route("/funds/{id}", fund_detail, name="fund_detail"),
-    Route("/funds/{id}/edit", fund_edit, methods=["GET", "POST"], name="fund_edit"),
-    Route("/funds/{id}/entries", fund_entry_new, methods=["POST"], name="fund_entry_new"),
+    Route("/funds/{id:id}", fund_detail, name="fund_detail"),
+    Route("/funds/{id:id}/edit", fund_edit, methods=["GET", "POST"], name="fund_edit"),
+    Route("/funds/{id:id}/entries", fund_entry_new, methods=["POST"], name="fund_entry_new"),
 ]

@@ -45,5 +45,5 @@ async def notice_read_all(request: Request) -> Response:
 routes = [
     Route("/notices", notice_list, name="notices"),
     Route("/notices/read-all", notice_read_all, methods=["POST"], name="notices_read_all"),
-    Route("/notices/{id}/read", notice_read, methods=["POST"], name="notice_read"),
+    Route("/notices/{id:id}/read", notice_read, methods=["POST"], name="notice_read"),
 ]

@@ -140,9 +140,9 @@ async def join(request: Request) -> Response:
 routes = [
     Route("/register", register, methods=["GET", "POST"], name="organisation_register"),
     Route("/join/{token:str}", join, methods=["GET", "POST"], name="organisation_join"),
-    Route("/organisations/{id:int}/verification/{action:str}", verification, methods=["POST"],
+    Route("/organisations/{id:id}/verification/{action:str}", verification, methods=["POST"],
           name="organisation_verification"),
-    Route("/organisations/{id:int}/invite", invite, methods=["POST"], name="organisation_invite"),
-    Route("/organisation-changes/{id:int}/decide", change_decision, methods=["POST"],
+    Route("/organisations/{id:id}/invite", invite, methods=["POST"], name="organisation_invite"),
+    Route("/organisation-changes/{id:id}/decide", change_decision, methods=["POST"],
           name="organisation_change_decide"),
 ]

@@ -158,8 +158,8 @@ async def my_organisation(request: Request) -> Response:
 routes = [
     Route("/organisations", organisation_list, name="organisations"),
     Route("/organisations/new", organisation_new, methods=["GET", "POST"], name="organisation_new"),
-    Route("/organisations/{id}", organisation_detail, name="organisation_detail"),
-    Route("/organisations/{id}/edit", organisation_edit, methods=["GET", "POST"],
+    Route("/organisations/{id:id}", organisation_detail, name="organisation_detail"),
+    Route("/organisations/{id:id}/edit", organisation_edit, methods=["GET", "POST"],
           name="organisation_edit"),
     Route("/my/organisation", my_organisation, name="my_organisation"),
 ]

@@ -62,5 +62,5 @@ async def region_rename(request: Request) -> Response:
 routes = [
     Route("/admin/regions", region_tree, name="regions"),
     Route("/admin/regions/new", region_new, methods=["POST"], name="region_new"),
-    Route("/admin/regions/{id}/rename", region_rename, methods=["POST"], name="region_rename"),
+    Route("/admin/regions/{id:id}/rename", region_rename, methods=["POST"], name="region_rename"),
 ]

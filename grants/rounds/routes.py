@@ -170,9 +170,9 @@ routes = [
     Route("/rounds", round_list, name="rounds"),
     Route("/rounds/open", round_open_list, name="rounds_open"),
     Route("/rounds/new", round_new, methods=["GET", "POST"], name="round_new"),
-    Route("/rounds/{id}", round_detail, name="round_detail"),
+    Route("/rounds/{id:id}", round_detail, name="round_detail"),
     *editor_routes.routes,
-    Route("/rounds/{id}/transition/{to}", round_transition, methods=["GET", "POST"],
+    Route("/rounds/{id:id}/transition/{to}", round_transition, methods=["GET", "POST"],
           name="round_transition"),
-    Route("/rounds/{id}/copy", round_copy, methods=["GET", "POST"], name="round_copy"),
+    Route("/rounds/{id:id}/copy", round_copy, methods=["GET", "POST"], name="round_copy"),
 ]

@@ -174,5 +174,6 @@ def test_the_upload_routes_exist_and_every_multipart_form_posts_to_one():
     assert names >= UPLOAD_ROUTES
     for template in (ROOT / "templates").rglob("*.html"):
         for form in re.findall(r"<form[^>]*multipart/form-data[^>]*>", template.read_text()):
-            assert any(n in form or n.replace("_", "/") in form for n in
-                       ("attachments", "import")), f"{template}: {form} is not an upload route"
+            target = re.search(r"path_for\('(\w+)'", form)
+            assert target and target.group(1) in UPLOAD_ROUTES, (
+                f"{template}: {form} is not an upload route")

@@ -241,9 +241,9 @@ async def accept_invite(request: Request) -> Response:
 
 routes = [
     Route("/judging", mine, name="judging_mine"),
-    Route("/assignments/{id:int}", assignment_page, methods=["GET", "POST"],
+    Route("/assignments/{id:id}", assignment_page, methods=["GET", "POST"],
           name="judging_assignment"),
-    Route("/assignments/{id:int}/files/{n:int}", attachment_get, name="judging_file"),
-    Route("/sheets/{id:int}", sheet_page, methods=["GET", "POST"], name="judging_sheet"),
+    Route("/assignments/{id:id}/files/{n:id}", attachment_get, name="judging_file"),
+    Route("/sheets/{id:id}", sheet_page, methods=["GET", "POST"], name="judging_sheet"),
     Route("/invite/{token}", accept_invite, methods=["GET", "POST"], name="judge_invite"),
 ]

@@ -80,8 +80,8 @@ async def live_json(request: Request) -> Response:
 
 
 routes = [
-    Route("/stages/{id:int}/roadshow", control, methods=["GET", "POST"], name="roadshow_control"),
-    Route("/stages/{id:int}/projection", projection, name="roadshow_projection"),
-    Route("/stages/{id:int}/live", live, name="roadshow_live"),
-    Route("/stages/{id:int}/live.json", live_json, name="roadshow_live_json"),
+    Route("/stages/{id:id}/roadshow", control, methods=["GET", "POST"], name="roadshow_control"),
+    Route("/stages/{id:id}/projection", projection, name="roadshow_projection"),
+    Route("/stages/{id:id}/live", live, name="roadshow_live"),
+    Route("/stages/{id:id}/live.json", live_json, name="roadshow_live_json"),
 ]

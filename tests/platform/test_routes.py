@@ -1,0 +1,67 @@
+"""Routes are named and typed; templates build every link from a route name."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+from starlette.routing import NoMatchFound, Route, Router
+
+from grants import app as app_module
+
+ROOT = Path(__file__).resolve().parents[2]
+LITERAL = re.compile(r'\b(?:href|action|src)="/')
+
+
+def test_every_route_has_a_unique_name():
+    names = [r.name for r in app_module.collect_routes() if isinstance(r, Route)]
+    assert all(names), "a route without a name"
+    assert len(names) == len(set(names)), "two routes share a name"
+
+
+def test_templates_spell_out_no_urls():
+    offenders = []
+    for template in (ROOT / "templates").rglob("*.html"):
+        for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
+            if LITERAL.search(line):
+                offenders.append(f"{template.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "literal URLs in templates (use path_for):\n" + "\n".join(offenders)
+
+
+def test_ids_in_paths_are_typed():
+    untyped = [r.path for r in app_module.collect_routes() if isinstance(r, Route)
+               and re.search(r"\{(id|\w+_id)\}", r.path)]
+    assert not untyped
+
+
+@pytest.mark.parametrize("path", ["/organisations/import", "/rounds/open", "/rounds/new",
+                                  "/funds/new", "/organisations/12", "/rounds/3/edit/basics",
+                                  "/applications/7/attachments/2"])
+def test_module_order_does_not_change_which_route_answers(path):
+    routes = [r for r in app_module.collect_routes() if isinstance(r, Route)]
+
+    def resolve(candidates: list[Route]) -> str:
+        for route in candidates:
+            match, _child = route.matches({"type": "http", "path": path, "method": "GET"})
+            if match.name == "FULL":
+                return route.name
+        return ""
+
+    expected = resolve(routes)
+    assert expected
+    for seed in range(5):
+        shuffled = routes[:]
+        random.Random(seed).shuffle(shuffled)
+        assert resolve(shuffled) == expected
+
+
+def test_a_thirty_digit_id_is_no_page_and_ids_must_be_positive():
+    router = Router(routes=[r for r in app_module.collect_routes() if isinstance(r, Route)])
+    assert router.url_path_for("fund_detail", id=5) == "/funds/5"
+    with pytest.raises((ValueError, NoMatchFound)):
+        router.url_path_for("fund_detail", id=0)
+    route = next(r for r in router.routes if getattr(r, "name", "") == "fund_detail")
+    match, _child = route.matches({"type": "http", "path": "/funds/" + "9" * 30, "method": "GET"})
+    assert match.name == "NONE"
