@@ -21,6 +21,7 @@ from grants.accounts.models import LoginFailure, User, UserSession
 from grants.audit import Actor
 from grants.settings import get_settings
 from grants.timeutil import now
+from grants.urls import path
 
 MIN_PASSWORD_LENGTH = 10
 # A user name's failures from all addresses together may reach this multiple of
@@ -220,12 +221,12 @@ def login_required(endpoint: Endpoint) -> Endpoint:
             from grants.web import redirect
 
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return redirect(f"/login?next={quote(target)}")
+            return redirect(path("login") + f"?next={quote(target)}")
         if user.must_change_password and request.url.path not in {"/account/password",
                                                                   "/logout", "/lang"}:
             from grants.web import redirect
 
-            return redirect("/account/password")
+            return redirect(path("password"))
         return await endpoint(request)
 
     return wrapper

@@ -24,6 +24,7 @@ from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
 from grants.permissions import can
 from grants.regions import scope
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.vocab import ROLES
 from grants.web import (
@@ -82,7 +83,7 @@ async def logout(request: Request) -> Response:
         audit.record(db(request), actor(request), "user.logout", user,
                      after={"username": user.username})
     logout_session(request)
-    return redirect("/login")
+    return redirect(path("login"))
 
 
 @login_required
@@ -99,7 +100,7 @@ async def change_password(request: Request) -> Response:
         return render(request, "accounts/password.html", {"errors": exc.errors}, status_code=400)
     login_session(request, user)
     flash(request, _("Password changed."))
-    return redirect("/")
+    return redirect(path("home"))
 
 
 @login_required
@@ -173,7 +174,7 @@ async def user_new(request: Request) -> Response:
         return render(request, "accounts/user_new.html", context, status_code=400)
     flash(request, _("User %(name)s created. They must change the password at first login.",
                      name=user.username))
-    return redirect(f"/admin/users/{user.id}")
+    return redirect(path("user_detail", id=user.id))
 
 
 @login_required
@@ -207,10 +208,10 @@ async def user_set_active(request: Request) -> Response:
     active = str(form.get("active", "")) == "1"
     if user.id == me.id and not active:
         flash(request, _("You cannot deactivate your own account."), "error")
-        return redirect(f"/admin/users/{user.id}")
+        return redirect(path("user_detail", id=user.id))
     services.set_active(session, actor(request), user, active)
     flash(request, _("Account activated.") if active else _("Account deactivated."))
-    return redirect(f"/admin/users/{user.id}")
+    return redirect(path("user_detail", id=user.id))
 
 
 routes = [

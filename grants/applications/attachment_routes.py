@@ -14,6 +14,7 @@ from grants.applications import attachments as files
 from grants.applications import forms, pages, services
 from grants.auth import actor, login_required
 from grants.i18n import gettext as _
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, path_int, redirect, render
 
@@ -37,7 +38,7 @@ async def attachment_add(request: Request) -> Response:
                       pages.form_context(request, app, round_, values,
                                          file_error=exc.errors.get("file", "")), status_code=400)
     flash(request, _("%(name)s attached.", name=attachment.filename))
-    return redirect(f"/applications/{app.id}/edit#attachments")
+    return redirect(path("application_edit", id=app.id) + "#attachments")
 
 
 @login_required
@@ -49,7 +50,7 @@ async def attachment_remove(request: Request) -> Response:
         raise HTTPException(404)
     files.remove(session, actor(request), found)
     flash(request, _("%(name)s removed from the draft.", name=found.filename))
-    return redirect(f"/applications/{app.id}/edit#attachments")
+    return redirect(path("application_edit", id=app.id) + "#attachments")
 
 
 @login_required

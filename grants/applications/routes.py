@@ -27,6 +27,7 @@ from grants.i18n import gettext as _
 from grants.regions import services as regions
 from grants.rounds.models import Round
 from grants.timeutil import format_local, now
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import (
     db,
@@ -76,7 +77,7 @@ async def apply(request: Request) -> Response:
             errors = exc.errors
         else:
             flash(request, _("Draft created. Fill in the sections and save as you go."))
-            return redirect(f"/applications/{app.id}/edit")
+            return redirect(path("application_edit", id=app.id))
     return render(request, "applications/apply.html", {
         "round": round_, "tracks": tracks, "values": values, "errors": errors},
         status_code=400 if errors else 200)
@@ -105,9 +106,9 @@ async def edit(request: Request) -> Response:
                              "request_fen": app.request_fen})
     form = await get_form(request)
     if form.get("next") == "submit":
-        return redirect(f"/applications/{app.id}/submit")
+        return redirect(path("application_submit", id=app.id))
     flash(request, _("Draft saved."))
-    return redirect(f"/applications/{app.id}/edit")
+    return redirect(path("application_edit", id=app.id))
 
 
 @login_required
@@ -117,7 +118,7 @@ async def submit(request: Request) -> Response:
     user = require(request, "application.prepare", app)
     if app.status not in workflow.LIFECYCLE.transition("submit").sources:
         if request.method == "GET":
-            return redirect(f"/applications/{app.id}")
+            return redirect(path("application_detail", id=app.id))
         raise HTTPException(400, _("This application cannot be submitted in its current state."))
     if request.method == "GET":
         return render(request, "applications/submit.html", {
@@ -130,7 +131,7 @@ async def submit(request: Request) -> Response:
             "app": app, "round": round_, "problems": exc.problems}, status_code=400)
     flash(request, _("Submitted: version %(n)s is frozen and with the organiser.",
                      n=version.number))
-    return redirect(f"/applications/{app.id}")
+    return redirect(path("application_detail", id=app.id))
 
 
 @login_required
@@ -174,7 +175,7 @@ async def withdraw(request: Request) -> Response:
         session.rollback()
         raise HTTPException(400, next(iter(exc.errors.values()))) from None
     flash(request, _("The application was withdrawn."))
-    return redirect(f"/applications/{app.id}")
+    return redirect(path("application_detail", id=app.id))
 
 
 routes = [

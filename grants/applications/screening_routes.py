@@ -17,6 +17,7 @@ from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
 from grants.regions import services as regions
 from grants.rounds.models import Round
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.vocab import CATEGORIES
 from grants.web import (
@@ -74,7 +75,7 @@ async def bulk_screen(request: Request) -> Response:
         session.rollback()
         return await round_applications.__wrapped__(request, exc.errors, 400)  # type: ignore[attr-defined]
     flash(request, _("%(n)s application(s) screened.", n=count))
-    return redirect(f"/rounds/{round_.id}/applications")
+    return redirect(path("round_applications", id=round_.id))
 
 
 @login_required
@@ -90,7 +91,7 @@ async def screen_one(request: Request) -> Response:
         session.rollback()
         return await _detail_with_errors(request, app, round_, exc.errors)
     flash(request, _("Screening decision recorded."))
-    return redirect(f"/applications/{app.id}")
+    return redirect(path("application_detail", id=app.id))
 
 
 @login_required
@@ -105,7 +106,7 @@ async def return_one(request: Request) -> Response:
         session.rollback()
         return await _detail_with_errors(request, app, round_, exc.errors)
     flash(request, _("Returned to the applicant for correction."))
-    return redirect(f"/applications/{app.id}")
+    return redirect(path("application_detail", id=app.id))
 
 
 async def _detail_with_errors(request: Request, app: Application, round_: Round,

@@ -29,6 +29,7 @@ from grants.permissions import can
 from grants.regions import services as regions
 from grants.rounds.models import Round, Track
 from grants.timeutil import now
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.vocab import TARGET_GROUPS
 
@@ -266,7 +267,7 @@ def submit(session: Session, actor: audit.Actor, user: User, app: Application,
         session, notifications.organisers_covering(session, round_.region_id),
         title=N_("Resubmitted: %(title)s") if was_returned else N_("New application: %(title)s"),
         body=N_("%(org)s submitted “%(title)s” (version %(n)s) to %(round)s."),
-        params=params, link=f"/applications/{app.id}")
+        params=params, link=path("application_detail", id=app.id))
     return version
 
 
@@ -292,7 +293,7 @@ def return_for_correction(session: Session, actor: audit.Actor, user: User, app:
         title=N_("Returned for correction: %(title)s"),
         body=N_("The organiser returned “%(title)s” for correction: %(reason)s\nCorrect it and "
                 "submit it again."),
-        params={"title": app.title, "reason": app.return_reason}, link=f"/applications/{app.id}")
+        params={"title": app.title, "reason": app.return_reason}, link=path("application_detail", id=app.id))
 
 
 SCREEN_ACTIONS = {"pass": "application.pass_screening", "fail": "application.fail_screening"}
@@ -319,7 +320,7 @@ def screen(session: Session, actor: audit.Actor, user: User, app: Application, r
                else N_("Did not pass eligibility screening: %(title)s")),
         body=(N_("“%(title)s” passed eligibility screening. %(reason)s") if outcome == "pass"
               else N_("“%(title)s” did not pass eligibility screening. Reason: %(reason)s")),
-        params={"title": app.title, "reason": reason}, link=f"/applications/{app.id}")
+        params={"title": app.title, "reason": reason}, link=path("application_detail", id=app.id))
     return decision
 
 

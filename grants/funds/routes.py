@@ -14,6 +14,7 @@ from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
 from grants.regions import scope
 from grants.regions import services as regions
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import (
     db,
@@ -74,7 +75,7 @@ async def fund_new(request: Request) -> Response:
                       status_code=400)
     flash(request, _("Fund %(name)s created. Record its contributions in the ledger.",
                      name=fund.name))
-    return redirect(f"/funds/{fund.id}")
+    return redirect(path("fund_detail", id=fund.id))
 
 
 @login_required
@@ -108,7 +109,7 @@ async def fund_edit(request: Request) -> Response:
         return render(request, "funds/form.html", _form_context(request, data, exc.errors, fund),
                       status_code=400)
     flash(request, _("Changes saved."))
-    return redirect(f"/funds/{fund.id}")
+    return redirect(path("fund_detail", id=fund.id))
 
 
 @login_required
@@ -126,7 +127,7 @@ async def fund_entry_new(request: Request) -> Response:
         session.rollback()
         return await fund_detail.__wrapped__(request, data, errors, 400)  # type: ignore[attr-defined]
     flash(request, _("Ledger entry recorded."))
-    return redirect(f"/funds/{fund.id}")
+    return redirect(path("fund_detail", id=fund.id))
 
 
 routes = [

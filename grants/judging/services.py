@@ -33,6 +33,7 @@ from grants.rounds.models import Criterion, Round, Stage, Track
 from grants.rounds.rubrics import criteria_of
 from grants.settings import get_settings
 from grants.timeutil import now
+from grants.urls import path
 from grants.validation import FormErrors
 from scoring import assign as scoring_assign
 from scoring.rubric import Criterion as RubricCriterion
@@ -482,7 +483,7 @@ def add_assignment(session: Session, actor: audit.Actor, stage: Stage, applicati
     audit.record(session, actor, "assignment.add", created, after={"reason": reason})
     if judging.status == "open":
         notify(session, [seats[user_id].user], title=N_NEW_TITLE, body=N_NEW_BODY,
-               params={"stage": stage.name}, link="/judging")
+               params={"stage": stage.name}, link=path("judging_mine"))
     return created
 
 
@@ -521,7 +522,7 @@ def declare(session: Session, actor: audit.Actor, user: User, assignment: Assign
            body=N_("%(judge)s will not score application #%(app)s in %(stage)s: %(reason)s"),
            params={"judge": user.display_name, "app": assignment.application_id,
                    "stage": stage.name if stage else "", "reason": reason.strip()},
-           link=f"/stages/{assignment.stage_id}/judging", email=False)
+           link=path("judging_stage", id=assignment.stage_id), email=False)
     return None
 
 
@@ -597,7 +598,7 @@ def reopen_sheet(session: Session, actor: audit.Actor, user: User, sheet: ScoreS
     notify(session, [judge], title=N_("Your score sheet was reopened"),
            body=N_("An organiser reopened your sheet for application #%(app)s: %(reason)s"),
            params={"app": sheet.application_id, "reason": reason.strip()},
-           link=f"/sheets/{sheet.id}")
+           link=path("judging_sheet", id=sheet.id))
 
 
 @dataclass
@@ -666,7 +667,7 @@ def send_reminders(session: Session, actor: audit.Actor, stage: Stage) -> int:
     for j in behind:
         notify(session, [j.user], title=N_("Reminder: score sheets waiting"),
                body=N_("You have %(n)s application(s) of %(stage)s still to score."),
-               params={"n": j.behind, "stage": stage.name}, link="/judging")
+               params={"n": j.behind, "stage": stage.name}, link=path("judging_mine"))
     stamp = now()
     for a in live_assignments(session, stage):
         if a.user_id in {j.user.id for j in behind}:

@@ -11,6 +11,7 @@ from grants.auth import login_required, require
 from grants.i18n import gettext as _
 from grants.notifications import services
 from grants.notifications.models import Notice
+from grants.urls import path
 from grants.web import db, flash, page_number, paginate, path_int, redirect, render
 
 
@@ -31,7 +32,7 @@ async def notice_read(request: Request) -> Response:
     services.mark_read(session, user, notice.id)
     if notice.link.startswith("/") and not notice.link.startswith("//"):
         return redirect(notice.link)
-    return redirect("/notices")
+    return redirect(path("notices"))
 
 
 @login_required
@@ -39,7 +40,7 @@ async def notice_read_all(request: Request) -> Response:
     user = require(request, "notice.view")
     count = services.mark_read(db(request), user)
     flash(request, _("%(n)s notice(s) marked as read.", n=count))
-    return redirect("/notices")
+    return redirect(path("notices"))
 
 
 routes = [

@@ -27,6 +27,7 @@ from grants.organisations.models import Organisation, OrganisationInvitation, Re
 from grants.organisations.workflow import Verification
 from grants.settings import get_settings
 from grants.timeutil import now
+from grants.urls import path
 from grants.validation import FormErrors
 
 INVITATION_DAYS = 7
@@ -99,7 +100,7 @@ def register(session: Session, actor: audit.Actor, data: dict[str, Any],
         session, notifications.organisers_covering(session, org.community_id),
         title=N_("Registration to verify: %(org)s"),
         body=N_("%(org)s registered itself on the platform and waits for verification."),
-        params={"org": org.name}, link=f"/organisations/{org.id}")
+        params={"org": org.name}, link=path("organisation_detail", id=org.id))
     return org, owner
 
 
@@ -129,13 +130,13 @@ def decide(session: Session, actor: audit.Actor, user: User | None, org: Organis
         title, body = VERIFICATION_NOTICES[action]
         notifications.notify(session, notifications.members(session, org.id or 0), title=title,
                              body=body, params={"org": org.name, "reason": reason.strip()},
-                             link=f"/organisations/{org.id}")
+                             link=path("organisation_detail", id=org.id))
     elif action == "resubmit":
         notifications.notify(
             session, notifications.organisers_covering(session, org.community_id),
             title=N_("Registration to verify: %(org)s"),
             body=N_("%(org)s corrected its registration and waits for verification."),
-            params={"org": org.name}, link=f"/organisations/{org.id}")
+            params={"org": org.name}, link=path("organisation_detail", id=org.id))
 
 
 # ---- invitations -------------------------------------------------------------------------

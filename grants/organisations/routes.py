@@ -18,6 +18,7 @@ from grants.permissions import can
 from grants.regions import scope
 from grants.regions import services as regions
 from grants.regions.models import Region
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import (
     db,
@@ -100,7 +101,7 @@ async def organisation_new(request: Request) -> Response:
         return render(request, "organisations/form.html",
                       _form_context(request, data, exc.errors), status_code=400)
     flash(request, _("Organisation %(name)s registered.", name=org.name))
-    return redirect(f"/organisations/{org.id}")
+    return redirect(path("organisation_detail", id=org.id))
 
 
 @login_required
@@ -144,7 +145,7 @@ async def organisation_edit(request: Request) -> Response:
                          "organiser's approval; until then the old values hold."))
     else:
         flash(request, _("Changes saved."))
-    return redirect(f"/organisations/{org.id}")
+    return redirect(path("organisation_detail", id=org.id))
 
 
 @login_required
@@ -152,7 +153,7 @@ async def my_organisation(request: Request) -> Response:
     user = current_user(request)
     if not can(user, "organisation.mine"):
         raise HTTPException(404, _("Your account does not belong to an organisation."))
-    return redirect(f"/organisations/{user.organisation_id}")
+    return redirect(path("organisation_detail", id=user.organisation_id))
 
 
 routes = [

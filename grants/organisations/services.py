@@ -16,6 +16,7 @@ from grants.organisations import credit_code
 from grants.organisations.models import Organisation, OrganisationChange
 from grants.regions.models import Region
 from grants.timeutil import now
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.vocab import (
     CATEGORIES,
@@ -175,7 +176,7 @@ def request_change(session: Session, actor: audit.Actor, user: Any, org: Organis
         session, notifications.organisers_covering(session, org.community_id),
         title=N_("Identity change to review: %(org)s"),
         body=N_("%(org)s asks to change facts that rounds' eligibility reads."),
-        params={"org": org.name}, link=f"/organisations/{org.id}")
+        params={"org": org.name}, link=path("organisation_detail", id=org.id))
     return change
 
 
@@ -216,7 +217,7 @@ def decide_change(session: Session, actor: audit.Actor, change: OrganisationChan
         else N_("%(org)s: identity change refused"),
         body=N_("The organiser approved the change.") if approve
         else N_("The organiser refused the change: %(reason)s"),
-        params={"org": org.name, "reason": reason}, link=f"/organisations/{org.id}")
+        params={"org": org.name, "reason": reason}, link=path("organisation_detail", id=org.id))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from grants.auth import actor, login_required, require
 from grants.i18n import gettext as _
 from grants.regions import services
 from grants.regions.models import Region
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import Cleaner, db, flash, get_form, get_or_404, path_int, redirect, render
 
@@ -40,7 +41,7 @@ async def region_new(request: Request) -> Response:
     except FormErrors as exc:
         return await region_tree.__wrapped__(request, exc.errors, values, 400)  # type: ignore[attr-defined]
     flash(request, _("%(name)s added.", name=region.name))
-    return redirect("/admin/regions")
+    return redirect(path("regions"))
 
 
 @login_required
@@ -54,9 +55,9 @@ async def region_rename(request: Request) -> Response:
     except FormErrors as exc:
         flash(request, exc.errors["name"], "error")
         session.rollback()
-        return redirect("/admin/regions")
+        return redirect(path("regions"))
     flash(request, _("Changes saved."))
-    return redirect("/admin/regions")
+    return redirect(path("regions"))
 
 
 routes = [

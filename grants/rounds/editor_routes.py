@@ -20,6 +20,7 @@ from grants.regions import services as regions
 from grants.rounds import choices, forms, funding, rubrics, services, stages, tracks
 from grants.rounds.models import STAGE_KINDS, Criterion, Round, RoundFund, Stage, Track
 from grants.rounds.pages import child_or_404, render_page, round_or_404
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, path_int, redirect
 
@@ -79,7 +80,7 @@ async def round_edit(request: Request) -> Response:
                            _section_context(request, round_, section, values, exc.errors),
                            status_code=400)
     flash(request, _("Changes saved."))
-    return redirect(f"/rounds/{round_.id}/edit/{section}")
+    return redirect(path("round_edit_section", id=round_.id, section=section))
 
 
 # ---- row sections: funds, tracks, stages --------------------------------------------------
@@ -130,7 +131,7 @@ async def fund_attach(request: Request) -> Response:
     except FormErrors as exc:
         return await _refused(request, round_, "funds", "new", exc, form)
     flash(request, _("Fund attached."))
-    return redirect(f"/rounds/{round_.id}/edit/funds")
+    return redirect(path("round_edit_section", id=round_.id, section='funds'))
 
 
 @login_required
@@ -143,7 +144,7 @@ async def fund_detach(request: Request) -> Response:
     except FormErrors as exc:
         return await _refused(request, round_, "funds", link.id, exc, form)
     flash(request, _("Fund removed from the round."))
-    return redirect(f"/rounds/{round_.id}/edit/funds")
+    return redirect(path("round_edit_section", id=round_.id, section='funds'))
 
 
 @login_required
@@ -155,7 +156,7 @@ async def track_add(request: Request) -> Response:
     except FormErrors as exc:
         return await _refused(request, round_, "tracks", "new", exc, form)
     flash(request, _("Track added."))
-    return redirect(f"/rounds/{round_.id}/edit/tracks")
+    return redirect(path("round_edit_section", id=round_.id, section='tracks'))
 
 
 @login_required
@@ -173,7 +174,7 @@ async def track_update(request: Request) -> Response:
             flash(request, _("Changes saved."))
     except FormErrors as exc:
         return await _refused(request, round_, "tracks", track.id, exc, form)
-    return redirect(f"/rounds/{round_.id}/edit/tracks")
+    return redirect(path("round_edit_section", id=round_.id, section='tracks'))
 
 
 @login_required
@@ -185,7 +186,7 @@ async def stage_add(request: Request) -> Response:
     except FormErrors as exc:
         return await _refused(request, round_, "stages", "new", exc, form)
     flash(request, _("Stage added. Review its settings below."))
-    return redirect(f"/rounds/{round_.id}/edit/stages#stage-{stage.id}")
+    return redirect(path("round_edit_section", id=round_.id, section='stages') + f"#stage-{stage.id}")
 
 
 @login_required
@@ -207,7 +208,7 @@ async def stage_update(request: Request) -> Response:
             flash(request, _("Changes saved."))
     except FormErrors as exc:
         return await _refused(request, round_, "stages", stage.id, exc, form)
-    return redirect(f"/rounds/{round_.id}/edit/stages")
+    return redirect(path("round_edit_section", id=round_.id, section='stages'))
 
 
 # ---- the rubric editor ---------------------------------------------------------------------
@@ -255,7 +256,7 @@ async def criterion_add(request: Request) -> Response:
         return await _rubric_page(request, round_, stage, "new", forms.form_values(form),
                                   exc.errors, 400)
     flash(request, _("Criterion added."))
-    return redirect(f"/rounds/{round_.id}/stages/{stage.id}/rubric")
+    return redirect(path("round_rubric", id=round_.id, stage_id=stage.id))
 
 
 @login_required
@@ -280,7 +281,7 @@ async def criterion_update(request: Request) -> Response:
         session.refresh(round_)
         return await _rubric_page(request, round_, stage, criterion.id, forms.form_values(form),
                                   exc.errors, 400)
-    return redirect(f"/rounds/{round_.id}/stages/{stage.id}/rubric")
+    return redirect(path("round_rubric", id=round_.id, stage_id=stage.id))
 
 
 # Mounted by `grants.rounds.routes` between the detail page and the status moves.

@@ -17,6 +17,7 @@ from grants.regions import services as regions
 from grants.rounds import copying, editor_routes, forms, listing, rubrics, services, summaries, workflow
 from grants.rounds.models import Round
 from grants.rounds.pages import render_page, round_or_404
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, page_number, paginate, query_int, redirect
 
@@ -103,7 +104,7 @@ async def round_new(request: Request) -> Response:
             "regions": scope.region_choices(db(request), user)}, status_code=400)
     flash(request, _("Round %(name)s created as a draft. Now attach funds and add tracks.",
                      name=round_.name))
-    return redirect(f"/rounds/{round_.id}/edit/funds")
+    return redirect(path("round_edit_section", id=round_.id, section='funds'))
 
 
 # ---- status moves --------------------------------------------------------------------------
@@ -130,7 +131,7 @@ async def round_transition(request: Request) -> Response:
         else:
             flash(request, _("The round is now “%(status)s”.",
                              status=workflow.status_label(target)))
-            return redirect(f"/rounds/{round_.id}")
+            return redirect(path("round_detail", id=round_.id))
     allowed = move is not None and can(user, action, round_)
     checklist = lifecycle.checklist(session, action, round_) if allowed else []
     return render_page(request, "rounds/transition.html", {
@@ -163,7 +164,7 @@ async def round_copy(request: Request) -> Response:
                      name=copy.name))
     for note in notes:
         flash(request, note, "info")
-    return redirect(f"/rounds/{copy.id}")
+    return redirect(path("round_detail", id=copy.id))
 
 
 routes = [

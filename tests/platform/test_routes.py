@@ -65,3 +65,13 @@ def test_a_thirty_digit_id_is_no_page_and_ids_must_be_positive():
     route = next(r for r in router.routes if getattr(r, "name", "") == "fund_detail")
     match, _child = route.matches({"type": "http", "path": "/funds/" + "9" * 30, "method": "GET"})
     assert match.name == "NONE"
+
+
+def test_python_code_builds_links_from_route_names():
+    offenders = []
+    pattern = re.compile(r'(redirect\(|link=)f?"/')
+    for source in (ROOT / "grants").rglob("*.py"):
+        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{source.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "links spelled out in code (use grants.urls.path):\n" + "\n".join(offenders)
