@@ -80,7 +80,7 @@ def in_thread(endpoint: Callable[[Any], Any]) -> Callable[[Any], Any]:
     run.__qualname__ = getattr(endpoint, "__qualname__", run.__name__)
     run.__doc__ = endpoint.__doc__
     run.__module__ = endpoint.__module__
-    run.async_endpoint = endpoint  # type: ignore[attr-defined]
+    run.async_endpoint = endpoint
     return run
 
 

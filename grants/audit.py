@@ -145,7 +145,7 @@ def record(
         # One writer at a time extends the chain; the lock ends with the transaction.
         session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
     last = session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)  # type: ignore[union-attr]
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar()
     event = AuditEvent(
         at=now(),
@@ -192,8 +192,8 @@ def verify(session: Session, batch: int = 5000, checkpoint_dir: Path | None = No
     while True:
         rows = session.execute(
             select(AuditEvent)
-            .where(AuditEvent.id > last_id)  # type: ignore[operator]
-            .order_by(AuditEvent.id)  # type: ignore[arg-type]
+            .where(AuditEvent.id > last_id)
+            .order_by(AuditEvent.id)
             .limit(batch)
         ).scalars().all()
         if not rows:
@@ -291,7 +291,7 @@ def write_checkpoint(session: Session, directory: Path | None = None,
     if not result.ok:
         raise ValueError("; ".join(result.problems))
     head = session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)  # type: ignore[union-attr]
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar() or GENESIS
     moment = now()
     at = moment.isoformat(timespec="seconds")

@@ -16,12 +16,12 @@ from grants.web import db, page_number, paginate, render
 async def audit_list(request: Request) -> Response:
     require(request, "audit.view")
     params = request.query_params
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
     action = params.get("action", "").strip()[:80]
     object_type = params.get("object_type", "").strip()[:60]
     actor_name = params.get("actor", "").strip()[:120]
     if action:
-        query = query.where(AuditEvent.action.ilike(f"{action}%"))  # type: ignore[attr-defined]
+        query = query.where(AuditEvent.action.ilike(f"{action}%"))
     if object_type:
         query = query.where(AuditEvent.object_type == object_type)
     if actor_name:

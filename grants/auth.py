@@ -65,7 +65,7 @@ def _failures_since(session: Session, *conditions: Any) -> int:
     window = now() - timedelta(minutes=get_settings().login_window_minutes)
     return session.execute(
         select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.at >= window, *conditions)  # type: ignore[arg-type]
+        .where(LoginFailure.at >= window, *conditions)
     ).scalar_one()
 
 
@@ -100,7 +100,7 @@ def authenticate(session: Session, username: str, password: str, ip: str) -> Use
             _hasher().hash(password)  # spend the same time whether or not the user exists
         session.add(LoginFailure(username=username, ip=ip))
         return None
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))  # type: ignore[arg-type]
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     user.last_login_at = now()
     return user
 
@@ -120,12 +120,12 @@ def start_session(session: Session, user: User, ip: str = "") -> str:
 
 def end_session(session: Session, key: object) -> None:
     if isinstance(key, str) and key:
-        session.execute(delete(UserSession).where(UserSession.key_hash == _key_hash(key)))  # type: ignore[arg-type]
+        session.execute(delete(UserSession).where(UserSession.key_hash == _key_hash(key)))
 
 
 def end_all_sessions(session: Session, user: User) -> None:
     """Every signed-in session of the user ends (password reset, deactivation)."""
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id))  # type: ignore[arg-type]
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
 def _expired(row: UserSession, moment: Any) -> bool:

@@ -24,7 +24,7 @@ from grants.validation import FormErrors
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 env: Environment = templates.env
 env.add_extension("jinja2.ext.i18n")
-env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 env.globals.update(
     vocab=vocab,
     label=vocab.label,

@@ -111,19 +111,19 @@ async def user_list(request: Request) -> Response:
     role = request.query_params.get("role", "")
     query = select(User).order_by(User.role, User.username)
     if q:
-        query = query.where(or_(User.username.ilike(f"%{q}%"),  # type: ignore[attr-defined]
-                                User.display_name.ilike(f"%{q}%")))  # type: ignore[attr-defined]
+        query = query.where(or_(User.username.ilike(f"%{q}%"),
+                                User.display_name.ilike(f"%{q}%")))
     if role in ROLES:
         query = query.where(User.role == role)
-    ids = scope.region_ids(session, current_user(request).scope_region_id)  # type: ignore[union-attr]
+    ids = scope.region_ids(session, current_user(request).scope_region_id)
     if ids is not None:
-        in_orgs = select(Organisation.id).where(Organisation.community_id.in_(ids or {-1}))  # type: ignore[union-attr]
-        query = query.where(or_(User.organisation_id.in_(in_orgs),  # type: ignore[union-attr]
-                                User.scope_region_id.in_(ids or {-1})))  # type: ignore[union-attr]
+        in_orgs = select(Organisation.id).where(Organisation.community_id.in_(ids or {-1}))
+        query = query.where(or_(User.organisation_id.in_(in_orgs),
+                                User.scope_region_id.in_(ids or {-1})))
     page = paginate(session, query, page_number(request), per_page=25)
     org_ids = {u.organisation_id for u in page.items if u.organisation_id}
     orgs = {o.id: o for o in session.execute(
-        select(Organisation).where(Organisation.id.in_(org_ids))).scalars()} if org_ids else {}  # type: ignore[union-attr]
+        select(Organisation).where(Organisation.id.in_(org_ids))).scalars()} if org_ids else {}
     return render(request, "accounts/users.html",
                   {"page": page, "q": q, "role": role, "orgs": orgs})
 

@@ -100,8 +100,8 @@ def storage_path(stored_name: str) -> Path:
 def live(session: Session, application: Application) -> list[Attachment]:
     return list(session.execute(
         select(Attachment).where(Attachment.application_id == application.id,
-                                 Attachment.removed_at.is_(None))  # type: ignore[union-attr]
-        .order_by(Attachment.id)).scalars())  # type: ignore[arg-type]
+                                 Attachment.removed_at.is_(None))
+        .order_by(Attachment.id)).scalars())
 
 
 def add(session: Session, actor: audit.Actor, application: Application, filename: str,
@@ -109,7 +109,7 @@ def add(session: Session, actor: audit.Actor, application: Application, filename
     kind = check_upload(filename, data)
     count = session.execute(select(func.count()).select_from(Attachment).where(
         Attachment.application_id == application.id,
-        Attachment.removed_at.is_(None))).scalar_one()  # type: ignore[union-attr]
+        Attachment.removed_at.is_(None))).scalar_one()
     if count >= MAX_PER_APPLICATION:
         raise FormErrors({"file": _("An application can have at most %(n)s attachments.",
                                     n=MAX_PER_APPLICATION)})

@@ -36,16 +36,16 @@ def yuan(fen: int) -> Decimal:
 def workbook(session: Session, round_: Round) -> bytes:
     apps = list(session.execute(
         select(Application).where(Application.round_id == round_.id,
-                                  Application.status.in_(workflow.VISIBLE_TO_ORGANISER))  # type: ignore[attr-defined]
-        .order_by(Application.id)).scalars())  # type: ignore[arg-type]
+                                  Application.status.in_(workflow.VISIBLE_TO_ORGANISER))
+        .order_by(Application.id)).scalars())
     org_ids = {a.organisation_id for a in apps}
     orgs = {o.id: o for o in session.execute(
-        select(Organisation).where(Organisation.id.in_(org_ids or {-1}))).scalars()}  # type: ignore[union-attr]
+        select(Organisation).where(Organisation.id.in_(org_ids or {-1}))).scalars()}
     tracks = {t.id: t.name for t in session.execute(
         select(Track).where(Track.round_id == round_.id)).scalars()}
     lines = list(session.execute(
-        select(BudgetLine).where(BudgetLine.application_id.in_([a.id for a in apps] or [-1]))  # type: ignore[attr-defined]
-        .order_by(BudgetLine.application_id, BudgetLine.position)).scalars())  # type: ignore[arg-type]
+        select(BudgetLine).where(BudgetLine.application_id.in_([a.id for a in apps] or [-1]))
+        .order_by(BudgetLine.application_id, BudgetLine.position)).scalars())
     paths = regions.path_labels(session)
     book = Workbook()
     sheet = book.active

@@ -24,7 +24,7 @@ def load(request: Request, action: str = "application.view") -> tuple[Applicatio
     session = db(request)
     app = get_or_404(session, Application, path_int(request))
     require(request, "application.view", app)
-    round_ = session.get(Round, app.round_id)
+    round_: Round = app.round
     if action != "application.view":
         require(request, action, app)
     return app, round_
@@ -32,7 +32,7 @@ def load(request: Request, action: str = "application.view") -> tuple[Applicatio
 
 def tracks(request: Request, round_: Round) -> list[Track]:
     return list(db(request).execute(select(Track).where(Track.round_id == round_.id)
-                                    .order_by(Track.position, Track.id)).scalars())  # type: ignore[arg-type]
+                                    .order_by(Track.position, Track.id)).scalars())
 
 
 def wants_json(request: Request) -> bool:

@@ -49,9 +49,9 @@ async def my_applications(request: Request) -> Response:
     page = paginate(session, services.mine(user), page_number(request), per_page=20)
     round_ids = {a.round_id for a in page.items}
     rounds = {r.id: r for r in session.execute(
-        select(Round).where(Round.id.in_(round_ids or {-1}))).scalars()}  # type: ignore[union-attr]
+        select(Round).where(Round.id.in_(round_ids or {-1}))).scalars()}
     open_rounds = list(session.execute(select(Round).where(Round.status == "open")
-                                       .order_by(Round.closes_at, Round.id)).scalars())  # type: ignore[arg-type]
+                                       .order_by(Round.closes_at, Round.id)).scalars())
     return render(request, "applications/mine.html", {
         "page": page, "rounds": rounds, "open_rounds": open_rounds,
         "statuses": workflow.STATUSES})
@@ -124,7 +124,7 @@ async def submit(request: Request) -> Response:
         return render(request, "applications/submit.html", {
             "app": app, "round": round_, "problems": services.problems(session, app, round_)})
     try:
-        version = services.submit(session, actor(request), user, app, round_)  # type: ignore[arg-type]
+        version = services.submit(session, actor(request), user, app, round_)
     except services.SubmissionRefused as exc:
         session.rollback()
         return render(request, "applications/submit.html", {

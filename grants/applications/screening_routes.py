@@ -51,7 +51,7 @@ async def round_applications(request: Request, errors: dict | None = None,
                     per_page=30)
     org_ids = {a.organisation_id for a in page.items}
     orgs = {o.id: o for o in session.execute(select(Organisation).where(
-        Organisation.id.in_(org_ids or {-1}))).scalars()}  # type: ignore[union-attr]
+        Organisation.id.in_(org_ids or {-1}))).scalars()}
     tracks = pages.tracks(request, round_)
     return render(request, "applications/round_list.html", {
         "round": round_, "page": page, "filters": filters, "orgs": orgs,
@@ -73,7 +73,7 @@ async def bulk_screen(request: Request) -> Response:
                                      str(form.get("outcome", "")), str(form.get("reason", "")))
     except FormErrors as exc:
         session.rollback()
-        return await round_applications.__wrapped__(request, exc.errors, 400)  # type: ignore[attr-defined]
+        return await round_applications.__wrapped__(request, exc.errors, 400)
     flash(request, _("%(n)s application(s) screened.", n=count))
     return redirect(path("round_applications", id=round_.id))
 
@@ -85,7 +85,7 @@ async def screen_one(request: Request) -> Response:
     form = await get_form(request)
     user = current_user(request)
     try:
-        services.screen(session, actor(request), user, app, round_,  # type: ignore[arg-type]
+        services.screen(session, actor(request), user, app, round_,
                         str(form.get("outcome", "")), str(form.get("reason", "")))
     except FormErrors as exc:
         session.rollback()
@@ -100,7 +100,7 @@ async def return_one(request: Request) -> Response:
     session = db(request)
     form = await get_form(request)
     try:
-        services.return_for_correction(session, actor(request), current_user(request),  # type: ignore[arg-type]
+        services.return_for_correction(session, actor(request), current_user(request),
                                        app, round_, str(form.get("reason", "")))
     except FormErrors as exc:
         session.rollback()

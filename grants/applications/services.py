@@ -50,24 +50,24 @@ class SubmissionRefused(Exception):
 
 def lines_of(session: Session, app: Application) -> list[BudgetLine]:
     return list(session.execute(select(BudgetLine).where(BudgetLine.application_id == app.id)
-                                .order_by(BudgetLine.position, BudgetLine.id)).scalars())  # type: ignore[arg-type]
+                                .order_by(BudgetLine.position, BudgetLine.id)).scalars())
 
 
 def activities_of(session: Session, app: Application) -> list[ActivityItem]:
     return list(session.execute(select(ActivityItem).where(ActivityItem.application_id == app.id)
-                                .order_by(ActivityItem.position, ActivityItem.id)).scalars())  # type: ignore[arg-type]
+                                .order_by(ActivityItem.position, ActivityItem.id)).scalars())
 
 
 def versions_of(session: Session, app: Application) -> list[ApplicationVersion]:
     return list(session.execute(select(ApplicationVersion)
                                 .where(ApplicationVersion.application_id == app.id)
-                                .order_by(ApplicationVersion.number)).scalars())  # type: ignore[arg-type]
+                                .order_by(ApplicationVersion.number)).scalars())
 
 
 def latest_decision(session: Session, app: Application) -> ScreeningDecision | None:
     return session.execute(select(ScreeningDecision)
                            .where(ScreeningDecision.application_id == app.id)
-                           .order_by(ScreeningDecision.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
+                           .order_by(ScreeningDecision.id.desc()).limit(1)).scalar()
 
 
 def org_facts(org: Organisation) -> rules.OrgFacts:
@@ -92,7 +92,7 @@ def counted_for_limit(session: Session, round_: Round, organisation_id: int,
                       excluding: int | None) -> int:
     query = select(func.count()).select_from(Application).where(
         Application.round_id == round_.id, Application.organisation_id == organisation_id,
-        Application.status.in_(workflow.COUNTED))  # type: ignore[attr-defined]
+        Application.status.in_(workflow.COUNTED))
     if excluding is not None:
         query = query.where(Application.id != excluding)
     return int(session.execute(query).scalar_one())
@@ -151,7 +151,7 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
     if errors:
         raise FormErrors(errors)
     app = Application(round_id=round_.id, track_id=track_id,
-                      organisation_id=user.organisation_id, title=title,  # type: ignore[arg-type]
+                      organisation_id=user.organisation_id, title=title,
                       created_by_id=user.id)
     session.add(app)
     audit.record(session, actor, "application.create", app)
@@ -182,8 +182,8 @@ def save_draft(session: Session, actor: audit.Actor, app: Application, round_: R
     for key in PROPOSAL_FIELDS:
         if key in data:
             setattr(app, key, data[key])
-    session.execute(delete(BudgetLine).where(BudgetLine.application_id == app.id))  # type: ignore[arg-type]
-    session.execute(delete(ActivityItem).where(ActivityItem.application_id == app.id))  # type: ignore[arg-type]
+    session.execute(delete(BudgetLine).where(BudgetLine.application_id == app.id))
+    session.execute(delete(ActivityItem).where(ActivityItem.application_id == app.id))
     for position, line in enumerate(data.get("lines", [])):
         session.add(BudgetLine(application_id=app.id, position=position, **line))
     for position, item in enumerate(data.get("activities", [])):
@@ -330,7 +330,7 @@ def bulk_screen(session: Session, actor: audit.Actor, user: User, round_: Round,
     if not ids:
         raise FormErrors({"ids": _("Select at least one application.")})
     apps = list(session.execute(select(Application).where(
-        Application.id.in_(ids), Application.round_id == round_.id)).scalars())  # type: ignore[union-attr]
+        Application.id.in_(ids), Application.round_id == round_.id)).scalars())
     if len(apps) != len(set(ids)):
         raise FormErrors({"ids": _("Some selected applications are not in this round.")})
     errors: dict[str, str] = {}
@@ -358,9 +358,9 @@ class ListFilters:
 
 
 SORTS: dict[str, tuple[Any, ...]] = {
-    "-submitted": (Application.submitted_at.desc(),),  # type: ignore[union-attr]
+    "-submitted": (Application.submitted_at.desc(),),
     "submitted": (Application.submitted_at,),
-    "-request": (Application.request_fen.desc(),),  # type: ignore[attr-defined]
+    "-request": (Application.request_fen.desc(),),
     "request": (Application.request_fen,),
     "title": (Application.title,),
 }
@@ -369,11 +369,11 @@ SORTS: dict[str, tuple[Any, ...]] = {
 def round_list(round_: Round, filters: ListFilters) -> Select[Any]:
     query = (select(Application).join(Organisation, Organisation.id == Application.organisation_id)
              .where(Application.round_id == round_.id,
-                    Application.status.in_(workflow.VISIBLE_TO_ORGANISER)))  # type: ignore[attr-defined]
+                    Application.status.in_(workflow.VISIBLE_TO_ORGANISER)))
     if filters.q:
         like = f"%{filters.q}%"
-        query = query.where(or_(Application.title.ilike(like),  # type: ignore[attr-defined]
-                                Organisation.name.ilike(like)))  # type: ignore[attr-defined]
+        query = query.where(or_(Application.title.ilike(like),
+                                Organisation.name.ilike(like)))
     if filters.track_id:
         query = query.where(Application.track_id == filters.track_id)
     if filters.status:
@@ -387,7 +387,7 @@ def round_list(round_: Round, filters: ListFilters) -> Select[Any]:
 
 def mine(user: User) -> Select[Any]:
     return (select(Application).where(Application.organisation_id == (user.organisation_id or -1))
-            .order_by(Application.updated_at.desc(), Application.id.desc()))  # type: ignore[attr-defined]
+            .order_by(Application.updated_at.desc(), Application.id.desc()))
 
 
 def attachment_for(session: Session, app: Application, attachment_id: int) -> Attachment | None:

@@ -46,13 +46,13 @@ def _fund_region(session: Session, spec: dict, owner: Organisation | None) -> in
     """A demo fund belongs to its owner's street (an organisation's, or the office named as
     owner, e.g. 坂田街道办事处), else the street all its communities lie in; else platform-wide."""
     if owner is not None and owner.community_id is not None:
-        return session.get(Region, owner.community_id).parent_id  # type: ignore[union-attr]
+        return session.get(Region, owner.community_id).parent_id
     names = session.execute(select(Region.id, Region.name).where(
-        Region.level.in_(("district", "street")))).all()  # type: ignore[attr-defined]
+        Region.level.in_(("district", "street")))).all()
     for region_id, name in sorted(names, key=lambda row: -len(row[1])):
         if name in (spec.get("owner") or ""):
             return int(region_id)
-    streets = set(session.execute(select(Region.parent_id).where(Region.name.in_(  # type: ignore[attr-defined]
+    streets = set(session.execute(select(Region.parent_id).where(Region.name.in_(
         spec.get("communities") or ["-"]), Region.level == "community")).scalars())
     return streets.pop() if len(streets) == 1 else None
 
@@ -65,7 +65,7 @@ def _load_regions(session: Session, actor: audit.Actor) -> dict[str, int]:
             s = regions.create_region(session, actor, street["name"], "street", d.id)
             for community in street["communities"]:
                 c = regions.create_region(session, actor, community, "community", s.id)
-                ids[community] = c.id  # type: ignore[assignment]
+                ids[community] = c.id
     return ids
 
 

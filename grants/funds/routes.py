@@ -46,7 +46,7 @@ def _orgs(request: Request, ids: set[int]) -> dict[int, Organisation]:
     if not ids:
         return {}
     return {o.id: o for o in db(request).execute(
-        select(Organisation).where(Organisation.id.in_(ids))).scalars()}  # type: ignore[union-attr]
+        select(Organisation).where(Organisation.id.in_(ids))).scalars()}
 
 
 def _form_context(request: Request, values: dict, errors: dict | None = None,
@@ -59,7 +59,7 @@ def _form_context(request: Request, values: dict, errors: dict | None = None,
             "foundations": [(o.id, o.name) for o in orgs if o.org_type == "foundation"],
             "communities": regions.community_choices(session),
             "regions": scope.region_choices(session, current_user(request)),
-            "platform_wide": current_user(request).scope_region_id is None}  # type: ignore[union-attr]
+            "platform_wide": current_user(request).scope_region_id is None}
 
 
 @login_required
@@ -125,7 +125,7 @@ async def fund_entry_new(request: Request) -> Response:
             errors = exc.errors
     if errors:
         session.rollback()
-        return await fund_detail.__wrapped__(request, data, errors, 400)  # type: ignore[attr-defined]
+        return await fund_detail.__wrapped__(request, data, errors, 400)
     flash(request, _("Ledger entry recorded."))
     return redirect(path("fund_detail", id=fund.id))
 

@@ -149,7 +149,7 @@ def balances(session: Session, fund_ids: list[int | None]) -> dict[int, Balance]
     }
     rows = session.execute(
         select(FundEntry.fund_id, *[sums[k].label(k) for k in ENTRY_EFFECTS])
-        .where(FundEntry.fund_id.in_([i for i in fund_ids if i is not None]))  # type: ignore[attr-defined]
+        .where(FundEntry.fund_id.in_([i for i in fund_ids if i is not None]))
         .group_by(FundEntry.fund_id)
     ).all()
     out = {fid: Balance() for fid in fund_ids if fid is not None}
@@ -178,5 +178,5 @@ def visible_funds(user: User, session: Session | None = None) -> Any:
 def entries(session: Session, fund: Fund, limit: int = 200) -> list[FundEntry]:
     return list(session.execute(
         select(FundEntry).where(FundEntry.fund_id == fund.id)
-        .order_by(FundEntry.occurred_on.desc(), FundEntry.id.desc()).limit(limit)  # type: ignore[attr-defined]
+        .order_by(FundEntry.occurred_on.desc(), FundEntry.id.desc()).limit(limit)
     ).scalars())

@@ -47,7 +47,7 @@ async def home(request: Request) -> Response:
                                  user, Organisation.community_id, session)
         context["registrations_waiting"] = session.execute(
             waiting.where(Organisation.verification == "pending")).scalar_one()
-        context["changes_waiting"] = session.execute(waiting.where(Organisation.id.in_(  # type: ignore[union-attr]
+        context["changes_waiting"] = session.execute(waiting.where(Organisation.id.in_(
             select(OrganisationChange.organisation_id).where(
                 OrganisationChange.status == "pending")))).scalar_one()
     if can(user, "application.mine"):
@@ -55,7 +55,7 @@ async def home(request: Request) -> Response:
     if can(user, "round.list"):
         context["rounds"] = list(session.execute(scope.restrict(
             select(Round).where(Round.status != "finished"), user, Round.region_id, session)
-            .order_by(Round.year.desc(), Round.id.desc()).limit(8)).scalars())  # type: ignore[attr-defined]
+            .order_by(Round.year.desc(), Round.id.desc()).limit(8)).scalars())
         context["round_statuses"] = ROUND_STATUS_LABELS
     if can(user, "judging.mine"):
         from grants.judging import services as judging
@@ -79,13 +79,13 @@ def _applicant_dashboard(session: Session, user: User) -> dict[str, object]:
 
     recent = list(session.execute(applications.mine(user).limit(5)).scalars())
     open_rounds = list(session.execute(
-        select(Round).where(Round.status == "open").order_by(Round.closes_at)  # type: ignore[arg-type]
+        select(Round).where(Round.status == "open").order_by(Round.closes_at)
     ).scalars())
     names = {r.id: r.name for r in open_rounds}
     missing = {a.round_id for a in recent} - set(names)
     if missing:
         names.update(dict(session.execute(
-            select(Round.id, Round.name).where(Round.id.in_(missing))).all()))  # type: ignore[attr-defined]
+            select(Round.id, Round.name).where(Round.id.in_(missing))).all()))
     return {"recent": recent, "open_rounds": open_rounds, "round_names": names,
             "statuses": STATUSES}
 

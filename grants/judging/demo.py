@@ -36,7 +36,7 @@ PROJECTS = (("荔林关爱中心", "为老服务", "长者食堂互助计划", 4
 def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     last = session.execute(select(Round).where(Round.status == "finished")
                            .order_by(Round.id)).scalars().first()
-    judges = list(session.execute(select(User).where(User.username.in_(JUDGES))  # type: ignore[attr-defined]
+    judges = list(session.execute(select(User).where(User.username.in_(JUDGES))
                                   .order_by(User.username)).scalars())
     if last is None or len(judges) < 5:
         return {}

@@ -27,9 +27,9 @@ def score_matrix(session: Session, stage: Stage) -> bytes:
         ScoreSheet.stage_id == stage.id, ScoreSheet.status == "submitted")
         .order_by(ScoreSheet.application_id, ScoreSheet.user_id)).scalars())
     judges = {u.id: u.display_name for u in session.execute(select(User).where(
-        User.id.in_({s.user_id for s in sheets} or {-1}))).scalars()}  # type: ignore[attr-defined]
+        User.id.in_({s.user_id for s in sheets} or {-1}))).scalars()}
     orgs = {o.id: o.name for o in session.execute(select(Organisation).where(
-        Organisation.id.in_({a.organisation_id for a in apps} or {-1}))).scalars()}  # type: ignore[union-attr]
+        Organisation.id.in_({a.organisation_id for a in apps} or {-1}))).scalars()}
     by_id = {a.id: a for a in apps}
     book = Workbook()
     sheet = book.active

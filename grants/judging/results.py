@@ -128,7 +128,7 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
                             "separated_by": list(tie.separated_by), "seed": tie.seed})
     stats = confidence.judge_report(totals)
     names = {u.id: u.display_name for u in session.execute(select(User).where(
-        User.id.in_(judge_ids))).scalars()}  # type: ignore[attr-defined]
+        User.id.in_(judge_ids))).scalars()}
     for j, uid in enumerate(judge_ids):
         out["judges"].append({"id": uid, "name": names.get(uid, str(uid)),
                               "sheets": int(stats.n_sheets[j]),

@@ -99,7 +99,7 @@ def snapshot(session: Session, stage: Stage, user_id: int | None = None,
     out["current"] = {"id": app.id, "title": app.title}
     live = list(session.execute(select(Assignment).where(
         Assignment.stage_id == stage.id, Assignment.application_id == app.id,
-        Assignment.status.in_(LIVE))).scalars())  # type: ignore[attr-defined]
+        Assignment.status.in_(LIVE))).scalars())
     sheets = {s.assignment_id: s for s in session.execute(select(ScoreSheet).where(
         ScoreSheet.stage_id == stage.id, ScoreSheet.application_id == app.id)).scalars()}
     out["judges"] = len(live)
@@ -145,7 +145,7 @@ def running_ranking(session: Session, stage: Stage) -> list[dict[str, Any]]:
     scores = results.aggregate_by(method if method != "bias_model" else "mean", sub)
     ranking = rank.rank(scores, seed=0)
     titles = dict(session.execute(select(Application.id, Application.title).where(
-        Application.id.in_([app_ids[i] for i in scored]))).all())  # type: ignore[union-attr]
+        Application.id.in_([app_ids[i] for i in scored]))).all())
     return [{"rank": int(ranking.display_rank[k]), "id": app_ids[scored[k]],
              "title": titles.get(app_ids[scored[k]], ""), "score": round(float(scores[k]), 2)}
             for k in (int(i) for i in ranking.order)]

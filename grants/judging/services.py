@@ -100,8 +100,8 @@ def update_member(session: Session, actor: audit.Actor, member: PanelMember, *, 
 
 def remove_member(session: Session, actor: audit.Actor, member: PanelMember) -> None:
     live = session.execute(select(Assignment.id).where(
-        Assignment.user_id == member.user_id, Assignment.status.in_(LIVE),  # type: ignore[attr-defined]
-        Assignment.stage_id.in_(select(Stage.id).where(  # type: ignore[attr-defined]
+        Assignment.user_id == member.user_id, Assignment.status.in_(LIVE),
+        Assignment.stage_id.in_(select(Stage.id).where(
             Stage.round_id == member.round_id)))).first()
     if live:
         raise FormErrors({"member": _("This judge still has assignments; remove them first.")})
@@ -291,7 +291,7 @@ def judging_of(session: Session, stage: Stage) -> StageJudging:
 
 def scored_stages(session: Session, round_: Round) -> list[Stage]:
     return list(session.execute(select(Stage).where(
-        Stage.round_id == round_.id, Stage.kind.in_(SCORED_KINDS))  # type: ignore[attr-defined]
+        Stage.round_id == round_.id, Stage.kind.in_(SCORED_KINDS))
         .order_by(Stage.position, Stage.id)).scalars())
 
 
@@ -317,7 +317,7 @@ def stage_applications(session: Session, stage: Stage) -> list[Application]:
     if not ids:
         return []
     return list(session.execute(select(Application).where(
-        Application.id.in_(ids)).order_by(Application.id)).scalars())  # type: ignore[union-attr]
+        Application.id.in_(ids)).order_by(Application.id)).scalars())
 
 
 # ---- conflicts -------------------------------------------------------------------------------
@@ -328,12 +328,12 @@ def conflicts(session: Session, stage: Stage, apps: list[Application],
     from grants.funds.models import Fund
 
     orgs = {o.id: o for o in session.execute(select(Organisation).where(
-        Organisation.id.in_({a.organisation_id for a in apps} or {-1}))).scalars()}  # type: ignore[union-attr]
+        Organisation.id.in_({a.organisation_id for a in apps} or {-1}))).scalars()}
     fund_ids = {f for s in seats for f in s.member.fund_ids}
     funds = {f.id: f for f in session.execute(select(Fund).where(
-        Fund.id.in_(fund_ids or {-1}))).scalars()}  # type: ignore[attr-defined]
+        Fund.id.in_(fund_ids or {-1}))).scalars()}
     declared = session.execute(select(Assignment).where(
-        Assignment.stage_id.in_(select(Stage.id).where(  # type: ignore[attr-defined]
+        Assignment.stage_id.in_(select(Stage.id).where(
             Stage.round_id == stage.round_id)),
         Assignment.status == "conflict")).scalars()
     found: dict[tuple[int, int], list[str]] = {}
@@ -449,7 +449,7 @@ def auto_assign(session: Session, actor: audit.Actor, stage: Stage, plan: Assign
 
 def live_assignments(session: Session, stage: Stage) -> list[Assignment]:
     return list(session.execute(select(Assignment).where(
-        Assignment.stage_id == stage.id, Assignment.status.in_(LIVE))  # type: ignore[attr-defined]
+        Assignment.stage_id == stage.id, Assignment.status.in_(LIVE))
         .order_by(Assignment.application_id, Assignment.id)).scalars())
 
 
@@ -618,8 +618,8 @@ def my_work(session: Session, user: User) -> list[WorkItem]:
         .join(Round, Round.id == Stage.round_id)
         .join(Application, Application.id == Assignment.application_id)
         .join(StageJudging, StageJudging.stage_id == Stage.id)
-        .where(Assignment.user_id == user.id, Assignment.status.in_(LIVE),  # type: ignore[attr-defined]
-               StageJudging.status.in_(("open", "closed")))  # type: ignore[attr-defined]
+        .where(Assignment.user_id == user.id, Assignment.status.in_(LIVE),
+               StageJudging.status.in_(("open", "closed")))
         .order_by(Stage.ends_at, Assignment.id)).all()
     sheets = {s.assignment_id: s for s in session.execute(select(ScoreSheet).where(
         ScoreSheet.user_id == user.id)).scalars()}

@@ -102,7 +102,7 @@ LIVE = ("assigned", "confirmed")
 @STAGE.check("has_assignments", N_("Every application has judges"))
 def _has_assignments(session: Session, judging: StageJudging, _ctx: Any) -> list[str]:
     count = session.execute(select(Assignment.id).where(
-        Assignment.stage_id == judging.stage_id, Assignment.status.in_(LIVE))).first()  # type: ignore[attr-defined]
+        Assignment.stage_id == judging.stage_id, Assignment.status.in_(LIVE))).first()
     return [] if count else [_("No judges are assigned yet.")]
 
 

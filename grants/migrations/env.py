@@ -13,7 +13,7 @@ from grants.models import metadata
 config = context.config
 
 
-def render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+def render_item(type_, obj, autogen_context):
     """Spell our own column types by their import path in generated migrations."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         autogen_context.imports.add("import grants.db")
@@ -35,7 +35,7 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -59,12 +59,12 @@ def notify(session: Session, users: Iterable[User], *, title: str, body: str,
 
 def organisers(session: Session) -> list[User]:
     return list(session.execute(select(User).where(User.role == "organiser",
-                                                   User.is_active.is_(True))).scalars())  # type: ignore[attr-defined]
+                                                   User.is_active.is_(True))).scalars())
 
 
 def members(session: Session, organisation_id: int) -> list[User]:
     return list(session.execute(select(User).where(User.organisation_id == organisation_id,
-                                                   User.is_active.is_(True))).scalars())  # type: ignore[attr-defined]
+                                                   User.is_active.is_(True))).scalars())
 
 
 # ---- in-app notices ----------------------------------------------------------------------
@@ -73,7 +73,7 @@ def unread_count(session: Session, user: User | None) -> int:
     if user is None or user.id is None:
         return 0
     return int(session.execute(select(func.count()).select_from(Notice).where(
-        Notice.user_id == user.id, Notice.read_at.is_(None))).scalar_one())  # type: ignore[union-attr]
+        Notice.user_id == user.id, Notice.read_at.is_(None))).scalar_one())
 
 
 def nav_unread(request: Any, user: User | None) -> Any:
@@ -92,15 +92,15 @@ def nav_unread(request: Any, user: User | None) -> Any:
 
 def notices_for(user: User) -> Any:
     return (select(Notice).where(Notice.user_id == user.id)
-            .order_by(Notice.created_at.desc(), Notice.id.desc()))  # type: ignore[attr-defined]
+            .order_by(Notice.created_at.desc(), Notice.id.desc()))
 
 
 def mark_read(session: Session, user: User, notice_id: int | None = None) -> int:
     statement = update(Notice).where(Notice.user_id == user.id,
-                                     Notice.read_at.is_(None))  # type: ignore[union-attr]
+                                     Notice.read_at.is_(None))
     if notice_id is not None:
         statement = statement.where(Notice.id == notice_id)
-    return session.execute(statement.values(read_at=now())).rowcount or 0  # type: ignore[attr-defined]
+    return session.execute(statement.values(read_at=now())).rowcount or 0
 
 
 # ---- email -------------------------------------------------------------------------------
@@ -121,9 +121,9 @@ def send_pending(session: Session, settings: Settings, limit: int = 200) -> tupl
     The caller commits (the CLI's unit of work). A failure is counted on the message and
     retried by the next run, up to MAX_ATTEMPTS."""
     pending = list(session.execute(
-        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None),  # type: ignore[union-attr]
+        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
                                     OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.id).limit(limit)).scalars())  # type: ignore[arg-type]
+        .order_by(OutboxMessage.id).limit(limit)).scalars())
     if not pending:
         return 0, 0
     if not settings.mail_host:

@@ -41,7 +41,7 @@ REGISTRATION_FIELDS = ("name", "registration", "credit_code", "filing_number", "
 def attempts_this_hour(session: Session, ip: str) -> int:
     since = now() - timedelta(hours=1)
     return int(session.execute(select(func.count()).select_from(RegistrationAttempt).where(
-        RegistrationAttempt.ip == ip, RegistrationAttempt.at >= since)).scalar_one())  # type: ignore[arg-type]
+        RegistrationAttempt.ip == ip, RegistrationAttempt.at >= since)).scalar_one())
 
 
 def count_attempt(session: Session, ip: str) -> bool:
@@ -148,7 +148,7 @@ def _hash(token: str) -> str:
 def invite(session: Session, actor: audit.Actor, user: User, org: Organisation) -> str:
     """A one-time joining token (shown once to the owner; only its hash is kept)."""
     token = secrets.token_urlsafe(24)
-    invitation = OrganisationInvitation(organisation_id=org.id, token_hash=_hash(token),  # type: ignore[arg-type]
+    invitation = OrganisationInvitation(organisation_id=org.id, token_hash=_hash(token),
                                         created_by_id=user.id,
                                         expires_at=now() + timedelta(days=INVITATION_DAYS))
     session.add(invitation)

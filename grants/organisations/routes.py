@@ -110,7 +110,7 @@ async def organisation_detail(request: Request) -> Response:
     org = get_or_404(session, Organisation, path_int(request))
     require(request, "organisation.view", org)
     members = list(session.execute(select(User).where(User.organisation_id == org.id)
-                                   .order_by(User.is_org_owner.desc(), User.username)).scalars())  # type: ignore[attr-defined]
+                                   .order_by(User.is_org_owner.desc(), User.username)).scalars())
     paths = regions.path_labels(session)
     change = services.pending_change(session, org)
     return render(request, "organisations/detail.html", {

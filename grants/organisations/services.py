@@ -150,7 +150,7 @@ def update(session: Session, actor: audit.Actor, org: Organisation, data: dict[s
 def pending_change(session: Session, org: Organisation) -> OrganisationChange | None:
     return session.execute(select(OrganisationChange).where(
         OrganisationChange.organisation_id == org.id,
-        OrganisationChange.status == "pending").order_by(OrganisationChange.id.desc())  # type: ignore[attr-defined]
+        OrganisationChange.status == "pending").order_by(OrganisationChange.id.desc())
     ).scalars().first()
 
 
@@ -161,7 +161,7 @@ def request_change(session: Session, actor: audit.Actor, user: Any, org: Organis
 
     change = pending_change(session, org)
     if change is None:
-        change = OrganisationChange(organisation_id=org.id,  # type: ignore[arg-type]
+        change = OrganisationChange(organisation_id=org.id,
                                     requested_by_id=getattr(user, "id", None))
         session.add(change)
         session.flush()
@@ -237,8 +237,8 @@ class OrgFilters:
 
 SORTS = {
     "name": (Organisation.name,),
-    "-created": (Organisation.created_at.desc(), Organisation.id.desc()),  # type: ignore[attr-defined]
-    "rating": (Organisation.rating.desc(), Organisation.name),  # type: ignore[union-attr]
+    "-created": (Organisation.created_at.desc(), Organisation.id.desc()),
+    "rating": (Organisation.rating.desc(), Organisation.name),
 }
 
 
@@ -247,16 +247,16 @@ def search(filters: OrgFilters) -> Select[Any]:
     query = select(Organisation)
     if filters.q:
         like = f"%{filters.q}%"
-        query = query.where(or_(Organisation.name.ilike(like),  # type: ignore[attr-defined]
-                                Organisation.credit_code.ilike(like),  # type: ignore[union-attr]
-                                Organisation.filing_number.ilike(like),  # type: ignore[union-attr]
-                                Organisation.contact_person.ilike(like)))  # type: ignore[attr-defined]
+        query = query.where(or_(Organisation.name.ilike(like),
+                                Organisation.credit_code.ilike(like),
+                                Organisation.filing_number.ilike(like),
+                                Organisation.contact_person.ilike(like)))
     for name in ("registration", "org_type", "category", "rating", "credit_status"):
         value = getattr(filters, name)
         if value:
             query = query.where(getattr(Organisation, name) == value)
     if filters.verification == "changes":
-        query = query.where(Organisation.id.in_(select(OrganisationChange.organisation_id).where(  # type: ignore[union-attr]
+        query = query.where(Organisation.id.in_(select(OrganisationChange.organisation_id).where(
             OrganisationChange.status == "pending")))
     elif filters.verification in VERIFICATION_STATES:
         query = query.where(Organisation.verification == filters.verification)
@@ -264,5 +264,5 @@ def search(filters: OrgFilters) -> Select[Any]:
         query = query.where(Organisation.community_id == filters.community_id)
     elif filters.street_id:
         communities = select(Region.id).where(Region.parent_id == filters.street_id)
-        query = query.where(Organisation.community_id.in_(communities))  # type: ignore[union-attr]
+        query = query.where(Organisation.community_id.in_(communities))
     return query.order_by(*SORTS.get(filters.sort, SORTS["name"]), Organisation.id)

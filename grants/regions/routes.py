@@ -39,7 +39,7 @@ async def region_new(request: Request) -> Response:
         region = services.create_region(db(request), actor(request), clean.raw("name"),
                                         clean.raw("level"), parent_id)
     except FormErrors as exc:
-        return await region_tree.__wrapped__(request, exc.errors, values, 400)  # type: ignore[attr-defined]
+        return await region_tree.__wrapped__(request, exc.errors, values, 400)
     flash(request, _("%(name)s added.", name=region.name))
     return redirect(path("regions"))
 

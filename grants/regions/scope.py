@@ -129,5 +129,5 @@ def check_region(session: Session, user: Any, region_id: int | None,
 def region_named(session: Session, name: str) -> int | None:
     """The id of the district or street with this name (the first, if several share it)."""
     return session.execute(select(Region.id).where(
-        Region.name == name, Region.level.in_(("district", "street")))  # type: ignore[attr-defined]
+        Region.name == name, Region.level.in_(("district", "street")))
         .order_by(Region.id)).scalars().first()

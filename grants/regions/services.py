@@ -63,7 +63,7 @@ def all_communities(session: Session, ids: list[int]) -> bool:
     if not ids:
         return True
     found = session.execute(select(func.count()).select_from(Region).where(
-        Region.id.in_(set(ids)), Region.level == "community")).scalar_one()  # type: ignore[union-attr]
+        Region.id.in_(set(ids)), Region.level == "community")).scalar_one()
     return bool(found == len(set(ids)))
 
 

@@ -83,7 +83,7 @@ def _build_last_year(session: Session, actor: audit.Actor, fund: Fund | None,
         "opens_at": _at(base, 0, 9), "closes_at": closes,
         "grant_min_fen": 10_000_00, "grant_max_fen": 50_000_00, "max_applications_per_org": 2})
     ids = list(session.execute(select(Region.id).where(
-        Region.level == "community", Region.name.in_(COMMUNITIES))).scalars())  # type: ignore[attr-defined]
+        Region.level == "community", Region.name.in_(COMMUNITIES))).scalars())
     services.update_rules(session, actor, round_, {
         "eligibility": {"registered_only": False, "min_rating": None,
                         "exclude_black_list": True, "categories": [], "community_ids": ids},
@@ -134,7 +134,7 @@ def load_rounds(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str
     current.description = ("面向南山街道辖区社区社会组织，征集为老服务、青少年、社区治理、"
                            "心理健康四个赛道的社会治理创新项目。单个项目资助1万至5万元。")
     if fund is not None:
-        room = funding.attachable(session, [fund.id], current.id)[fund.id]  # type: ignore[list-item]
+        room = funding.attachable(session, [fund.id], current.id)[fund.id]
         available = funds_services.balances(session, [fund.id])[fund.id].available
         amount = min(200_000_00, room.free, available)
         if amount > 0:
@@ -166,11 +166,11 @@ def _bantian_round(session: Session, actor: audit.Actor, model: Round, year: int
         funding.detach_fund(session, actor, round_, link)
     session.flush()
     ids = list(session.execute(select(Region.id).where(
-        Region.level == "community", Region.name.in_(BANTIAN_COMMUNITIES))).scalars())  # type: ignore[attr-defined]
+        Region.level == "community", Region.name.in_(BANTIAN_COMMUNITIES))).scalars())
     round_.eligibility = {**round_.eligibility, "community_ids": ids}
     fund = session.execute(select(Fund).where(Fund.name == BANTIAN_FUND)).scalar_one_or_none()
     if fund is not None:
-        room = funding.attachable(session, [fund.id], round_.id)[fund.id]  # type: ignore[list-item]
+        room = funding.attachable(session, [fund.id], round_.id)[fund.id]
         amount = min(100_000_00, room.free)
         if amount > 0:
             funding.attach_fund(session, actor, round_, fund.id, amount)

@@ -45,8 +45,8 @@ def attachable(session: Session, fund_ids: list[int], exclude_round_id: int | No
     balances = funds_services.balances(session, list(fund_ids))
     query = (select(RoundFund.fund_id, RoundFund.amount_fen, Round.name)
              .join(Round, Round.id == RoundFund.round_id)
-             .where(RoundFund.fund_id.in_(fund_ids),  # type: ignore[attr-defined]
-                    Round.status.in_(RESERVING_STATUSES)))  # type: ignore[attr-defined]
+             .where(RoundFund.fund_id.in_(fund_ids),
+                    Round.status.in_(RESERVING_STATUSES)))
     if exclude_round_id is not None:
         query = query.where(RoundFund.round_id != exclude_round_id)
     reserved: dict[int, list[tuple[str, int]]] = {}

@@ -20,22 +20,22 @@ class RoundFilters:
 
 
 def search(filters: RoundFilters, statuses: tuple[str, ...] | None = None) -> Any:
-    query = select(Round).order_by(Round.year.desc(), Round.name)  # type: ignore[attr-defined]
+    query = select(Round).order_by(Round.year.desc(), Round.name)
     if filters.q:
         like = f"%{filters.q}%"
-        query = query.where(or_(Round.name.like(like),  # type: ignore[attr-defined]
-                                Round.organiser_unit.like(like)))  # type: ignore[attr-defined]
+        query = query.where(or_(Round.name.like(like),
+                                Round.organiser_unit.like(like)))
     if filters.year:
         query = query.where(Round.year == filters.year)
     if filters.status in STATUS_LABELS:
         query = query.where(Round.status == filters.status)
     if statuses is not None:
-        query = query.where(Round.status.in_(statuses))  # type: ignore[attr-defined]
+        query = query.where(Round.status.in_(statuses))
     return query
 
 
 def years(session: Session) -> list[int]:
-    return list(session.execute(select(Round.year).distinct().order_by(Round.year.desc())  # type: ignore[attr-defined]
+    return list(session.execute(select(Round.year).distinct().order_by(Round.year.desc())
                                 ).scalars())
 
 
@@ -43,7 +43,7 @@ def budgets(session: Session, round_ids: list[int]) -> dict[int, int]:
     if not round_ids:
         return {}
     rows = session.execute(select(RoundFund.round_id, func.sum(RoundFund.amount_fen))
-                           .where(RoundFund.round_id.in_(round_ids))  # type: ignore[attr-defined]
+                           .where(RoundFund.round_id.in_(round_ids))
                            .group_by(RoundFund.round_id)).all()
     out = dict.fromkeys(round_ids, 0)
     out.update({rid: int(total) for rid, total in rows})
@@ -53,7 +53,7 @@ def budgets(session: Session, round_ids: list[int]) -> dict[int, int]:
 def tracks_by_round(session: Session, round_ids: list[int]) -> dict[int, list[Track]]:
     out: dict[int, list[Track]] = {i: [] for i in round_ids}
     if round_ids:
-        for track in session.execute(select(Track).where(Track.round_id.in_(round_ids))  # type: ignore[attr-defined]
+        for track in session.execute(select(Track).where(Track.round_id.in_(round_ids))
                                      .order_by(Track.position, Track.id)).scalars():
             out[track.round_id].append(track)
     return out

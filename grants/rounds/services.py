@@ -188,7 +188,7 @@ def update_rules(session: Session, actor: audit.Actor, round_: Round,
     ids = eligibility.get("community_ids", [])
     if ids:
         found = session.execute(select(func.count()).select_from(Region).where(
-            Region.id.in_(ids), Region.level == "community")).scalar_one()  # type: ignore[union-attr]
+            Region.id.in_(ids), Region.level == "community")).scalar_one()
         if found != len(set(ids)):
             errors["community_ids"] = _("Choose communities from the list.")
     for key, value in data.get("budget_rules", {}).items():
@@ -289,7 +289,7 @@ def load_config(session: Session, round_: Round) -> Config:
     ids = [s.id for s in config.stages]
     config.criteria = {i: [] for i in ids if i is not None}
     if ids:
-        for c in session.execute(select(Criterion).where(Criterion.stage_id.in_(ids))  # type: ignore[attr-defined]
+        for c in session.execute(select(Criterion).where(Criterion.stage_id.in_(ids))
                                  .order_by(Criterion.position, Criterion.id)).scalars():
             config.criteria[c.stage_id].append(c)
     return config

@@ -37,14 +37,14 @@ def _panel_context(request: Request, round_: Round, errors: dict | None = None) 
     session = db(request)
     seats = services.panel(session, round_)
     seated = {s.user.id for s in seats}
-    users = [u for u in session.execute(select(User).where(User.is_active.is_(True))  # type: ignore[attr-defined]
+    users = [u for u in session.execute(select(User).where(User.is_active.is_(True))
                                         .order_by(User.display_name)).scalars()
              if u.id not in seated]
     tracks = list(session.execute(select(Track).where(Track.round_id == round_.id)
                                   .order_by(Track.position)).scalars())
     org_ids = {o for s in seats for o in s.member.organisation_ids}
     orgs = {o.id: o.name for o in session.execute(select(Organisation).where(
-        Organisation.id.in_(org_ids or {-1}))).scalars()}  # type: ignore[union-attr]
+        Organisation.id.in_(org_ids or {-1}))).scalars()}
     from grants.funds.models import Fund
     from grants.regions import services as regions
 
@@ -179,14 +179,14 @@ def stage_context(request: Request, stage: Stage, round_: Round,
     for a in live:
         by_app.setdefault(a.application_id, []).append(a)
     other = list(session.execute(select(Assignment).where(
-        Assignment.stage_id == stage.id, Assignment.status.in_(  # type: ignore[attr-defined]
+        Assignment.stage_id == stage.id, Assignment.status.in_(
             ("conflict", "abstained", "removed")))).scalars())
     sheets = {s.assignment_id: s for s in session.execute(select(ScoreSheet).where(
         ScoreSheet.stage_id == stage.id)).scalars()}
     judges, per_app = services.progress(session, stage)
     names = {s.user.id: s.user.display_name for s in seats}
     orgs = {o.id: o.name for o in session.execute(select(Organisation).where(
-        Organisation.id.in_({a.organisation_id for a in apps} or {-1}))).scalars()}  # type: ignore[union-attr]
+        Organisation.id.in_({a.organisation_id for a in apps} or {-1}))).scalars()}
     plan = services.default_plan(session, stage)
     close_problems = (lifecycle.problems(session, "judging.close", judging)
                       if judging.status == "open" else [])
