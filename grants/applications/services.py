@@ -28,7 +28,7 @@ from grants.organisations.models import Organisation
 from grants.regions import services as regions
 from grants.rounds.models import Round, Track
 from grants.timeutil import now
-from grants.validation import FormErrors
+from grants.validation import FormErrors, column_problems
 from grants.vocab import TARGET_GROUPS
 
 PROPOSAL_FIELDS = ("title", "track_id", "summary", "need_analysis", "objectives",
@@ -126,6 +126,7 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
         errors["track_id"] = _("Choose a track.")
     if not title:
         errors["title"] = _("This field is required.")
+    errors.update(column_problems(Application, {"title": title}))
     if round_.status != "open":
         errors["round"] = _("This round is not open for applications.")
     if user.organisation_id is None:
@@ -142,6 +143,16 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
 
 def validate_draft(session: Session, round_: Round, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = dict(data.pop("_errors", {}))
+    for key, message in column_problems(Application, data).items():
+        errors.setdefault(key, message)
+    for row in data.get("lines", []):
+        if column_problems(BudgetLine, row):
+            errors.setdefault("budget", _("A budget row contains characters that are not "
+                                          "allowed."))
+    for row in data.get("activities", []):
+        if column_problems(ActivityItem, row):
+            errors.setdefault("activities", _("An activity row contains characters that are "
+                                              "not allowed."))
     track_id = data.get("track_id")
     if track_id is not None:
         track = session.get(Track, track_id)

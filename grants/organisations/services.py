@@ -15,7 +15,7 @@ from grants.organisations import credit_code
 from grants.organisations.models import Organisation
 from grants.regions.models import Region
 from grants.timeutil import now
-from grants.validation import FormErrors
+from grants.validation import FormErrors, column_problems
 from grants.vocab import (
     CATEGORIES,
     CREDIT_STATUSES,
@@ -43,6 +43,8 @@ ORGANISER_ONLY = ("registration", "credit_code", "filing_number", "rating", "sta
 def validate(session: Session, data: dict[str, Any], existing: Organisation | None) -> dict[str, Any]:
     """Check an organisation's fields; returns them cleaned or raises FormErrors listing all."""
     errors: dict[str, str] = dict(data.pop("_errors", {}))
+    for key, message in column_problems(Organisation, data).items():
+        errors.setdefault(key, message)
     name = data.get("name") or ""
     if not name:
         errors.setdefault("name", _("This field is required."))
