@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -61,5 +62,6 @@ def create_app() -> Starlette:
         debug=False,
         routes=collect_routes(),
         middleware=middleware,
-        exception_handlers={HTTPException: errors.http_exception, 500: errors.server_error},
+        exception_handlers={HTTPException: errors.http_exception, IntegrityError: errors.conflict,
+                            OperationalError: errors.conflict, 500: errors.server_error},
     )

@@ -11,11 +11,17 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sqlalchemy.exc import IntegrityError, OperationalError
+
 from grants import i18n
+from grants.db import write_intent
+from grants.i18n import N_
 from grants.settings import get_settings
 
 log = logging.getLogger(__name__)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CONFLICT_MESSAGE = N_("Someone else changed the same thing at the same moment, so your change "
+                      "was not saved. Reload the page and try again.")
 
 
 class DBSessionMiddleware:
@@ -30,6 +36,8 @@ class DBSessionMiddleware:
             return
         state = scope.setdefault("state", {})
         failed = False
+        # Writers take SQLite's write lock at their first statement (see grants.db).
+        intent = write_intent.set(scope["method"] in UNSAFE_METHODS)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal failed
@@ -43,14 +51,19 @@ class DBSessionMiddleware:
                             session.commit()
                         else:
                             session.rollback()
-                    except Exception:
-                        log.exception("commit failed")
+                    except Exception as exc:
                         session.rollback()
                         failed = True
-                        await send({"type": "http.response.start", "status": 500,
+                        status, text = 500, "Server error: the change was not saved."
+                        if isinstance(exc, IntegrityError) or (
+                                isinstance(exc, OperationalError) and "lock" in str(exc)):
+                            log.warning("commit refused: %s", exc)
+                            status, text = 409, i18n.gettext(CONFLICT_MESSAGE)
+                        else:
+                            log.exception("commit failed")
+                        await send({"type": "http.response.start", "status": status,
                                     "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-                        await send({"type": "http.response.body",
-                                    "body": b"Server error: the change was not saved."})
+                        await send({"type": "http.response.body", "body": text.encode()})
                         return
                     finally:
                         session.close()
@@ -59,6 +72,7 @@ class DBSessionMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            write_intent.reset(intent)
             session = state.pop("db", None)
             if session is not None:
                 session.rollback()

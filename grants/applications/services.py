@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from grants import audit
+from grants.db import lock_row
 from grants.accounts.models import User
 from grants.applications import attachments as files
 from grants.applications import rules, workflow
@@ -215,9 +217,7 @@ def snapshot(session: Session, app: Application) -> dict[str, Any]:
 
 def lock_application(session: Session, app: Application) -> None:
     """Serialise submissions of one organisation to one round (limit and version number)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Organisation.id).where(Organisation.id == app.organisation_id)
-                        .with_for_update())
+    lock_row(session, Organisation, app.organisation_id)
     session.refresh(app)
 
 
@@ -239,6 +239,12 @@ def submit(session: Session, actor: audit.Actor, user: User, app: Application,
                                  snapshot=snapshot(session, app), submitted_at=moment,
                                  submitted_by_id=user.id)
     session.add(version)
+    try:
+        session.flush()
+    except IntegrityError:  # another request froze this version first
+        raise SubmissionRefused([rules.Problem("status", _(
+            "This application was just submitted from another window or by a colleague; "
+            "nothing was changed. Reload the page to see it."))]) from None
     for attachment in files.live(session, app):
         attachment.frozen = True
     app.status = "submitted"

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, text
+from sqlalchemy import case, func, or_, select
 from sqlmodel import Session
 
 from grants import audit
+from grants.db import lock_row
 from grants.accounts.models import User
 from grants.funds.models import ENTRY_EFFECTS, Fund, FundEntry
 from grants.i18n import gettext as _
@@ -121,11 +122,7 @@ def _format(fen: int) -> str:
 
 def lock_fund(session: Session, fund: Fund) -> None:
     """Serialise ledger writers on one fund (PostgreSQL row lock; SQLite locks the database)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Fund.id).where(Fund.id == fund.id).with_for_update())
-    else:
-        # Take SQLite's write lock now so that the balance read below cannot go stale.
-        session.execute(text("UPDATE fund SET id = id WHERE id = :id"), {"id": fund.id})
+    lock_row(session, Fund, fund.id)
 
 
 def balances(session: Session, fund_ids: list[int | None]) -> dict[int, Balance]:
