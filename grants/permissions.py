@@ -71,6 +71,9 @@ RULES["fund.view"] = lambda u, f: u.role in ("organiser", "finance") or (
     u.role == "funder" and _funder_of(u, f))
 RULES["fund.edit"] = role_is("organiser")
 RULES["fund.record_entry"] = role_is("organiser", "finance")
+# Maker-checker: the second person approves; the service refuses the entry's own maker.
+RULES["fund.decide_entry"] = lambda u, e: u.role in ("organiser", "finance") and (
+    e is None or e.created_by_id is None or e.created_by_id != u.id)
 
 # Applications (申报, screening, attachments, import/export, notices)
 def _app_of(obj: Any) -> Any:

@@ -35,6 +35,7 @@ def read_entry(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
         "counterparty": clean.text("counterparty", max_length=100),
         "memo": clean.text("memo", max_length=300),
         "occurred_on": clean.date("occurred_on"),
+        "form_key": clean.text("form_key", max_length=64) or None,
     }
     if data["amount_fen"] is not None and data["amount_fen"] <= 0:
         clean.errors["amount"] = _("Enter an amount greater than zero.")
