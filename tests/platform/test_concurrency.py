@@ -84,3 +84,61 @@ def test_twenty_submits_of_one_application_freeze_one_version(engine, session):
     assert Counter(outcomes) == {"submitted": 1, "refused": 19}, outcomes
     session.expire_all()
     assert session.execute(select(func.count()).select_from(ApplicationVersion)).scalar_one() == 1
+
+
+def test_twenty_parallel_posts_of_one_contribution_form_record_one_entry(engine, session):
+    from grants.funds import services as funds
+    from grants.funds.models import Fund, FundEntry
+    from tests import factories
+
+    fund = factories.fund(session, contributed_fen=100_00)
+    session.commit()
+
+    def job() -> str:
+        with writing(), Session(engine, expire_on_commit=False) as s:
+            try:
+                funds.add_entry(s, audit.SYSTEM, s.get(Fund, fund.id), kind="contribution",
+                                amount_fen=1_000_00, form_key="one-form-key")
+            except funds.DuplicateEntry:
+                s.rollback()
+                return "duplicate"
+            s.commit()
+            return "recorded"
+
+    outcomes = run_parallel([job for _ in range(20)])
+    assert Counter(outcomes) == {"recorded": 1, "duplicate": 19}, outcomes
+    session.expire_all()
+    assert session.execute(select(func.count()).select_from(FundEntry).where(
+        FundEntry.form_key == "one-form-key")).scalar_one() == 1
+
+
+def test_parallel_approvals_never_take_a_fund_below_zero(engine, session):
+    from grants.funds import services as funds
+    from grants.funds.models import FundEntry
+    from tests import factories
+
+    fund = factories.fund(session, contributed_fen=10_000_00)
+    maker = factories.user(session, "finance")
+    as_maker = audit.Actor(id=maker.id, name=maker.username)
+    entries = [funds.add_entry(session, as_maker, fund, kind="adjustment_out",
+                               amount_fen=4_000_00) for _ in range(6)]
+    checkers = [factories.user(session, "finance") for _ in entries]
+    session.commit()
+
+    def approver(entry_id: int, checker_id: int) -> Any:
+        def job() -> str:
+            with writing(), Session(engine, expire_on_commit=False) as s:
+                try:
+                    funds.decide_entry(s, audit.SYSTEM, s.get(User, checker_id),
+                                       s.get(FundEntry, entry_id), True)
+                except funds.FormErrors:
+                    s.rollback()
+                    return "refused"
+                s.commit()
+                return "approved"
+        return job
+
+    outcomes = run_parallel([approver(e.id, c.id) for e, c in zip(entries, checkers)])
+    assert Counter(outcomes) == {"approved": 2, "refused": 4}, outcomes
+    session.expire_all()
+    assert funds.balances(session, [fund.id])[fund.id].available == 2_000_00
