@@ -95,7 +95,10 @@ def _app_may(action: str) -> Rule:
 RULES["application.create"] = lambda u, r: (u.role == "applicant" and u.organisation_id is not None
                                             and r is not None and r.status == "open")
 RULES["application.mine"] = lambda u, _o: u.role == "applicant" and u.organisation_id is not None
-RULES["application.view"] = lambda u, a: u.role in ("organiser", "finance") or (
+# Drafts are private to the applicant's organisation: staff see an application from its first
+# submission on (docs/applications.md).
+RULES["application.view"] = lambda u, a: (
+    u.role in ("organiser", "finance") and getattr(_app_of(a), "status", None) != "draft") or (
     u.role == "applicant" and _app_member(u, a))
 RULES["application.edit"] = _app_may("edit")
 RULES["application.submit"] = _app_may("submit")
