@@ -6,6 +6,7 @@ import hmac
 import logging
 import secrets
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -20,6 +21,11 @@ from grants.settings import get_settings
 
 log = logging.getLogger(__name__)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# A NUL byte is never typed by a person and cannot be stored in PostgreSQL text: any form field,
+# file name or query parameter carrying one is refused before a route sees it. (Form readers
+# also refuse other control characters, field by field.)
+NUL_MESSAGE = N_("The request contains a NUL character, which is not allowed in any field. "
+                 "Nothing was saved.")
 CONFLICT_MESSAGE = N_("Someone else changed the same thing at the same moment, so your change "
                       "was not saved. Reload the page and try again.")
 
@@ -99,6 +105,9 @@ class CSRFMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _has_nul(unquote_to_bytes(scope.get("query_string", b""))):
+            await _refuse(scope, receive, send, 400, i18n.gettext(NUL_MESSAGE))
+            return
         if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
             await self.app(scope, receive, send)
             return
@@ -147,6 +156,12 @@ class CSRFMiddleware:
                 "Your form expired or came from another site. Go back, reload the page "
                 "and try again."))
             return
+        if form is not None and any(
+                _has_nul(value if isinstance(value, str) else (value.filename or ""))
+                for _key, value in form.multi_items()):
+            await form.close()
+            await _refuse(scope, receive, send, 400, i18n.gettext(NUL_MESSAGE))
+            return
         scope.setdefault("state", {})["form"] = form
         replayed_for_app = False
 
@@ -162,6 +177,10 @@ class CSRFMiddleware:
         finally:
             if form is not None:
                 await form.close()
+
+
+def _has_nul(value: str | bytes) -> bool:
+    return ("\x00" if isinstance(value, str) else b"\x00") in value
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:

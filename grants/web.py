@@ -116,7 +116,7 @@ def path_int(request: Request, name: str = "id") -> int:
         value = int(raw)
     except (TypeError, ValueError):
         raise HTTPException(404) from None
-    if value <= 0 or value > 2**62:
+    if value <= 0 or value > validation.MAX_ID:  # beyond the id column: nothing is there
         raise HTTPException(404)
     return value
 

@@ -274,3 +274,46 @@ def test_bad_screening_ids(organiser, session, value):
     page = organiser.post_form(f"/rounds/{rnd.id}/applications/screen",
                                {"ids": value, "outcome": "pass"})
     assert page.status_code < 500
+
+
+@pytest.mark.parametrize("number", [2**31, 2**40, 2**64, 10**30])
+@pytest.mark.parametrize("path", ["/funds/{}", "/organisations/{}", "/rounds/{}",
+                                  "/applications/{}", "/admin/users/{}"])
+def test_ids_beyond_the_column_in_addresses_are_not_found(organiser, path, number):
+    assert organiser.get(path.format(number)).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["q=%00", "track_id=99999999999", "community_id=%EF%BC%91",
+                                   "page=99999999999999999999", "q=" + "长" * 5000])
+def test_hostile_query_strings_on_lists(organiser, session, query):
+    rnd = af.round_(session)
+    session.commit()
+    for path in (f"/rounds/{rnd.id}/applications", "/organisations", "/rounds"):
+        assert organiser.get(f"{path}?{query}").status_code < 500
+
+
+def test_nul_anywhere_in_a_form_is_refused_before_the_route(client, session):
+    before = counts(session)
+    response = client.post_form("/login", {"username": "boss\x00", "password": "x"})
+    assert response.status_code == 400 and "NUL" in response.text
+    assert counts(session) == before
+
+
+def test_an_imported_name_longer_than_its_column_is_refused(client, session):
+    from openpyxl import Workbook
+
+    from grants.organisations.imports import HEADERS
+
+    factories.community(session, name="幸福社区")
+    factories.user(session, "organiser", username="importer")
+    session.commit()
+    client.login("importer")
+    book = Workbook()
+    book.active.append(HEADERS)
+    book.active.append(["长" * 150, "备案", "", "幸备〔2024〕第009号", "备案类社区社会组织",
+                        "社区事务", "幸福社区", "", 0, "无", "", "", ""])
+    response = client.post_form("/organisations/import", files={
+        "file": ("orgs.xlsx", spreadsheets.to_bytes(book), "application/octet-stream")})
+    assert response.status_code == 400
+    assert "At most 100 characters" in html.unescape(response.text)
+    assert session.execute(select(func.count()).select_from(Organisation)).scalar_one() == 0
