@@ -29,6 +29,7 @@ ROUTE_MODULES = [
     "grants.regions.routes",
     "grants.applications.routes",  # before organisations: /organisations/import
     "grants.organisations.routes",
+    "grants.organisations.registration_routes",
     "grants.funds.routes",
     "grants.rounds.routes",
     "grants.audit_routes",

@@ -90,6 +90,8 @@ def print_logins(data: object) -> None:
     print(f"\nDemo logins (password for all: {password}):")
     for user in users:
         org = f" — {user['organisation']}" if user.get("organisation") else ""
+        if user["role"] == "organiser":
+            org = f" — scope: {user.get('scope') or 'platform-wide'}"
         print(f"  {user['role']:<10} {user['username']:<12} {user['display_name']}{org}")
 
 
@@ -117,11 +119,20 @@ def cmd_create_user(args: argparse.Namespace) -> int:
             if org is None:
                 print(f"no organisation named {args.organisation!r}", file=sys.stderr)
                 return 2
+        scope_id = None
+        if args.scope:
+            from grants.regions.scope import region_named
+
+            scope_id = region_named(session, args.scope)
+            if scope_id is None:
+                print(f"no district or street named {args.scope!r}", file=sys.stderr)
+                return 2
         try:
             user = services.create_user(session, SYSTEM, username=args.username,
                                         display_name=args.display_name or args.username,
                                         role=args.role, password=password, email=args.email,
-                                        organisation=org, is_owner=args.owner)
+                                        organisation=org, is_owner=args.owner,
+                                        scope_region_id=scope_id)
         except FormErrors as exc:
             for field, message in exc.errors.items():
                 print(f"{field}: {message}", file=sys.stderr)
@@ -218,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--email", default="")
     user.add_argument("--organisation", default="", help="organisation name (applicants, funders)")
     user.add_argument("--owner", action="store_true", help="make the user the organisation's owner")
+    user.add_argument("--scope", default="",
+                      help="an organiser's scope: a district or street name (default: platform-wide)")
     user.add_argument("--password-stdin", action="store_true",
                       help="read the password from standard input (scripts)")
     user.set_defaults(func=cmd_create_user)

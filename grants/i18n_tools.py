@@ -54,6 +54,8 @@ def translated(locale: str = "zh_CN") -> dict[str, str]:
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            # Chinese has one plural form: it translates the singular and the plural msgid.
+            strings = strings + (strings[-1],) * (len(ids) - len(strings))
             for msgid, text in zip(ids, strings, strict=False):
                 if text:
                     out[msgid] = text

@@ -1,122 +1,261 @@
 """The one place that answers "may this user do this to this object now".
 
-Each domain registers its rules with `@rule("noun.verb")`; `can()` is used by routes (through
-`grants.auth.require`) and by templates alike. Unknown actions are refused.
+`can(user, "noun.action", obj)` is used by routes (through `grants.auth.require`) and by
+templates alike. Actions that move an object through its lifecycle are answered from the
+lifecycle tables (each domain's `workflow.py`, read by `grants.lifecycle`); every other action
+from `RULES` below. Both say who may act with the same named relations — never with role
+checks written in routes or templates. Unknown actions are refused loudly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from typing import Any
 
+from grants import lifecycle
 from grants.accounts.models import User
+from grants.lifecycle import relation
+from grants.regions import scope
 
-Rule = Callable[[User, Any], bool]
-RULES: dict[str, Rule] = {}
-
-
-def rule(*actions: str) -> Callable[[Rule], Rule]:
-    def register(function: Rule) -> Rule:
-        for action in actions:
-            if action in RULES:
-                raise RuntimeError(f"permission rule {action!r} registered twice")
-            RULES[action] = function
-        return function
-
-    return register
+# The domains whose lifecycle tables `can()` reads; a new lifecycle adds its module here.
+WORKFLOW_MODULES = (
+    "grants.rounds.workflow",
+    "grants.applications.workflow",
+    "grants.organisations.workflow",
+)
 
 
-def can(user: User | None, action: str, obj: Any = None) -> bool:
-    if user is None or not user.is_active:
-        return False
-    check = RULES.get(action)
-    if check is None:
-        raise KeyError(f"no permission rule for {action!r}")
-    return bool(check(user, obj))
+# ---- relations: who a user is to an object ------------------------------------------------
 
-
-def role_is(*roles: str) -> Rule:
+def _role(*roles: str) -> lifecycle.Relation:
     return lambda user, _obj: user.role in roles
 
 
-# Rules that are not tied to one domain.
-RULES["admin.access"] = role_is("organiser")
-RULES["audit.view"] = role_is("organiser")
-RULES["user.manage"] = role_is("organiser")
-RULES["region.manage"] = role_is("organiser")
-RULES["account.use"] = lambda user, _obj: True
+for _name, _roles in {"organiser": ("organiser",), "finance": ("finance",),
+                      "funder": ("funder",), "staff": ("organiser", "finance")}.items():
+    relation(_name)(_role(*_roles))
 
 
-def _member_of(user: User, org: Any) -> bool:
-    return org is not None and user.organisation_id is not None and user.organisation_id == org.id
+@relation("anyone")
+def _anyone(user: User, obj: Any) -> bool:
+    return True
 
 
+def organisation_id_of(obj: Any) -> int | None:
+    """The organisation an object belongs to (an organisation is its own)."""
+    if obj is None:
+        return None
+    if getattr(obj, "__tablename__", "") == "organisation":
+        return obj.id
+    return getattr(obj, "organisation_id", None)
+
+
+@relation("member")
+def _member(user: User, obj: Any) -> bool:
+    """A member of the organisation the object belongs to."""
+    org = organisation_id_of(obj)
+    return org is not None and user.organisation_id == org
+
+
+@relation("applicant_member")
+def _applicant_member(user: User, obj: Any) -> bool:
+    """An applicant acting for the organisation the object belongs to."""
+    return user.role == "applicant" and _member(user, obj)
+
+
+@relation("organisation_owner")
+def _organisation_owner(user: User, obj: Any) -> bool:
+    """The applicant who owns the organisation (may invite further members)."""
+    return user.role == "applicant" and user.is_org_owner and _member(user, obj)
+
+
+@relation("applicant_with_organisation")
+def _applicant_with_organisation(user: User, obj: Any) -> bool:
+    return user.role == "applicant" and user.organisation_id is not None
+
+
+@relation("has_organisation")
+def _has_organisation(user: User, obj: Any) -> bool:
+    return user.organisation_id is not None
+
+
+@relation("funder_of")
 def _funder_of(user: User, fund: Any) -> bool:
+    """Staff of the organisation that owns or hosts the fund."""
     org = user.organisation_id
-    return org is not None and fund is not None and org in (fund.owner_org_id, fund.host_org_id)
+    return (user.role == "funder" and org is not None and fund is not None
+            and org in (fund.owner_org_id, fund.host_org_id))
 
 
-# Organisations
-RULES["organisation.list"] = role_is("organiser", "finance")
-RULES["organisation.create"] = role_is("organiser")
-RULES["organisation.view"] = lambda u, o: u.role in ("organiser", "finance") or _member_of(u, o)
-RULES["organisation.edit"] = lambda u, o: u.role == "organiser" or (
-    u.role == "applicant" and _member_of(u, o))
-RULES["organisation.edit_identity"] = role_is("organiser")
-
-# Funds
-RULES["fund.list"] = role_is("organiser", "finance", "funder")
-RULES["fund.create"] = role_is("organiser")
-RULES["fund.view"] = lambda u, f: u.role in ("organiser", "finance") or (
-    u.role == "funder" and _funder_of(u, f))
-RULES["fund.edit"] = role_is("organiser")
-RULES["fund.record_entry"] = role_is("organiser", "finance")
-# Maker-checker: the second person approves; the service refuses the entry's own maker.
-RULES["fund.decide_entry"] = lambda u, e: u.role in ("organiser", "finance") and (
-    e is None or e.created_by_id is None or e.created_by_id != u.id)
-
-# Applications (申报, screening, attachments, import/export, notices)
-def _app_of(obj: Any) -> Any:
-    return getattr(obj, "application", obj)
+@relation("recipient")
+def _recipient(user: User, notice: Any) -> bool:
+    return notice is None or notice.user_id == user.id
 
 
-def _app_member(user: User, obj: Any) -> bool:
-    app = _app_of(obj)
-    return (app is not None and user.organisation_id is not None
-            and user.organisation_id == getattr(app, "organisation_id", None))
+def region_of(obj: Any) -> int | None:
+    """The region an object belongs to, for organiser scopes (None: platform-wide).
+
+    Rounds carry their organising region; organisations (and their change requests and
+    invitations) their community; funds their owning region; applications (and anything
+    hanging off one) the region of their round; users their organisation's community, or an
+    organiser's own scope region."""
+    table = getattr(obj, "__tablename__", "")
+    if table in ("round", "fund"):
+        return obj.region_id
+    if table == "organisation":
+        return obj.community_id
+    if table == "user_account":
+        if obj.organisation_id is not None:
+            from grants.organisations.models import Organisation
+
+            session = scope.session_of(obj)
+            org = session.get(Organisation, obj.organisation_id) if session else None
+            return org.community_id if org is not None else None
+        return obj.scope_region_id
+    if table in ("organisation_change", "organisation_invitation"):
+        return region_of(obj.organisation)
+    if table == "application":
+        return region_of(obj.round)
+    for attribute in ("application", "round"):
+        owner = getattr(obj, attribute, None)
+        if owner is not None:
+            return region_of(owner)
+    return None
 
 
-def _app_may(action: str) -> Rule:
-    from grants.applications.workflow import may
-
-    return lambda u, s: s is not None and may(u, action, s.application, s.round.status)
+SCOPED_TABLES = frozenset({"round", "fund", "organisation", "user_account", "application",
+                           "organisation_change", "organisation_invitation"})
 
 
-RULES["application.create"] = lambda u, r: (u.role == "applicant" and u.organisation_id is not None
-                                            and r is not None and r.status == "open")
-RULES["application.mine"] = lambda u, _o: u.role == "applicant" and u.organisation_id is not None
-# Drafts are private to the applicant's organisation: staff see an application from its first
-# submission on (docs/applications.md).
-RULES["application.view"] = lambda u, a: (
-    u.role in ("organiser", "finance") and getattr(_app_of(a), "status", None) != "draft") or (
-    u.role == "applicant" and _app_member(u, a))
-RULES["application.edit"] = _app_may("edit")
-RULES["application.submit"] = _app_may("submit")
-RULES["application.withdraw"] = _app_may("withdraw")
-RULES["application.return"] = lambda u, s: u.role == "organiser" and (
-    s is None or _app_may("return")(u, s))
-RULES["application.screen"] = role_is("organiser")
-RULES["application.list"] = role_is("organiser", "finance")
-RULES["application.export"] = role_is("organiser")
-RULES["organisation.import"] = role_is("organiser")
-RULES["notice.view"] = lambda u, n: n is None or n.user_id == u.id
+def _scoped(obj: Any) -> bool:
+    return (getattr(obj, "__tablename__", "") in SCOPED_TABLES
+            or getattr(obj, "application", None) is not None
+            or getattr(obj, "round", None) is not None)
 
-# Rounds
-RULES["round.list"] = role_is("organiser", "finance")
-RULES["round.browse_open"] = lambda u, _r: True  # the public information of open rounds
-RULES["round.view"] = lambda u, r: u.role in ("organiser", "finance") or (
-    r is not None and r.status != "draft")
-RULES["round.create"] = role_is("organiser")
-RULES["round.edit"] = role_is("organiser")  # the services refuse locked fields, saying why
-RULES["round.transition"] = role_is("organiser")
-RULES["round.copy"] = role_is("organiser")
+
+def in_scope(user: User, obj: Any) -> bool:
+    """Whether the object lies within the user's scope (objects without a region: yes)."""
+    if obj is None or user.scope_region_id is None or not _scoped(obj):
+        return True
+    return scope.covers(scope.session_of(obj, user), user.scope_region_id, region_of(obj))
+
+
+@relation("organiser_in_scope")
+def _organiser_in_scope(user: User, obj: Any) -> bool:
+    """An organiser whose scope (a district, a street, or the whole platform) covers the
+    object; with no object (lists, new objects) every organiser, the lists being filtered."""
+    return user.role == "organiser" and in_scope(user, obj)
+
+
+@relation("staff_in_scope")
+def _staff_in_scope(user: User, obj: Any) -> bool:
+    """Finance staff, or an organiser in scope."""
+    return user.role == "finance" or _organiser_in_scope(user, obj)
+
+
+@relation("staff_after_submission")
+def _staff_after_submission(user: User, obj: Any) -> bool:
+    """Staff in scope, once the application has been submitted: drafts are private to the
+    applicant's organisation (docs/applications.md)."""
+    app = getattr(obj, "application", obj)
+    return getattr(app, "status", None) != "draft" and _staff_in_scope(user, obj)
+
+
+@relation("entry_checker")
+def _entry_checker(user: User, entry: Any) -> bool:
+    """Maker-checker: staff other than the person who recorded the ledger entry."""
+    return _staff_in_scope(user, entry) and (
+        entry is None or entry.created_by_id is None or entry.created_by_id != user.id)
+
+
+@relation("published_round")
+def _published_round(user: User, round_: Any) -> bool:
+    """Anyone may read a round once it is published (not a draft); organisers read the
+    rounds of their scope only (organiser_in_scope)."""
+    return round_ is not None and round_.status != "draft" and user.role != "organiser"
+
+
+# ---- rules: actions that do not move a lifecycle -----------------------------------------
+
+RULES: dict[str, tuple[str, ...]] = {
+    "account.use": ("anyone",),
+    "admin.access": ("organiser",),
+    "audit.view": ("organiser",),
+    "user.manage": ("organiser_in_scope",),
+    "region.manage": ("organiser",),
+    # Organisations
+    "organisation.list": ("staff_in_scope",),
+    "organisation.create": ("organiser_in_scope",),
+    "organisation.import": ("organiser_in_scope",),
+    "organisation.view": ("staff_in_scope", "member"),
+    "organisation.edit": ("organiser_in_scope", "applicant_member"),
+    "organisation.edit_identity": ("organiser_in_scope",),
+    "organisation.mine": ("has_organisation",),
+    "organisation.invite": ("organisation_owner",),
+    "organisation.decide_change": ("organiser_in_scope",),
+    # Funds
+    "fund.list": ("staff_in_scope", "funder"),
+    "fund.create": ("organiser_in_scope",),
+    "fund.view": ("staff_in_scope", "funder_of"),
+    "fund.list_all": ("staff_in_scope",),  # others see only the funds they own or host
+    "fund.edit": ("organiser_in_scope",),
+    "fund.record_entry": ("staff_in_scope",),
+    "fund.decide_entry": ("entry_checker",),  # approve or reject a pending adjustment out
+    # Rounds
+    "round.list": ("staff_in_scope",),
+    "round.browse_open": ("anyone",),
+    "round.view": ("staff_in_scope", "published_round"),
+    "round.create": ("organiser_in_scope",),
+    "round.edit": ("organiser_in_scope",),  # the services refuse locked fields, saying why
+    "round.copy": ("organiser_in_scope",),
+    "round.manage": ("organiser_in_scope",),  # the status page with its checklist
+    "round.screen": ("organiser_in_scope",),  # the screening list and bulk screening
+    # Applications
+    "application.mine": ("applicant_with_organisation",),
+    "application.view": ("staff_after_submission", "member"),
+    "application.prepare": ("applicant_member",),  # the submission page with its checks
+    "application.list": ("staff_in_scope",),
+    "application.export": ("organiser_in_scope",),
+    # Notices
+    "notice.view": ("recipient",),
+}
+
+
+def allow(action: str, *who: str) -> None:
+    """Add a rule (for domains registered later); each action is declared once."""
+    if action in RULES:
+        raise RuntimeError(f"permission rule {action!r} declared twice")
+    RULES[action] = who
+
+
+_loaded = False
+
+
+def load_workflows() -> None:
+    """Import every lifecycle table once (they register themselves with the engine)."""
+    global _loaded
+    if not _loaded:
+        for name in WORKFLOW_MODULES:
+            importlib.import_module(name)
+        _loaded = True
+
+
+def out_of_scope(user: User | None, obj: Any) -> bool:
+    """An organiser asking about an object outside their scope. Routes answer 404 for it, as
+    if the object did not exist, so that a URL reveals nothing about other offices' work."""
+    return (user is not None and user.role == "organiser" and obj is not None
+            and not in_scope(user, obj))
+
+
+def can(user: User | None, action: str, obj: Any = None) -> bool:
+    """Whether `user` may do `action` (e.g. "application.submit") to `obj` now."""
+    if user is None or not user.is_active:
+        return False
+    load_workflows()
+    found, transition = lifecycle.split(action)
+    if found is not None and transition is not None:
+        return lifecycle.permits(user, found, transition, obj)
+    who = RULES.get(action)
+    if who is None:
+        raise KeyError(f"no permission rule for {action!r}")
+    return lifecycle.holds(user, who, obj)

@@ -43,6 +43,7 @@ class Settings:
     base_url: str
     login_max_failures: int
     login_window_minutes: int
+    registration_max_per_hour: int = 5
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +84,7 @@ def load_settings() -> Settings:
         base_url=config("BASE_URL", default="http://127.0.0.1:8000"),
         login_max_failures=config("LOGIN_MAX_FAILURES", cast=int, default=5),
         login_window_minutes=config("LOGIN_WINDOW_MINUTES", cast=int, default=15),
+        registration_max_per_hour=config("REGISTRATION_MAX_PER_HOUR", cast=int, default=5),
     )
     check_settings(settings)
     return settings

@@ -8,6 +8,7 @@ from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from grants.db import UTCDateTime
+from grants.regions import models as _regions  # noqa: F401 - the region table the scope refers to
 from grants.timeutil import now
 
 
@@ -24,15 +25,13 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     is_org_owner: bool = Field(default=False)
+    # An organiser's scope: this region and everything below it (None: platform-wide).
+    scope_region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     locale: str | None = Field(default=None, max_length=10)
     must_change_password: bool = Field(default=False)
     session_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
-
-    @property
-    def is_organiser(self) -> bool:
-        return self.role == "organiser"
 
 
 class LoginFailure(SQLModel, table=True):

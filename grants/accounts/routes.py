@@ -21,6 +21,8 @@ from grants.auth import (
 )
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
+from grants.permissions import can
+from grants.regions import scope
 from grants.validation import FormErrors
 from grants.vocab import ROLES
 from grants.web import (
@@ -111,6 +113,11 @@ async def user_list(request: Request) -> Response:
                                 User.display_name.ilike(f"%{q}%")))  # type: ignore[attr-defined]
     if role in ROLES:
         query = query.where(User.role == role)
+    ids = scope.region_ids(session, current_user(request).scope_region_id)  # type: ignore[union-attr]
+    if ids is not None:
+        in_orgs = select(Organisation.id).where(Organisation.community_id.in_(ids or {-1}))  # type: ignore[union-attr]
+        query = query.where(or_(User.organisation_id.in_(in_orgs),  # type: ignore[union-attr]
+                                User.scope_region_id.in_(ids or {-1})))  # type: ignore[union-attr]
     page = paginate(session, query, page_number(request), per_page=25)
     org_ids = {u.organisation_id for u in page.items if u.organisation_id}
     orgs = {o.id: o for o in session.execute(
@@ -120,16 +127,21 @@ async def user_list(request: Request) -> Response:
 
 
 def _org_choices(request: Request) -> list[tuple[int, str]]:
-    rows = db(request).execute(select(Organisation.id, Organisation.name)
-                               .order_by(Organisation.name)).all()
+    session = db(request)
+    rows = session.execute(scope.restrict(select(Organisation.id, Organisation.name),
+                                          current_user(request), Organisation.community_id,
+                                          session).order_by(Organisation.name)).all()
     return [(r.id, r.name) for r in rows]
 
 
 @login_required
 async def user_new(request: Request) -> Response:
-    require(request, "user.manage")
+    me = require(request, "user.manage")
     session = db(request)
-    context: dict[str, object] = {"orgs": _org_choices(request), "values": {}}
+    context: dict[str, object] = {"orgs": _org_choices(request),
+                                  "regions": scope.region_choices(session, me),
+                                  "platform_wide": me.scope_region_id is None,
+                                  "values": {"scope_region_id": me.scope_region_id}}
     if request.method == "GET":
         return render(request, "accounts/user_new.html", context)
     form = await get_form(request)
@@ -137,7 +149,15 @@ async def user_new(request: Request) -> Response:
     org_id = clean.integer("organisation_id", minimum=1)
     organisation = session.get(Organisation, org_id) if org_id else None
     values = {k: clean.raw(k) for k in ("username", "display_name", "email", "role",
-                                        "organisation_id")}
+                                        "organisation_id", "scope_region_id")}
+    # An organiser's scope lies within the creator's (blank: the creator's own scope).
+    scope_id = clean.integer("scope_region_id", minimum=1) or me.scope_region_id
+    if organisation is not None and not can(me, "organisation.view", organisation):
+        clean.errors["organisation_id"] = _("Not a valid choice.")
+    if scope_id is not None and clean.raw("role") == "organiser":
+        problem = scope.check_region(session, me, scope_id)
+        if problem:
+            clean.errors["scope_region_id"] = _(problem)
     try:
         clean.check()
         user = services.create_user(
@@ -145,7 +165,8 @@ async def user_new(request: Request) -> Response:
             display_name=clean.text("display_name", required=True, max_length=80),
             role=clean.raw("role"), password=clean.raw("password"),
             email=clean.text("email", max_length=254), organisation=organisation,
-            is_owner=clean.boolean("is_owner"), must_change_password=True)
+            is_owner=clean.boolean("is_owner"), must_change_password=True,
+            scope_region_id=scope_id if clean.raw("role") == "organiser" else None)
     except FormErrors as exc:
         context.update(errors=exc.errors, values=values)
         return render(request, "accounts/user_new.html", context, status_code=400)
@@ -156,18 +177,18 @@ async def user_new(request: Request) -> Response:
 
 @login_required
 async def user_detail(request: Request) -> Response:
-    require(request, "user.manage")
     session = db(request)
     user = get_or_404(session, User, path_int(request))
+    require(request, "user.manage", user)
     org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
     return render(request, "accounts/user_detail.html", {"subject": user, "org": org})
 
 
 @login_required
 async def user_reset_password(request: Request) -> Response:
-    require(request, "user.manage")
     session = db(request)
     user = get_or_404(session, User, path_int(request))
+    require(request, "user.manage", user)
     temporary = services.reset_password(session, actor(request), user)
     org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
     return render(request, "accounts/user_detail.html",
@@ -176,9 +197,9 @@ async def user_reset_password(request: Request) -> Response:
 
 @login_required
 async def user_set_active(request: Request) -> Response:
-    me = require(request, "user.manage")
     session = db(request)
     user = get_or_404(session, User, path_int(request))
+    me = require(request, "user.manage", user)
     form = await get_form(request)
     active = str(form.get("active", "")) == "1"
     if user.id == me.id and not active:

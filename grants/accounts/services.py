@@ -41,6 +41,7 @@ def create_user(
     organisation: Organisation | None = None,
     is_owner: bool = False,
     must_change_password: bool = False,
+    scope_region_id: int | None = None,
 ) -> User:
     """A new user; applicants and funders belong to an organisation."""
     from grants.i18n import gettext as _
@@ -70,6 +71,7 @@ def create_user(
         must_change_password=must_change_password,
         organisation_id=organisation.id if organisation else None,
         is_org_owner=is_owner and organisation is not None,
+        scope_region_id=scope_region_id if role == "organiser" else None,
     )
     session.add(user)
     audit.record(session, actor, "user.create", user)

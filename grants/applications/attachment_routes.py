@@ -20,7 +20,7 @@ from grants.web import db, flash, get_form, path_int, redirect, render
 
 @login_required
 async def attachment_add(request: Request) -> Response:
-    app, round_, _subject = pages.load(request, "application.edit")
+    app, round_ = pages.load(request, "application.edit")
     session = db(request)
     form = await get_form(request)
     upload = form.get("file")
@@ -42,7 +42,7 @@ async def attachment_add(request: Request) -> Response:
 
 @login_required
 async def attachment_remove(request: Request) -> Response:
-    app, _round, _subject = pages.load(request, "application.edit")
+    app, _round = pages.load(request, "application.edit")
     session = db(request)
     found = services.attachment_for(session, app, path_int(request, "aid"))
     if found is None or found.removed_at is not None:
@@ -54,7 +54,7 @@ async def attachment_remove(request: Request) -> Response:
 
 @login_required
 async def attachment_get(request: Request) -> Response:
-    app, _round, _subject = pages.load(request)
+    app, _round = pages.load(request)
     found = services.attachment_for(db(request), app, path_int(request, "aid"))
     if found is None:
         raise HTTPException(404)

@@ -14,12 +14,13 @@ from grants.applications.pages import XLSX
 from grants.auth import actor, login_required, require
 from grants.i18n import gettext as _
 from grants.organisations import imports
+from grants.regions import scope
 from grants.web import db, flash, get_form, render
 
 
 @login_required
 async def organisation_import(request: Request) -> Response:
-    require(request, "organisation.import")
+    user = require(request, "organisation.import")
     if request.method == "GET":
         return render(request, "organisations/import.html", {"result": None})
     form = await get_form(request)
@@ -28,7 +29,8 @@ async def organisation_import(request: Request) -> Response:
     if not isinstance(upload, UploadFile) or not upload.filename:
         result = imports.ImportResult(rows=[], file_error=_("Choose an .xlsx file to import."))
     else:
-        result = imports.run(session, actor(request), await upload.read())
+        result = imports.run(session, actor(request), await upload.read(),
+                             scope.region_ids(session, user.scope_region_id))
     if not result.ok:
         session.rollback()
         return render(request, "organisations/import.html", {"result": result}, status_code=400)

@@ -9,13 +9,16 @@ was judged can always be shown exactly as it was.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 from grants.db import UTCDateTime
 from grants.timeutil import now
+
+if TYPE_CHECKING:
+    from grants.rounds.models import Round
 
 BUDGET_CATEGORIES = ("personnel", "activity", "materials", "publicity", "admin", "other")
 
@@ -46,6 +49,9 @@ class Application(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
     submitted_at: datetime | None = Field(default=None,
                                           sa_column=Column(UTCDateTime, nullable=True, index=True))
+    # The lifecycle's "when" reads the round's status; a many-to-one by primary key is
+    # answered from the session's identity map when the round is already loaded.
+    round: Round = Relationship()
 
 
 class BudgetLine(SQLModel, table=True):

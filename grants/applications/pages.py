@@ -7,7 +7,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from grants.applications import attachments as files
-from grants.applications import rules, workflow
+from grants.applications import rules
 from grants.applications.models import Application
 from grants.auth import require
 from grants.i18n import gettext as _
@@ -18,17 +18,16 @@ from grants.web import db, get_or_404, path_int
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def load(request: Request, action: str = "application.view"
-         ) -> tuple[Application, Round, workflow.Subject]:
-    """The application in the URL, checked against the user before anything is shown."""
+def load(request: Request, action: str = "application.view") -> tuple[Application, Round]:
+    """The application in the URL and its round, checked against the user before anything
+    is shown."""
     session = db(request)
     app = get_or_404(session, Application, path_int(request))
     require(request, "application.view", app)
     round_ = session.get(Round, app.round_id)
-    subject = workflow.Subject(app, round_)
     if action != "application.view":
-        require(request, action, subject)
-    return app, round_, subject
+        require(request, action, app)
+    return app, round_
 
 
 def tracks(request: Request, round_: Round) -> list[Track]:

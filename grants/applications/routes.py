@@ -61,7 +61,7 @@ async def my_applications(request: Request) -> Response:
 async def apply(request: Request) -> Response:
     session = db(request)
     round_ = get_or_404(session, Round, path_int(request))
-    user = require(request, "application.create", round_)
+    user = require(request, "round.apply", round_)
     tracks = pages.tracks(request, round_)
     values: dict = {}
     errors: dict = {}
@@ -85,7 +85,7 @@ async def apply(request: Request) -> Response:
 
 @login_required
 async def edit(request: Request) -> Response:
-    app, round_, _subject = pages.load(request, "application.edit")
+    app, round_ = pages.load(request, "application.edit")
     session = db(request)
     if request.method == "GET":
         values = forms.values_of(app, services.lines_of(session, app),
@@ -113,12 +113,10 @@ async def edit(request: Request) -> Response:
 
 @login_required
 async def submit(request: Request) -> Response:
-    app, round_, _subject = pages.load(request)
+    app, round_ = pages.load(request)
     session = db(request)
-    user = current_user(request)
-    if user is None or user.role != "applicant" or user.organisation_id != app.organisation_id:
-        raise HTTPException(403)
-    if app.status not in ("draft", "returned"):
+    user = require(request, "application.prepare", app)
+    if app.status not in workflow.LIFECYCLE.transition("submit").sources:
         if request.method == "GET":
             return redirect(f"/applications/{app.id}")
         raise HTTPException(400, _("This application cannot be submitted in its current state."))
@@ -138,10 +136,10 @@ async def submit(request: Request) -> Response:
 
 @login_required
 async def detail(request: Request) -> Response:
-    app, round_, subject = pages.load(request)
+    app, round_ = pages.load(request)
     session = db(request)
     return render(request, "applications/detail.html", {
-        "app": app, "round": round_, "subject": subject, "p": services.snapshot(session, app),
+        "app": app, "round": round_, "p": services.snapshot(session, app),
         "versions": services.versions_of(session, app),
         "decision": services.latest_decision(session, app),
         "statuses": workflow.STATUSES, "paths": regions.path_labels(session),
@@ -151,7 +149,7 @@ async def detail(request: Request) -> Response:
 
 @login_required
 async def version(request: Request) -> Response:
-    app, round_, _subject = pages.load(request)
+    app, round_ = pages.load(request)
     session = db(request)
     number = path_int(request, "number")
     found = session.execute(select(ApplicationVersion).where(
@@ -166,7 +164,7 @@ async def version(request: Request) -> Response:
 
 @login_required
 async def withdraw(request: Request) -> Response:
-    app, round_, _subject = pages.load(request)
+    app, round_ = pages.load(request)
     session = db(request)
     user = current_user(request)
     if user is None or user.organisation_id != app.organisation_id:

@@ -65,7 +65,7 @@ async def round_applications(request: Request, errors: dict | None = None,
 async def bulk_screen(request: Request) -> Response:
     session = db(request)
     round_ = get_or_404(session, Round, path_int(request))
-    user = require(request, "application.screen", round_)
+    user = require(request, "round.screen", round_)
     form = await get_form(request)
     ids = [i for i in (as_id(v) for v in form.getlist("ids")) if i is not None]
     try:
@@ -80,7 +80,7 @@ async def bulk_screen(request: Request) -> Response:
 
 @login_required
 async def screen_one(request: Request) -> Response:
-    app, round_, _subject = pages.load(request, "application.screen")
+    app, round_ = pages.load(request, "application.pass_screening")
     session = db(request)
     form = await get_form(request)
     user = current_user(request)
@@ -96,7 +96,7 @@ async def screen_one(request: Request) -> Response:
 
 @login_required
 async def return_one(request: Request) -> Response:
-    app, round_, _subject = pages.load(request, "application.return")
+    app, round_ = pages.load(request, "application.return")
     session = db(request)
     form = await get_form(request)
     try:
@@ -114,7 +114,7 @@ async def _detail_with_errors(request: Request, app: Application, round_: Round,
     session = db(request)
     session.refresh(app)
     return render(request, "applications/detail.html", {
-        "app": app, "round": round_, "subject": workflow.Subject(app, round_),
+        "app": app, "round": round_,
         "p": services.snapshot(session, app), "versions": services.versions_of(session, app),
         "decision": services.latest_decision(session, app), "statuses": workflow.STATUSES,
         "paths": regions.path_labels(session), "category_labels": rules.CATEGORY_LABELS,

@@ -10,7 +10,7 @@ from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from grants import audit
+from grants import audit, lifecycle
 from grants.db import lock_row
 from grants.accounts.models import User
 from grants.applications import attachments as files
@@ -27,6 +27,7 @@ from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.notifications import services as notifications
 from grants.organisations.models import Organisation
+from grants.permissions import can
 from grants.regions import services as regions
 from grants.rounds.models import Round, Track
 from grants.timeutil import now
@@ -98,6 +99,15 @@ def counted_for_limit(session: Session, round_: Round, organisation_id: int,
     return int(session.execute(query).scalar_one())
 
 
+def not_verified_problem(org: Organisation | None) -> rules.Problem | None:
+    """Only verified organisations may apply (self-registered ones wait for an organiser)."""
+    if org is not None and org.verification != "verified":
+        return rules.Problem("organisation.verification", _(
+            "Your organisation is not verified yet: an organiser checks a new registration "
+            "before it may apply to rounds."))
+    return None
+
+
 def problems(session: Session, app: Application, round_: Round) -> list[rules.Problem]:
     """Every reason the application cannot be submitted now (empty when it can)."""
     found: list[rules.Problem] = []
@@ -110,6 +120,9 @@ def problems(session: Session, app: Application, round_: Round) -> list[rules.Pr
         counted_for_limit(session, round_, app.organisation_id, app.id),
         round_.max_applications_per_org)
     org = session.get(Organisation, app.organisation_id)
+    unverified = not_verified_problem(org)
+    if unverified:
+        found.append(unverified)
     lines = lines_of(session, app)
     found += rules.check(proposal=proposal_of(app, lines, len(activities_of(session, app))),
                          org=org_facts(org), eligibility=round_.eligibility or {},
@@ -129,10 +142,14 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
     if not title:
         errors["title"] = _("This field is required.")
     errors.update(column_problems(Application, {"title": title}))
-    if round_.status != "open":
+    if not can(user, "round.apply", round_):
         errors["round"] = _("This round is not open for applications.")
     if user.organisation_id is None:
         errors["round"] = _("Your account does not belong to an organisation.")
+    elif not errors:
+        unverified = not_verified_problem(session.get(Organisation, user.organisation_id))
+        if unverified:
+            errors["round"] = unverified.message
     if errors:
         raise FormErrors(errors)
     app = Application(round_id=round_.id, track_id=track_id,
@@ -193,6 +210,13 @@ def save_draft(session: Session, actor: audit.Actor, app: Application, round_: R
 
 # ---- submission and versions -------------------------------------------------------------
 
+def organisation_facts(org: Organisation | None) -> dict[str, Any]:
+    """The organisation's identity facts that rounds' eligibility reads, as frozen data."""
+    from grants.organisations.services import IDENTITY
+
+    return {key: getattr(org, key) for key in IDENTITY} if org is not None else {}
+
+
 def snapshot(session: Session, app: Application) -> dict[str, Any]:
     """Every field as it is now, for a frozen version."""
     org = session.get(Organisation, app.organisation_id)
@@ -202,6 +226,8 @@ def snapshot(session: Session, app: Application) -> dict[str, Any]:
         "objectives": app.objectives, "track_id": app.track_id,
         "track_name": track.name if track else "",
         "organisation_id": app.organisation_id, "organisation_name": org.name if org else "",
+        # The facts the submission was judged on; later identity changes do not alter them.
+        "organisation_facts": organisation_facts(org),
         "target_groups": list(app.target_groups), "community_ids": list(app.community_ids),
         "planned_activities": app.planned_activities, "planned_people": app.planned_people,
         "planned_volunteers": app.planned_volunteers, "request_fen": app.request_fen,
@@ -224,15 +250,15 @@ def lock_application(session: Session, app: Application) -> None:
 def submit(session: Session, actor: audit.Actor, user: User, app: Application,
            round_: Round) -> ApplicationVersion:
     lock_application(session, app)
-    if not workflow.may(user, "submit", app, round_.status):
-        found = problems(session, app, round_) if app.status in ("draft", "returned") else []
+    if not can(user, "application.submit", app):
+        found = problems(session, app, round_) if app.status in workflow.LIFECYCLE.transition(
+            "submit").sources else []
         raise SubmissionRefused(found or [rules.Problem("status", _(
             "This application cannot be submitted in its current state."))])
     found = problems(session, app, round_)
     if found:
         raise SubmissionRefused(found)
-    before = audit.snapshot(app)
-    was_returned = app.status == "returned"
+    was_returned = app.status == workflow.Status.RETURNED
     moment = now()
     app.current_version += 1
     version = ApplicationVersion(application_id=app.id, number=app.current_version,
@@ -247,16 +273,14 @@ def submit(session: Session, actor: audit.Actor, user: User, app: Application,
             "nothing was changed. Reload the page to see it."))]) from None
     for attachment in files.live(session, app):
         attachment.frozen = True
-    app.status = "submitted"
     app.submitted_at = moment
     app.return_reason = ""
-    app.updated_at = moment
-    audit.record(session, actor, "application.submit", app, before=before)
+    lifecycle.perform(session, actor, user, "application.submit", app)
     org = session.get(Organisation, app.organisation_id)
     params = {"title": app.title, "org": org.name if org else "", "round": round_.name,
               "n": version.number}
     notifications.notify(
-        session, notifications.organisers(session),
+        session, notifications.organisers_covering(session, round_.region_id),
         title=N_("Resubmitted: %(title)s") if was_returned else N_("New application: %(title)s"),
         body=N_("%(org)s submitted “%(title)s” (version %(n)s) to %(round)s."),
         params=params, link=f"/applications/{app.id}")
@@ -265,27 +289,21 @@ def submit(session: Session, actor: audit.Actor, user: User, app: Application,
 
 def withdraw(session: Session, actor: audit.Actor, user: User, app: Application,
              round_: Round) -> None:
-    if not workflow.may(user, "withdraw", app, round_.status):
+    if not can(user, "application.withdraw", app):
         raise FormErrors({"status": _(
             "This application can no longer be withdrawn: judging has started or it is not "
             "submitted.")})
-    before = audit.snapshot(app)
-    app.status = "withdrawn"
-    app.updated_at = now()
-    audit.record(session, actor, "application.withdraw", app, before=before)
+    lifecycle.perform(session, actor, user, "application.withdraw", app)
 
 
 def return_for_correction(session: Session, actor: audit.Actor, user: User, app: Application,
                           round_: Round, reason: str) -> None:
     if not reason.strip():
         raise FormErrors({"reason": _("Say what needs correcting.")})
-    if not workflow.may(user, "return", app, round_.status):
+    if not can(user, "application.return", app):
         raise FormErrors({"reason": _("This application cannot be returned now.")})
-    before = audit.snapshot(app)
-    app.status = "returned"
     app.return_reason = reason.strip()
-    app.updated_at = now()
-    audit.record(session, actor, "application.return", app, before=before)
+    lifecycle.perform(session, actor, user, "application.return", app, reason=reason)
     notifications.notify(
         session, notifications.members(session, app.organisation_id),
         title=N_("Returned for correction: %(title)s"),
@@ -294,27 +312,24 @@ def return_for_correction(session: Session, actor: audit.Actor, user: User, app:
         params={"title": app.title, "reason": app.return_reason}, link=f"/applications/{app.id}")
 
 
-SCREEN_OUTCOMES = {"pass": "eligible", "fail": "ineligible"}
+SCREEN_ACTIONS = {"pass": "application.pass_screening", "fail": "application.fail_screening"}
 
 
 def screen(session: Session, actor: audit.Actor, user: User, app: Application, round_: Round,
            outcome: str, reason: str) -> ScreeningDecision:
     reason = reason.strip()
-    if outcome not in SCREEN_OUTCOMES:
+    if outcome not in SCREEN_ACTIONS:
         raise FormErrors({"outcome": _("Choose pass or fail.")})
     if outcome == "fail" and not reason:
         raise FormErrors({"reason": _("Give the reason the application fails screening.")})
-    if not workflow.may(user, "screen", app, round_.status):
+    if not can(user, SCREEN_ACTIONS[outcome], app):
         raise FormErrors({"outcome": _(
             "%(title)s cannot be screened in its current state.", title=app.title)})
-    before = audit.snapshot(app)
     decision = ScreeningDecision(application_id=app.id, version_number=app.current_version,
                                  outcome=outcome, reason=reason, decided_by_id=user.id)
     session.add(decision)
-    app.status = SCREEN_OUTCOMES[outcome]
-    app.updated_at = now()
-    audit.record(session, actor, "application.screen", app, before=before,
-                 after={**audit.snapshot(app), "outcome": outcome, "reason": reason})
+    lifecycle.perform(session, actor, user, SCREEN_ACTIONS[outcome], app, reason=reason,
+                      extra={"outcome": outcome})
     notifications.notify(
         session, notifications.members(session, app.organisation_id),
         title=(N_("Passed eligibility screening: %(title)s") if outcome == "pass"

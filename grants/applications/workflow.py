@@ -1,77 +1,85 @@
-"""Application statuses and transitions as data, and the one function that answers
-"may this user do this to this application now".
+"""An application's lifecycle, as data for the one engine (grants/lifecycle.py).
 
-Later stages (scoring, awards) add statuses and transitions here.
+    draft → submitted → eligible / ineligible (screening)
+              ↓ ↑ returned for correction       withdrawn (by the applicant)
+
+Who may act and when is said here only; `can(user, "application.submit", app)` reads it.
+The round's status is part of "when": the application's `round` is its round.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from grants.i18n import N_
+from grants.lifecycle import Lifecycle, State, Transition, register
 
-STATUSES: dict[str, str] = {
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "returned": N_("Returned for correction"),
-    "withdrawn": N_("Withdrawn"),
-    "eligible": N_("Passed screening"),
-    "ineligible": N_("Failed screening"),
-}
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+
 
 # Statuses that count against a round's per-organisation limit ("submitted, not withdrawn").
-COUNTED = frozenset({"submitted", "returned", "eligible", "ineligible"})
+COUNTED = frozenset({Status.SUBMITTED, Status.RETURNED, Status.ELIGIBLE, Status.INELIGIBLE})
 # Statuses an organiser sees in the round's list (drafts stay private to the applicant).
-VISIBLE_TO_ORGANISER = ("submitted", "returned", "withdrawn", "eligible", "ineligible")
+VISIBLE_TO_ORGANISER = (Status.SUBMITTED, Status.RETURNED, Status.WITHDRAWN, Status.ELIGIBLE,
+                        Status.INELIGIBLE)
+SCREENABLE = (Status.SUBMITTED, Status.ELIGIBLE, Status.INELIGIBLE)
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str | None  # None: the status does not change (e.g. edit)
-    roles: frozenset[str]
-    member_only: bool  # only members of the owning organisation
-    round_statuses: frozenset[str]
+def _round_status(app: Any) -> str | None:
+    round_ = getattr(app, "round", None)
+    return round_.status if round_ is not None else None
 
 
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    Transition("edit", frozenset({"draft", "returned"}), None, frozenset({"applicant"}), True,
-               frozenset({"open", "closed"})),
-    Transition("submit", frozenset({"draft", "returned"}), "submitted", frozenset({"applicant"}),
-               True, frozenset({"open", "closed"})),
-    Transition("withdraw", frozenset({"submitted", "returned", "eligible"}), "withdrawn",
-               frozenset({"applicant"}), True, frozenset({"open", "closed"})),
-    Transition("screen", frozenset({"submitted", "eligible", "ineligible"}), None,
-               frozenset({"organiser"}), False, frozenset({"open", "closed"})),
-    Transition("return", frozenset({"submitted", "eligible", "ineligible"}), "returned",
-               frozenset({"organiser"}), False, frozenset({"open", "closed"})),
-)}
+def _editable_now(app: Any) -> bool:
+    """A draft is written while the round is open; a returned one also after it closed."""
+    status = _round_status(app)
+    if app.status == Status.DRAFT:
+        return status == "open"
+    return status in ("open", "closed")
 
 
-@dataclass(frozen=True)
-class Subject:
-    """An application together with its round: what the permission rules look at."""
-
-    application: Any
-    round: Any
+def _before_judging(app: Any) -> bool:
+    return _round_status(app) in ("open", "closed")
 
 
-def may(user: Any, action: str, application: Any, round_status: str | None) -> bool:
-    """Whether `user` may do `action` to `application` while its round has `round_status`."""
-    transition = TRANSITIONS.get(action)
-    if transition is None or user is None:
-        return False
-    if user.role not in transition.roles:
-        return False
-    if transition.member_only and (user.organisation_id is None
-                                   or user.organisation_id != application.organisation_id):
-        return False
-    if application.status not in transition.sources:
-        return False
-    if round_status not in transition.round_statuses:
-        return False
-    # A draft is only submitted while the round is open; a returned one also while it is closed.
-    return not (action in {"edit", "submit"} and application.status == "draft"
-                and round_status != "open")
+LIFECYCLE = register(Lifecycle(
+    noun="application",
+    states=(
+        State(Status.DRAFT, N_("Draft")),
+        State(Status.SUBMITTED, N_("Submitted")),
+        State(Status.RETURNED, N_("Returned for correction")),
+        State(Status.WITHDRAWN, N_("Withdrawn"), final=True),
+        State(Status.ELIGIBLE, N_("Passed screening")),
+        State(Status.INELIGIBLE, N_("Failed screening")),
+    ),
+    transitions=(
+        Transition("edit", (Status.DRAFT, Status.RETURNED), None, ("applicant_member",),
+                   label=N_("Edit"), when=_editable_now),
+        Transition("submit", (Status.DRAFT, Status.RETURNED), Status.SUBMITTED,
+                   ("applicant_member",), label=N_("Submit"),
+                   explain=N_("The application is frozen as a version and sent to the "
+                              "organiser."), when=_editable_now),
+        Transition("withdraw", (Status.SUBMITTED, Status.RETURNED, Status.ELIGIBLE),
+                   Status.WITHDRAWN, ("applicant_member",), label=N_("Withdraw"),
+                   explain=N_("The application leaves the round; this cannot be undone."),
+                   when=_before_judging),
+        Transition("return", SCREENABLE, Status.RETURNED, ("organiser_in_scope",),
+                   label=N_("Return for correction"), needs_reason=True,
+                   when=_before_judging),
+        Transition("pass_screening", SCREENABLE, Status.ELIGIBLE, ("organiser_in_scope",),
+                   label=N_("Pass"), when=_before_judging),
+        Transition("fail_screening", SCREENABLE, Status.INELIGIBLE, ("organiser_in_scope",),
+                   label=N_("Fail"), needs_reason=True, when=_before_judging),
+    ),
+))
+
+# Kept for the pages that list statuses with their labels.
+STATUSES: dict[str, str] = LIFECYCLE.labels()

@@ -1014,6 +1014,31 @@ USERS = [
         "organisation": None,
         "email": "organiser@demo.invalid",
     },
+    # Organisers with a scope: a district sees its streets, a street its communities.
+    {
+        "username": "longgang",
+        "display_name": "龙岗区社会组织总会 管理员",
+        "role": "organiser",
+        "organisation": None,
+        "scope": "龙岗区",
+        "email": "longgang@demo.invalid",
+    },
+    {
+        "username": "nanshan",
+        "display_name": "南山街道 社区社会组织专干",
+        "role": "organiser",
+        "organisation": None,
+        "scope": "南山街道",
+        "email": "nanshan@demo.invalid",
+    },
+    {
+        "username": "bantian",
+        "display_name": "坂田街道 社区社会组织专干",
+        "role": "organiser",
+        "organisation": None,
+        "scope": "坂田街道",
+        "email": "bantian@demo.invalid",
+    },
     {
         "username": "finance",
         "display_name": "陈静（街道财务）",

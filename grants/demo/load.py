@@ -13,7 +13,9 @@ from grants.demo import data
 from grants.funds import services as funds
 from grants.organisations import services as organisations
 from grants.organisations.models import Organisation
+from grants.regions import scope
 from grants.regions import services as regions
+from grants.regions.models import Region
 
 
 def already_loaded(session: Session) -> bool:
@@ -30,11 +32,27 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
             session, actor, username=spec["username"], display_name=spec["display_name"],
             role=spec["role"], password=data.DEMO_PASSWORD, email=spec.get("email", ""),
             organisation=orgs.get(spec.get("organisation") or ""),
-            is_owner=spec["role"] == "applicant")
+            is_owner=spec["role"] == "applicant",
+            scope_region_id=scope.region_named(session, spec["scope"]) if spec.get("scope") else None)
     from grants.rounds.demo import load_rounds
 
     return {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
             "users": len(data.USERS), **load_rounds(session, actor)}
+
+
+def _fund_region(session: Session, spec: dict, owner: Organisation | None) -> int | None:
+    """A demo fund belongs to its owner's street (an organisation's, or the office named as
+    owner, e.g. 坂田街道办事处), else the street all its communities lie in; else platform-wide."""
+    if owner is not None and owner.community_id is not None:
+        return session.get(Region, owner.community_id).parent_id  # type: ignore[union-attr]
+    names = session.execute(select(Region.id, Region.name).where(
+        Region.level.in_(("district", "street")))).all()  # type: ignore[attr-defined]
+    for region_id, name in sorted(names, key=lambda row: -len(row[1])):
+        if name in (spec.get("owner") or ""):
+            return int(region_id)
+    streets = set(session.execute(select(Region.parent_id).where(Region.name.in_(  # type: ignore[attr-defined]
+        spec.get("communities") or ["-"]), Region.level == "community")).scalars())
+    return streets.pop() if len(streets) == 1 else None
 
 
 def _load_regions(session: Session, actor: audit.Actor) -> dict[str, int]:
@@ -79,6 +97,7 @@ def _load_funds(session: Session, actor: audit.Actor, orgs: dict[str, Organisati
             "target_groups": list(spec.get("target_groups", [])),
             "categories": list(spec.get("categories", [])),
             "community_ids": [community_ids[n] for n in spec.get("communities", [])],
+            "region_id": _fund_region(session, spec, owner),
         })
         for c in spec.get("contributions", []):
             funds.add_entry(session, actor, fund, kind="contribution",

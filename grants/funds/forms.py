@@ -22,6 +22,7 @@ def read_fund(form: Any) -> dict[str, Any]:
         "target_groups": clean.choices("target_groups", TARGET_GROUPS),
         "categories": clean.choices("categories", CATEGORIES),
         "community_ids": clean.ids("community_ids"),
+        "region_id": clean.integer("region_id", minimum=1),
     }
     data["_errors"] = clean.errors
     return data

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from grants.db import UTCDateTime
+from grants.regions import models as _regions  # noqa: F401 - the region table the scope refers to
 from grants.timeutil import now
 
 # How each entry kind moves the two derived figures (available, committed).
@@ -36,6 +37,8 @@ class Fund(SQLModel, table=True):
     community_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_active: bool = Field(default=True)
+    # The owning region (the office whose money it is); None: platform-wide.
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
 
 

@@ -15,6 +15,7 @@ from grants.funds import forms, services
 from grants.funds.models import Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
+from grants.regions import scope
 from grants.regions import services as regions
 from grants.validation import FormErrors
 from grants.web import (
@@ -34,7 +35,7 @@ from grants.web import (
 async def fund_list(request: Request) -> Response:
     user = require(request, "fund.list")
     session = db(request)
-    page = paginate(session, services.visible_funds(user), page_number(request), per_page=20)
+    page = paginate(session, services.visible_funds(user, session), page_number(request), per_page=20)
     org_ids = {i for f in page.items for i in (f.owner_org_id, f.host_org_id) if i}
     orgs = _orgs(request, org_ids)
     return render(request, "funds/list.html", {
@@ -58,17 +59,19 @@ def _form_context(request: Request, values: dict, errors: dict | None = None,
     return {"values": values, "errors": errors or {}, "fund": fund,
             "orgs": [(o.id, o.name) for o in orgs],
             "foundations": [(o.id, o.name) for o in orgs if o.org_type == "foundation"],
-            "communities": regions.community_choices(session)}
+            "communities": regions.community_choices(session),
+            "regions": scope.region_choices(session, current_user(request)),
+            "platform_wide": current_user(request).scope_region_id is None}  # type: ignore[union-attr]
 
 
 @login_required
 async def fund_new(request: Request) -> Response:
-    require(request, "fund.create")
+    user = require(request, "fund.create")
     if request.method == "GET":
         return render(request, "funds/form.html", _form_context(request, {}))
     data = forms.read_fund(await get_form(request))
     try:
-        fund = services.create(db(request), actor(request), dict(data))
+        fund = services.create(db(request), actor(request), dict(data), user)
     except FormErrors as exc:
         return render(request, "funds/form.html", _form_context(request, data, exc.errors),
                       status_code=400)
@@ -97,13 +100,13 @@ async def fund_detail(request: Request, entry_values: dict | None = None,
 async def fund_edit(request: Request) -> Response:
     session = db(request)
     fund = get_or_404(session, Fund, path_int(request))
-    require(request, "fund.edit", fund)
+    user = require(request, "fund.edit", fund)
     if request.method == "GET":
         return render(request, "funds/form.html",
                       _form_context(request, forms.values_of(fund), fund=fund))
     data = forms.read_fund(await get_form(request))
     try:
-        services.update(session, actor(request), fund, dict(data))
+        services.update(session, actor(request), fund, dict(data), user)
     except FormErrors as exc:
         session.rollback()
         return render(request, "funds/form.html", _form_context(request, data, exc.errors, fund),

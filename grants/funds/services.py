@@ -16,13 +16,15 @@ from grants.accounts.models import User
 from grants.funds.models import ENTRY_EFFECTS, Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
+from grants.permissions import can
+from grants.regions import scope
 from grants.regions import services as regions
 from grants.timeutil import now, today
 from grants.validation import FormErrors, column_problems
 from grants.vocab import CATEGORIES, FUND_KINDS, SERVICE_AREAS, TARGET_GROUPS
 
 EDITABLE = ("name", "kind", "owner_org_id", "host_org_id", "owner_name", "description",
-            "service_areas", "target_groups", "community_ids", "categories")
+            "service_areas", "target_groups", "community_ids", "categories", "region_id")
 MANUAL_ENTRY_KINDS = ("contribution", "adjustment_in", "adjustment_out")
 
 
@@ -56,8 +58,17 @@ class Balance:
         return self.available + self.reserved
 
 
-def validate(session: Session, data: dict[str, Any], existing: Fund | None) -> dict[str, Any]:
+def validate(session: Session, data: dict[str, Any], existing: Fund | None,
+             user: Any = None) -> dict[str, Any]:
     errors: dict[str, str] = dict(data.pop("_errors", {}))
+    # The owning region: a district or street within the organiser's scope (a scoped
+    # organiser who leaves it blank owns the fund for their own region).
+    if data.get("region_id") is None and getattr(user, "scope_region_id", None) is not None:
+        data["region_id"] = user.scope_region_id
+    if data.get("region_id") is not None:
+        problem = scope.check_region(session, user, data["region_id"])
+        if problem:
+            errors.setdefault("region_id", _(problem))
     if not data.get("name"):
         errors.setdefault("name", _("This field is required."))
     else:
@@ -87,16 +98,17 @@ def validate(session: Session, data: dict[str, Any], existing: Fund | None) -> d
     return data
 
 
-def create(session: Session, actor: audit.Actor, data: dict[str, Any]) -> Fund:
-    data = validate(session, data, None)
+def create(session: Session, actor: audit.Actor, data: dict[str, Any], user: Any = None) -> Fund:
+    data = validate(session, data, None, user)
     fund = Fund(**{k: data[k] for k in EDITABLE if k in data})
     session.add(fund)
     audit.record(session, actor, "fund.create", fund)
     return fund
 
 
-def update(session: Session, actor: audit.Actor, fund: Fund, data: dict[str, Any]) -> Fund:
-    data = validate(session, data, fund)
+def update(session: Session, actor: audit.Actor, fund: Fund, data: dict[str, Any],
+           user: Any = None) -> Fund:
+    data = validate(session, data, fund, user)
     before = audit.snapshot(fund)
     for key in EDITABLE:
         if key in data:
@@ -269,10 +281,13 @@ def balances(session: Session, fund_ids: list[int | None],
     return out
 
 
-def visible_funds(user: User) -> Any:
-    """The statement for funds this user may see: all for staff, their own for a funder."""
+def visible_funds(user: User, session: Session | None = None) -> Any:
+    """The statement for funds this user may see: all for staff (an organiser: those of
+    their scope), their own for a funder."""
     query = select(Fund).order_by(Fund.name)
-    if user.role == "funder":
+    if session is not None:
+        query = scope.restrict(query, user, Fund.region_id, session)
+    if not can(user, "fund.list_all"):
         org = user.organisation_id or -1
         query = query.where(or_(Fund.owner_org_id == org, Fund.host_org_id == org))
     return query

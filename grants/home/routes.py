@@ -14,7 +14,9 @@ from grants.accounts.services import organisation_of, set_locale
 from grants.auth import actor, current_user, login_required
 from grants.funds.models import Fund
 from grants.funds.services import balances, visible_funds
-from grants.organisations.models import Organisation
+from grants.organisations.models import Organisation, OrganisationChange
+from grants.permissions import can
+from grants.regions import scope
 from grants.rounds.choices import STATUS_LABELS as ROUND_STATUS_LABELS
 from grants.rounds.models import Round
 from grants.web import db, get_form, redirect, render
@@ -34,20 +36,29 @@ async def home(request: Request) -> Response:
     user = current_user(request)
     assert user is not None
     context: dict[str, object] = {"organisation": organisation_of(session, user)}
-    if user.role in ("organiser", "finance"):
-        context["org_count"] = session.execute(
-            select(func.count()).select_from(Organisation)).scalar_one()
-        context["fund_count"] = session.execute(
-            select(func.count()).select_from(Fund)).scalar_one()
-    if user.role == "applicant" and user.organisation_id:
+    if can(user, "organisation.list"):
+        context["org_count"] = session.execute(scope.restrict(
+            select(func.count()).select_from(Organisation), user, Organisation.community_id,
+            session)).scalar_one()
+        context["fund_count"] = session.execute(scope.restrict(
+            select(func.count()).select_from(Fund), user, Fund.region_id, session)).scalar_one()
+    if can(user, "organisation.decide_change"):  # organisers: what waits for them in scope
+        waiting = scope.restrict(select(func.count()).select_from(Organisation),
+                                 user, Organisation.community_id, session)
+        context["registrations_waiting"] = session.execute(
+            waiting.where(Organisation.verification == "pending")).scalar_one()
+        context["changes_waiting"] = session.execute(waiting.where(Organisation.id.in_(  # type: ignore[union-attr]
+            select(OrganisationChange.organisation_id).where(
+                OrganisationChange.status == "pending")))).scalar_one()
+    if can(user, "application.mine"):
         context.update(_applicant_dashboard(session, user))
-    if user.role in ("organiser", "finance"):
-        context["rounds"] = list(session.execute(
-            select(Round).where(Round.status != "finished")
+    if can(user, "round.list"):
+        context["rounds"] = list(session.execute(scope.restrict(
+            select(Round).where(Round.status != "finished"), user, Round.region_id, session)
             .order_by(Round.year.desc(), Round.id.desc()).limit(8)).scalars())  # type: ignore[attr-defined]
         context["round_statuses"] = ROUND_STATUS_LABELS
-    if user.role in ("funder", "organiser", "finance"):
-        funds = list(session.execute(visible_funds(user).limit(10)).scalars())
+    if can(user, "fund.list"):
+        funds = list(session.execute(visible_funds(user, session).limit(10)).scalars())
         context["funds"] = funds
         context["balances"] = balances(session, [f.id for f in funds])
     return render(request, "home/index.html", context)

@@ -165,3 +165,12 @@ def send_pending(session: Session, settings: Settings, limit: int = 200) -> tupl
             smtp.close()
     session.flush()
     return sent, failed
+
+
+def organisers_covering(session: Session, region_id: int | None) -> list[User]:
+    """Active organisers whose scope covers the region (platform-wide ones always do)."""
+    from grants.regions import scope
+
+    wanted = set(scope.ancestors(session, region_id)) if region_id is not None else set()
+    return [u for u in organisers(session)
+            if u.scope_region_id is None or u.scope_region_id in wanted]

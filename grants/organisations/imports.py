@@ -79,8 +79,12 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def read(session: Session, data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], ImportResult]:
-    """Parse the workbook into (row number, organisation fields) and a report of bad cells."""
+def read(session: Session, data: bytes, within: set[int] | None = None
+         ) -> tuple[list[tuple[int, dict[str, Any]]], ImportResult]:
+    """Parse the workbook into (row number, organisation fields) and a report of bad cells.
+
+    `within`: the region ids of a scoped organiser; only communities among them are known,
+    and every row needs one."""
     result = ImportResult(rows=[])
     try:
         book = spreadsheets.load(data)
@@ -103,7 +107,8 @@ def read(session: Session, data: bytes) -> tuple[list[tuple[int, dict[str, Any]]
     col = {name: header.index(name) for name in HEADERS if name in header}
     types, cats, branches = _reverse(ORG_TYPES), _reverse(CATEGORIES), _reverse(PARTY_BRANCHES)
     branches.update(BRANCH_ALIASES)
-    choices = regions.community_choices(session)
+    choices = [(cid, label) for cid, label in regions.community_choices(session)
+               if within is None or cid in within]
     by_path = {label.replace(" ", ""): cid for cid, label in choices}
     by_name: dict[str, list[int]] = {}
     for cid, label in choices:
@@ -167,15 +172,18 @@ def read(session: Session, data: bytes) -> tuple[list[tuple[int, dict[str, Any]]
                 report.problems.append(_("社区: %(name)s is not a known community.",
                                          name=community))
             data_row["community_id"] = found
+        elif within is not None:
+            report.problems.append(_("社区: name a community within your scope."))
         if registration == "registered" and data_row["credit_code"]:
             data_row["credit_code"] = credit_code.normalise(data_row["credit_code"])
         parsed.append((number, data_row))
     return parsed, result
 
 
-def run(session: Session, actor: audit.Actor, data: bytes) -> ImportResult:
+def run(session: Session, actor: audit.Actor, data: bytes,
+        within: set[int] | None = None) -> ImportResult:
     """Check every row; create all organisations only when every row passes."""
-    parsed, result = read(session, data)
+    parsed, result = read(session, data, within)
     if result.file_error:
         return result
     if not result.rows:

@@ -6,9 +6,10 @@ Members are users whose `organisation_id` points here; one of them may be the ow
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, Relationship, SQLModel
 
 from grants.db import UTCDateTime
 from grants.timeutil import now
@@ -38,5 +39,56 @@ class Organisation(SQLModel, table=True):
     address: str = Field(default="", max_length=200)
     intro: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     is_active: bool = Field(default=True)
+    # pending | correction_requested | verified | rejected (grants/organisations/workflow.py)
+    verification: str = Field(default="verified", max_length=24, index=True)
+    verification_reason: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class OrganisationChange(SQLModel, table=True):
+    """An applicant's request to change identity facts that rounds' eligibility reads
+    (community, type, registration, rating, credit status…). Until an organiser in scope
+    approves it the old values hold."""
+
+    __tablename__ = "organisation_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    requested_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # {field: [old value, new value]} with values as stored (dates as ISO text)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=12, index=True)  # pending|approved|refused
+    reason: str = Field(default="", max_length=1000)
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+    organisation: Organisation = Relationship()
+
+
+class OrganisationInvitation(SQLModel, table=True):
+    """A one-time link an organisation's owner hands to a new member; only its hash is kept."""
+
+    __tablename__ = "organisation_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    used_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+    organisation: Organisation = Relationship()
+
+
+class RegistrationAttempt(SQLModel, table=True):
+    """One use of the public registration form, counted per address to rate-limit it."""
+
+    __tablename__ = "registration_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ip: str = Field(default="", max_length=64, index=True)
+    at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False, index=True))

@@ -11,9 +11,11 @@ from starlette.routing import Route
 from grants.accounts.models import User
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
-from grants.organisations import forms, services
+from grants.lifecycle import available
+from grants.organisations import forms, services, workflow
 from grants.organisations.models import Organisation
 from grants.permissions import can
+from grants.regions import scope
 from grants.regions import services as regions
 from grants.regions.models import Region
 from grants.validation import FormErrors
@@ -46,14 +48,18 @@ async def organisation_list(request: Request) -> Response:
         street_id=query_int(request, "street_id"),
         community_id=query_int(request, "community_id"),
         sort=params.get("sort", "name"),
+        verification=params.get("verification", ""),
     )
-    page = paginate(session, services.search(filters), page_number(request), per_page=20)
+    query = scope.restrict(services.search(filters), current_user(request),
+                           Organisation.community_id, session)
+    page = paginate(session, query, page_number(request), per_page=20)
     streets = list(session.execute(select(Region).where(Region.level == "street")
                                    .order_by(Region.name)).scalars())
     return render(request, "organisations/list.html", {
         "page": page, "filters": filters, "streets": streets,
         "communities": regions.community_choices(session),
         "paths": regions.path_labels(session),
+        "verification_states": workflow.STATUSES,
     })
 
 
@@ -63,8 +69,19 @@ def _form_context(request: Request, values: dict, errors: dict | None = None,
     return {
         "values": values, "errors": errors or {}, "org": org,
         "communities": regions.community_choices(db(request)),
-        "identity_locked": org is not None and not can(user, "organisation.edit_identity", org),
+        "identity_locked": False,
+        "identity_by_request": (org is not None and org.verification == "verified"
+                                and not can(user, "organisation.edit_identity", org)),
     }
+
+
+def _scope_problem(request: Request, data: dict) -> dict[str, str]:
+    """An organiser places organisations only in communities of their scope."""
+    user = current_user(request)
+    if data.get("community_id") and not scope.covers(
+            db(request), getattr(user, "scope_region_id", None), data["community_id"]):
+        return {"community_id": _("Choose a community within your scope.")}
+    return {}
 
 
 @login_required
@@ -76,6 +93,7 @@ async def organisation_new(request: Request) -> Response:
                                               "party_branch": "none",
                                               "credit_status": "normal"}))
     data = forms.read(await get_form(request))
+    data["_errors"].update(_scope_problem(request, data))
     try:
         org = services.create(db(request), actor(request), dict(data))
     except FormErrors as exc:
@@ -92,9 +110,14 @@ async def organisation_detail(request: Request) -> Response:
     require(request, "organisation.view", org)
     members = list(session.execute(select(User).where(User.organisation_id == org.id)
                                    .order_by(User.is_org_owner.desc(), User.username)).scalars())  # type: ignore[attr-defined]
-    community_path = regions.path_labels(session).get(org.community_id or 0, "")
-    return render(request, "organisations/detail.html",
-                  {"org": org, "members": members, "community_path": community_path})
+    paths = regions.path_labels(session)
+    change = services.pending_change(session, org)
+    return render(request, "organisations/detail.html", {
+        "org": org, "members": members, "community_path": paths.get(org.community_id or 0, ""),
+        "paths": paths, "change": change,
+        "verification_label": workflow.LIFECYCLE.label(org.verification),
+        "moves": available(current_user(request), org, "organisation"),
+    })
 
 
 @login_required
@@ -106,21 +129,28 @@ async def organisation_edit(request: Request) -> Response:
         return render(request, "organisations/form.html",
                       _form_context(request, forms.values_of(org), org=org))
     data = forms.read(await get_form(request))
+    as_organiser = can(user, "organisation.edit_identity", org)
+    if as_organiser:
+        data["_errors"].update(_scope_problem(request, data))
     try:
-        services.update(session, actor(request), org, dict(data),
-                        as_organiser=can(user, "organisation.edit_identity", org))
+        change = services.update(session, actor(request), org, dict(data),
+                                 as_organiser=as_organiser, user=user)
     except FormErrors as exc:
         session.rollback()
         return render(request, "organisations/form.html",
                       _form_context(request, data, exc.errors, org=org), status_code=400)
-    flash(request, _("Changes saved."))
+    if change is not None:
+        flash(request, _("Changes saved. The change to the organisation's identity waits for an "
+                         "organiser's approval; until then the old values hold."))
+    else:
+        flash(request, _("Changes saved."))
     return redirect(f"/organisations/{org.id}")
 
 
 @login_required
 async def my_organisation(request: Request) -> Response:
     user = current_user(request)
-    if user is None or user.organisation_id is None:
+    if not can(user, "organisation.mine"):
         raise HTTPException(404, _("Your account does not belong to an organisation."))
     return redirect(f"/organisations/{user.organisation_id}")
 

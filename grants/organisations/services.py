@@ -10,9 +10,10 @@ from sqlalchemy import Select, or_, select
 from sqlmodel import Session
 
 from grants import audit
+from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.organisations import credit_code
-from grants.organisations.models import Organisation
+from grants.organisations.models import Organisation, OrganisationChange
 from grants.regions.models import Region
 from grants.timeutil import now
 from grants.validation import FormErrors, column_problems
@@ -34,10 +35,14 @@ EDITABLE = (
     "party_members", "party_branch", "credit_status", "contact_person", "contact_phone",
     "address", "intro",
 )
-# Fields an applicant may not change about their own organisation: identity and the
-# organiser's assessments.
-ORGANISER_ONLY = ("registration", "credit_code", "filing_number", "rating", "star_rating",
-                  "credit_status")
+# Identity: the facts a round's eligibility reads (and the organiser's assessments). A verified
+# organisation's members may not change them directly: their change becomes a change request
+# that an organiser in scope approves or refuses; until then the old values hold.
+IDENTITY = ("registration", "credit_code", "filing_number", "org_type", "category",
+            "community_id", "rating", "star_rating", "credit_status")
+VERIFICATION_STATES = ("pending", "correction_requested", "verified", "rejected")
+# Assessments only an organiser sets directly (also while a registration is unverified).
+ASSESSMENTS = ("rating", "star_rating", "credit_status")
 
 
 def validate(session: Session, data: dict[str, Any], existing: Organisation | None) -> dict[str, Any]:
@@ -118,19 +123,102 @@ def create(session: Session, actor: audit.Actor, data: dict[str, Any]) -> Organi
 
 
 def update(session: Session, actor: audit.Actor, org: Organisation, data: dict[str, Any],
-           *, as_organiser: bool) -> Organisation:
-    """Apply edited fields; applicants cannot change identity or the organiser's assessments."""
+           *, as_organiser: bool, user: Any = None) -> OrganisationChange | None:
+    """Apply edited fields. An organiser changes everything. A member of a verified
+    organisation changes the rest at once, while a change to its identity becomes a pending
+    change request (returned); an unverified registration's member edits the identity too,
+    but not the organiser's assessments."""
+    verified = org.verification == "verified"
     if not as_organiser:
-        for locked in ORGANISER_ONLY:
+        for locked in ASSESSMENTS if not verified else ():
             data[locked] = getattr(org, locked)
     data = validate(session, data, org)
+    requested: dict[str, Any] = {}
+    if not as_organiser and verified:
+        for key in IDENTITY:
+            if key in data and data[key] != getattr(org, key):
+                requested[key] = [getattr(org, key), data[key]]
+            data[key] = getattr(org, key)
     before = audit.snapshot(org)
     for key in EDITABLE:
         if key in data:
             setattr(org, key, data[key])
     org.updated_at = now()
     audit.record(session, actor, "organisation.update", org, before=before)
-    return org
+    return request_change(session, actor, user, org, requested) if requested else None
+
+
+def pending_change(session: Session, org: Organisation) -> OrganisationChange | None:
+    return session.execute(select(OrganisationChange).where(
+        OrganisationChange.organisation_id == org.id,
+        OrganisationChange.status == "pending").order_by(OrganisationChange.id.desc())  # type: ignore[attr-defined]
+    ).scalars().first()
+
+
+def request_change(session: Session, actor: audit.Actor, user: Any, org: Organisation,
+                   requested: dict[str, Any]) -> OrganisationChange:
+    """Record (or replace) the organisation's pending identity change request."""
+    from grants.notifications import services as notifications
+
+    change = pending_change(session, org)
+    if change is None:
+        change = OrganisationChange(organisation_id=org.id,  # type: ignore[arg-type]
+                                    requested_by_id=getattr(user, "id", None))
+        session.add(change)
+        session.flush()
+        before = None
+    else:
+        before = audit.snapshot(change)
+    change.changes = {key: [_plain(old), _plain(new)] for key, (old, new) in requested.items()}
+    change.requested_by_id = getattr(user, "id", None)
+    change.created_at = now()
+    audit.record(session, actor, "organisation.change_request", change, before=before)
+    notifications.notify(
+        session, notifications.organisers_covering(session, org.community_id),
+        title=N_("Identity change to review: %(org)s"),
+        body=N_("%(org)s asks to change facts that rounds' eligibility reads."),
+        params={"org": org.name}, link=f"/organisations/{org.id}")
+    return change
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def decide_change(session: Session, actor: audit.Actor, change: OrganisationChange,
+                  approve: bool, reason: str = "") -> None:
+    """Approve (apply the requested values, checked again) or refuse (with a reason)."""
+    from grants.notifications import services as notifications
+
+    if change.status != "pending":
+        raise FormErrors({"change": _("This change request was already decided.")})
+    reason = reason.strip()[:1000]
+    org = change.organisation
+    if approve:
+        data = {key: getattr(org, key) for key in EDITABLE}
+        data.update({key: new for key, (_old, new) in change.changes.items() if key in IDENTITY})
+        data = validate(session, data, org)
+        before = audit.snapshot(org)
+        for key in IDENTITY:
+            setattr(org, key, data[key])
+        org.updated_at = now()
+        audit.record(session, actor, "organisation.update", org, before=before)
+    elif not reason:
+        raise FormErrors({"reason": _("Give a reason.")})
+    before = audit.snapshot(change)
+    change.status = "approved" if approve else "refused"
+    change.reason = reason
+    change.decided_by_id = actor.id
+    change.decided_at = now()
+    audit.record(session, actor, "organisation.change_approve" if approve
+                 else "organisation.change_refuse", change, before=before)
+    notifications.notify(
+        session, notifications.members(session, org.id or 0),
+        title=N_("%(org)s: identity change approved") if approve
+        else N_("%(org)s: identity change refused"),
+        body=N_("The organiser approved the change.") if approve
+        else N_("The organiser refused the change: %(reason)s"),
+        params={"org": org.name, "reason": reason}, link=f"/organisations/{org.id}")
 
 
 @dataclass(frozen=True)
@@ -144,6 +232,8 @@ class OrgFilters:
     street_id: int | None = None
     community_id: int | None = None
     sort: str = "name"
+    # a verification state, or "changes": a pending identity change request
+    verification: str = ""
 
 
 SORTS = {
@@ -166,6 +256,11 @@ def search(filters: OrgFilters) -> Select[Any]:
         value = getattr(filters, name)
         if value:
             query = query.where(getattr(Organisation, name) == value)
+    if filters.verification == "changes":
+        query = query.where(Organisation.id.in_(select(OrganisationChange.organisation_id).where(  # type: ignore[union-attr]
+            OrganisationChange.status == "pending")))
+    elif filters.verification in VERIFICATION_STATES:
+        query = query.where(Organisation.verification == filters.verification)
     if filters.community_id:
         query = query.where(Organisation.community_id == filters.community_id)
     elif filters.street_id:

@@ -91,6 +91,9 @@ def create_region(session: Session, actor: audit.Actor, name: str, level: str,
         raise FormErrors(errors)
     region = Region(name=name, level=level, parent_id=parent.id if parent else None)
     session.add(region)
+    from grants.regions import scope
+
+    scope.forget(session)  # the session's ancestor map is read again with the new region
     audit.record(session, actor, "region.create", region)
     return region
 

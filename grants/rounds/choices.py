@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from grants.i18n import N_
+from enum import StrEnum
 
-STATUS_LABELS = {
-    "draft": N_("Draft"),
-    "open": N_("Open for applications"),
-    "closed": N_("Applications closed"),
-    "judging": N_("Judging"),
-    "decided": N_("Decided"),
-    "running": N_("Projects running"),
-    "finished": N_("Finished"),
-}
+from grants.i18n import N_
+from grants.lifecycle import State
+
+
+class RoundStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    JUDGING = "judging"
+    DECIDED = "decided"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+# A round's states with their labels; the transitions are in grants/rounds/workflow.py.
+ROUND_STATES = (
+    State(RoundStatus.DRAFT, N_("Draft")),
+    State(RoundStatus.OPEN, N_("Open for applications")),
+    State(RoundStatus.CLOSED, N_("Applications closed")),
+    State(RoundStatus.JUDGING, N_("Judging")),
+    State(RoundStatus.DECIDED, N_("Decided")),
+    State(RoundStatus.RUNNING, N_("Projects running")),
+    State(RoundStatus.FINISHED, N_("Finished"), final=True),
+)
+STATUS_LABELS = {s.code: s.label for s in ROUND_STATES}
 
 STAGE_KIND_LABELS = {
     "screening": N_("Eligibility screening"),

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from grants import audit
+from grants import audit, lifecycle
 from grants.funds import services as funds_services
 from grants.funds.models import Fund
 from grants.regions.models import Region
@@ -21,6 +21,8 @@ from grants.rounds.models import Round
 from grants.timeutil import local, now
 
 FUND_NAME = "南山街道社会治理创新大赛专项资金"  # in grants/demo/data.py FUNDS
+BANTIAN_FUND = "坂田街道“幸福老人计划”项目资金"
+BANTIAN_COMMUNITIES = ("象角塘社区", "南坑社区", "五和社区", "万科城社区", "四季花城社区")
 COMMUNITIES = ("荔林社区", "荔芳社区", "学府社区", "南园社区", "月亮湾社区")
 TRACKS = (("为老服务", "elderly", "长者关爱、居家养老、老年协会能力建设"),
           ("青少年", "youth", "四点半课堂、青少年成长与安全"),
@@ -65,7 +67,7 @@ def _build_last_year(session: Session, actor: audit.Actor, fund: Fund | None,
     """Last year's contest, configured as it ran; `base` is when its window opened."""
     round_ = services.create(session, actor, {
         "name": f"{year}年南山街道第三届社会治理创新大赛", "organiser_unit": "南山街道办事处",
-        "year": year,
+        "year": year, "region_id": _street(session, "南山街道"),
         "description": "以“孵化、扶持、辅导、赋力”（4Fu）为方法，面向辖区社区社会组织征集"
                        "社会治理创新项目。三届大赛累计扶持26个项目落地，投入42万元。"})
     if fund is not None:
@@ -137,7 +139,41 @@ def load_rounds(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str
         amount = min(200_000_00, room.free, available)
         if amount > 0:
             funding.attach_fund(session, actor, current, fund.id, amount)
-    problems = workflow.check_transition(session, current, "open")
-    if not problems:
+    if not lifecycle.problems(session, "round.open", current):
         workflow.transition(session, actor, None, current, "open")
-    return {"rounds": 2}
+    _bantian_round(session, actor, current, this_year)
+    return {"rounds": 3}
+
+
+def _street(session: Session, name: str) -> int | None:
+    return session.execute(select(Region.id).where(Region.name == name,
+                                                   Region.level == "street")).scalars().first()
+
+
+def _bantian_round(session: Session, actor: audit.Actor, model: Round, year: int) -> Round:
+    """坂田街道's own round, run by its street organiser: the same plan as 南山's, limited to
+    坂田 communities and paid from 坂田's elderly-care fund, open now."""
+    round_, _notes = copying.copy_round(session, actor, model, {
+        "name": f"{year}年坂田街道“幸福老人计划”公益微创投", "year": year})
+    round_.organiser_unit = "坂田街道办事处"
+    round_.region_id = _street(session, "坂田街道")
+    round_.description = "面向坂田街道辖区社区社会组织，征集为老服务项目。"
+    from grants.rounds.models import RoundFund
+
+    # The copy took 南山's fund along; 坂田's round pays from its own.
+    for link in list(session.execute(select(RoundFund).where(
+            RoundFund.round_id == round_.id)).scalars()):
+        funding.detach_fund(session, actor, round_, link)
+    session.flush()
+    ids = list(session.execute(select(Region.id).where(
+        Region.level == "community", Region.name.in_(BANTIAN_COMMUNITIES))).scalars())  # type: ignore[attr-defined]
+    round_.eligibility = {**round_.eligibility, "community_ids": ids}
+    fund = session.execute(select(Fund).where(Fund.name == BANTIAN_FUND)).scalar_one_or_none()
+    if fund is not None:
+        room = funding.attachable(session, [fund.id], round_.id)[fund.id]  # type: ignore[list-item]
+        amount = min(100_000_00, room.free)
+        if amount > 0:
+            funding.attach_fund(session, actor, round_, fund.id, amount)
+    if not lifecycle.problems(session, "round.open", round_):
+        workflow.transition(session, actor, None, round_, "open")
+    return round_

@@ -11,13 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from grants.auth import actor, login_required
+from grants.auth import actor, current_user, login_required
 from grants.funds.models import Fund
 from grants.i18n import gettext as _
+from grants.permissions import can
+from grants.regions import scope
 from grants.regions import services as regions
 from grants.rounds import choices, forms, funding, rubrics, services, stages, tracks
 from grants.rounds.models import STAGE_KINDS, Criterion, Round, RoundFund, Stage, Track
-from grants.rounds.pages import child_or_404, is_staff, render_page, round_or_404
+from grants.rounds.pages import child_or_404, render_page, round_or_404
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, path_int, redirect
 
@@ -41,6 +43,8 @@ def _section_context(request: Request, round_: Round, section: str,
                "locked_fields": {k: services.field_lock_reason(round_, k)
                                  for k in services.BASIC_FIELDS},
                "communities": regions.community_choices(session) if section == "rules" else [],
+               "regions": (scope.region_choices(session, current_user(request))
+                           if section == "basics" else []),
                "tranche_rows": forms.TRANCHE_ROWS}
     context.update(extra)
     return context
@@ -87,8 +91,9 @@ async def _row_page(request: Request, round_: Round, section: str,
     config = services.load_config(session, round_)
     extra: dict[str, Any] = {"config": config, "error_row": error_row}
     if section == "funds":
-        all_funds = list(session.execute(select(Fund).where(Fund.is_active)
-                                         .order_by(Fund.name)).scalars())
+        all_funds = list(session.execute(scope.restrict(  # the funds of the user's scope
+            select(Fund).where(Fund.is_active), current_user(request), Fund.region_id, session)
+            .order_by(Fund.name)).scalars())
         extra["funds"] = all_funds
         extra["rooms"] = funding.attachable(session, [f.id for f in all_funds], round_.id)
     if section == "stages":
@@ -117,6 +122,9 @@ async def fund_attach(request: Request) -> Response:
     round_ = round_or_404(request, "round.edit")
     form = await get_form(request)
     fund_id, amount, errors = forms.read_fund(form)
+    fund = db(request).get(Fund, fund_id) if fund_id else None
+    if fund is not None and not can(current_user(request), "fund.view", fund):
+        errors["fund_id"] = _("Choose a fund.")  # outside the organiser's scope
     try:
         funding.attach_fund(db(request), actor(request), round_, fund_id, amount, errors)
     except FormErrors as exc:
@@ -229,9 +237,7 @@ async def _rubric_page(request: Request, round_: Round, stage: Stage, error_row:
 
 @login_required
 async def rubric(request: Request) -> Response:
-    round_ = round_or_404(request, "round.view")
-    if not is_staff(request):
-        raise HTTPException(403)
+    round_ = round_or_404(request, "round.edit")
     return await _rubric_page(request, round_, _scored_stage(request, round_))
 
 

@@ -58,6 +58,8 @@ def read_basics(form: Any) -> dict[str, Any]:
         data["year"] = clean.integer("year", required=True, minimum=2000, maximum=2100)
     if "description" in form:
         data["description"] = clean.text("description", max_length=5000)
+    if "region_id" in form:
+        data["region_id"] = clean.integer("region_id", minimum=1)
     data["_errors"] = clean.errors
     return data
 
@@ -208,7 +210,8 @@ def _local_day(moment: datetime | None) -> str:
 
 
 def basics_values(round_: Round) -> dict[str, Any]:
-    return {k: getattr(round_, k) for k in ("name", "organiser_unit", "year", "description")}
+    return {k: getattr(round_, k) for k in ("name", "organiser_unit", "year", "description",
+                                            "region_id")}
 
 
 def window_values(round_: Round) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from grants.rounds.models import ROUND_STATUSES, Round, RoundFund, Track
+from grants.rounds.choices import STATUS_LABELS
+from grants.rounds.models import Round, RoundFund, Track
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ def search(filters: RoundFilters, statuses: tuple[str, ...] | None = None) -> An
                                 Round.organiser_unit.like(like)))  # type: ignore[attr-defined]
     if filters.year:
         query = query.where(Round.year == filters.year)
-    if filters.status in ROUND_STATUSES:
+    if filters.status in STATUS_LABELS:
         query = query.where(Round.status == filters.status)
     if statuses is not None:
         query = query.where(Round.status.in_(statuses))  # type: ignore[attr-defined]

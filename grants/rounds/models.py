@@ -27,9 +27,9 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from grants.db import UTCDateTime
+from grants.regions import models as _regions  # noqa: F401 - the region table the scope refers to
 from grants.timeutil import now
 
-ROUND_STATUSES = ("draft", "open", "closed", "judging", "decided", "running", "finished")
 STAGE_KINDS = ("screening", "scoring", "roadshow", "notice", "approval")
 TRANCHE_CONDITIONS = ("signing", "midterm_passed", "final_accepted")
 
@@ -72,6 +72,8 @@ class Round(SQLModel, table=True):
     reporting_plan: dict[str, Any] = Field(default_factory=dict,
                                            sa_column=Column(JSON, nullable=False))
     copied_from_id: int | None = Field(default=None, foreign_key="round.id")
+    # The organising region (a district or a street office); None: platform-wide.
+    region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
 

@@ -10,29 +10,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from grants.auth import current_user, require
-from grants.rounds import choices
-from grants.rounds.models import ROUND_STATUSES, Round
+from grants.permissions import can
+from grants.rounds import choices, workflow
+from grants.rounds.models import Round
 from grants.web import db, get_or_404, path_int, render
 
 
 def render_page(request: Request, template: str, context: dict[str, Any],
                 status_code: int = 200) -> Response:
     context.setdefault("rc", choices)
-    context.setdefault("STATUSES", ROUND_STATUSES)
+    context.setdefault("STATUSES", workflow.STATUSES)
     return render(request, template, context, status_code=status_code)
 
 
 def round_or_404(request: Request, action: str) -> Round:
     round_ = get_or_404(db(request), Round, path_int(request))
-    if round_.status == "draft" and not is_staff(request) and action == "round.view":
-        raise HTTPException(404)
+    if not can(current_user(request), "round.view", round_):
+        raise HTTPException(404)  # a draft round does not exist for those who may not see it
     require(request, action, round_)
     return round_
-
-
-def is_staff(request: Request) -> bool:
-    user = current_user(request)
-    return user is not None and user.role in ("organiser", "finance")
 
 
 def child_or_404(request: Request, model: type, name: str, round_: Round) -> Any:

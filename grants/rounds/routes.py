@@ -8,12 +8,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from grants import lifecycle
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
+from grants.permissions import can
+from grants.regions import scope
 from grants.regions import services as regions
 from grants.rounds import copying, editor_routes, forms, listing, rubrics, services, summaries, workflow
-from grants.rounds.models import ROUND_STATUSES, Round
-from grants.rounds.pages import is_staff, render_page, round_or_404
+from grants.rounds.models import Round
+from grants.rounds.pages import render_page, round_or_404
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, page_number, paginate, query_int, redirect
 
@@ -27,7 +30,9 @@ async def round_list(request: Request) -> Response:
     filters = listing.RoundFilters(q=params.get("q", "").strip()[:100],
                                    year=query_int(request, "year", max_digits=4),
                                    status=params.get("status", ""))
-    page = paginate(session, listing.search(filters), page_number(request), per_page=20)
+    query = scope.restrict(listing.search(filters), current_user(request), Round.region_id,
+                           session)
+    page = paginate(session, query, page_number(request), per_page=20)
     ids = [r.id for r in page.items]
     return render_page(request, "rounds/list.html", {
         "page": page, "filters": filters, "years": listing.years(session),
@@ -60,9 +65,9 @@ async def round_detail(request: Request) -> Response:
     session = db(request)
     config = services.load_config(session, round_)
     user = current_user(request)
-    moves = workflow.allowed_transitions(round_, user)
-    checklist = (workflow.checklist(session, round_, "open", config)
-                 if round_.status == "draft" and is_staff(request) else [])
+    moves = lifecycle.available(user, round_, "round")
+    checklist = (lifecycle.checklist(session, "round.open", round_, config)
+                 if can(user, "round.open", round_) else [])
     names = regions.path_labels(session)
     source = session.get(Round, round_.copied_from_id) if round_.copied_from_id else None
     return render_page(request, "rounds/detail.html", {
@@ -72,7 +77,7 @@ async def round_detail(request: Request) -> Response:
         "rubric_problems": {s.id: rubrics.rubric_problems(s, config.criteria.get(s.id, []))
                             for s in config.scored_stages},
         "lock_reason": services.lock_reason(round_), "copied_from": source,
-        "staff": is_staff(request),
+        "staff": can(user, "round.edit", round_),
     })
 
 
@@ -80,18 +85,22 @@ async def round_detail(request: Request) -> Response:
 
 @login_required
 async def round_new(request: Request) -> Response:
-    require(request, "round.create")
+    user = require(request, "round.create")
     from grants.timeutil import today
 
     if request.method == "GET":
-        return render_page(request, "rounds/new.html", {"values": {"year": today().year},
-                                                        "errors": {}})
-    data = forms.read_basics(await get_form(request))
+        return render_page(request, "rounds/new.html", {
+            "values": {"year": today().year, "region_id": user.scope_region_id}, "errors": {},
+            "regions": scope.region_choices(db(request), user)})
+    form = await get_form(request)
+    data = forms.read_basics(form)
+    data.setdefault("region_id", None)
     try:
-        round_ = services.create(db(request), actor(request), dict(data))
+        round_ = services.create(db(request), actor(request), dict(data), user)
     except FormErrors as exc:
-        return render_page(request, "rounds/new.html", {"values": data, "errors": exc.errors},
-                           status_code=400)
+        return render_page(request, "rounds/new.html", {
+            "values": data, "errors": exc.errors,
+            "regions": scope.region_choices(db(request), user)}, status_code=400)
     flash(request, _("Round %(name)s created as a draft. Now attach funds and add tracks.",
                      name=round_.name))
     return redirect(f"/rounds/{round_.id}/edit/funds")
@@ -101,18 +110,19 @@ async def round_new(request: Request) -> Response:
 
 @login_required
 async def round_transition(request: Request) -> Response:
-    round_ = round_or_404(request, "round.transition")
+    round_ = round_or_404(request, "round.manage")
     target = request.path_params["to"]
-    if target not in ROUND_STATUSES:
+    if target not in workflow.STATUSES:
         raise HTTPException(404)
     session = db(request)
-    move = workflow.find(round_.status, target)
+    user = current_user(request)
+    move = workflow.LIFECYCLE.leading_to(round_.status, target)
+    action = f"round.{move.action}" if move else ""
     errors: dict[str, str] = {}
     if request.method == "POST":
         await get_form(request)
         try:
-            workflow.transition(session, actor(request), require(request, "round.transition",
-                                                                 round_), round_, target)
+            workflow.transition(session, actor(request), user, round_, target)
         except FormErrors as exc:
             session.rollback()
             session.refresh(round_)
@@ -121,12 +131,12 @@ async def round_transition(request: Request) -> Response:
             flash(request, _("The round is now “%(status)s”.",
                              status=workflow.status_label(target)))
             return redirect(f"/rounds/{round_.id}")
-    problems = workflow.check_transition(session, round_, target)
+    allowed = move is not None and can(user, action, round_)
+    checklist = lifecycle.checklist(session, action, round_) if allowed else []
     return render_page(request, "rounds/transition.html", {
-        "round": round_, "target": target, "move": move, "problems": problems,
-        "checklist": workflow.checklist(session, round_, target), "errors": errors,
-        "allowed": move is not None and move in workflow.allowed_transitions(
-            round_, current_user(request)),
+        "round": round_, "target": target, "move": move, "checklist": checklist,
+        "problems": [p for _label, found in checklist for p in found], "errors": errors,
+        "allowed": allowed,
     }, status_code=400 if errors else 200)
 
 

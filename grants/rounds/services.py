@@ -87,11 +87,22 @@ def validate_basics(session: Session, data: dict[str, Any], existing: Round | No
         raise FormErrors(errors)
 
 
-def create(session: Session, actor: audit.Actor, data: dict[str, Any]) -> Round:
-    """A new draft round with the usual rules; funds, tracks and stages are added afterwards."""
+def create(session: Session, actor: audit.Actor, data: dict[str, Any],
+           user: Any = None) -> Round:
+    """A new draft round with the usual rules; funds, tracks and stages are added afterwards.
+
+    The form always sends `region_id`, the organising region (a district or street within
+    the user's scope), and it is required there; rounds built without it are platform-wide."""
+    from grants.regions import scope
+
     data = dict(data)
+    if "region_id" in data:
+        problem = scope.check_region(session, user, data["region_id"])
+        if problem:
+            data.setdefault("_errors", {}).setdefault("region_id", _(problem))
     validate_basics(session, data, None)
-    round_ = Round(**{k: data[k] for k in BASIC_FIELDS if k in data}, status="draft")
+    round_ = Round(**{k: data[k] for k in BASIC_FIELDS if k in data}, status="draft",
+                   region_id=data.get("region_id"))
     session.add(round_)
     audit.record(session, actor, "round.create", round_)
     return round_
@@ -100,10 +111,23 @@ def create(session: Session, actor: audit.Actor, data: dict[str, Any]) -> Round:
 def update_basics(session: Session, actor: audit.Actor, round_: Round,
                   data: dict[str, Any]) -> Round:
     """Absent fields keep their value; a changed locked field is refused with the reason."""
+    region_sent = "region_id" in data
+    region_id = data.get("region_id")
     data = {k: v for k, v in data.items() if k in BASIC_FIELDS or k == "_errors"}
     data.setdefault("name", round_.name)
+    if region_sent and region_id != round_.region_id:
+        # The organising region may be set or changed at any time, within the editor's scope.
+        from grants.accounts.models import User
+        from grants.regions import scope
+
+        editor = session.get(User, actor.id) if actor.id else None
+        problem = scope.check_region(session, editor, region_id)
+        if problem:
+            data.setdefault("_errors", {}).setdefault("region_id", _(problem))
     validate_basics(session, data, round_)
     before = audit.snapshot(round_)
+    if region_sent and region_id is not None:
+        round_.region_id = region_id
     for key in BASIC_FIELDS:
         if key in data:
             setattr(round_, key, data[key])

@@ -1,93 +1,80 @@
-"""A round's status workflow, as data.
+"""A round's lifecycle, as data for the one engine (grants/lifecycle.py).
 
     draft → open → closed → judging → decided → running → finished
 
-`TRANSITIONS` is the one table of allowed moves: from, to, which roles may make the move,
-and the preconditions by name. `CHECKS` maps each name to a label and a function that
-returns the problems (plain-language sentences; empty when the check passes). Routes and
-templates only use `allowed_transitions`, `check_transition` and `transition`.
-Other areas may add checks (e.g. "every score sheet submitted") with `register_check` and
-name them in the table.
+Each transition names the checks that block it; a check returns plain-language problems
+(empty when it passes). Other areas add checks (e.g. "every score sheet submitted") with
+`LIFECYCLE.check` and name them here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from grants import audit
-from grants.accounts.models import User
-from grants.i18n import N_
+from grants import audit, lifecycle
+from grants.i18n import N_, ngettext
 from grants.i18n import gettext as _
+from grants.lifecycle import Lifecycle, Transition
 from grants.money import format_yuan
 from grants.rounds import funding, rubrics, services
-from grants.rounds.choices import STATUS_LABELS
+from grants.rounds.choices import ROUND_STATES, RoundStatus
 from grants.rounds.models import Round
 from grants.timeutil import now
-from grants.validation import FormErrors
 
-
-@dataclass(frozen=True)
-class Transition:
-    source: str
-    target: str
-    roles: tuple[str, ...]
-    checks: tuple[str, ...]
-    label: str  # the button (msgid)
-    explain: str  # what the move means (msgid)
-
+Status = RoundStatus
 
 OPENING_CHECKS = ("has_funds", "funds_available", "has_tracks", "has_window",
                   "window_not_closed", "grant_range", "tranches_sum", "has_scoring_stage",
                   "stage_order", "rubrics_valid", "reporting_plan")
 
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition("draft", "open", ("organiser",), OPENING_CHECKS,
-               N_("Open for applications"),
-               N_("The round is published: applicants see it and may apply until the window "
-                  "closes. From now on its rules, funds, tracks, stages and rubrics are locked.")),
-    Transition("open", "closed", ("organiser",), ("window_ended",),
-               N_("Close applications"),
-               N_("No more applications are accepted. Possible once the window has ended.")),
-    Transition("closed", "judging", ("organiser",), ("has_scoring_stage", "rubrics_valid"),
-               N_("Start judging"),
-               N_("Screening and scoring begin, following the stage plan.")),
-    Transition("judging", "decided", ("organiser",), (),
-               N_("Record the decision"),
-               N_("The results are final: awards are approved and the funds committed.")),
-    Transition("decided", "running", ("organiser",), ("reporting_plan_set",),
-               N_("Start the projects"),
-               N_("Agreements are signed and the funded projects run; reports fall due "
-                  "according to the reporting plan.")),
-    Transition("running", "finished", ("organiser",), (),
-               N_("Finish the round"),
-               N_("All projects are closed. The round is kept as a read-only record.")),
-)
 
-Check = Callable[[Session, Round, services.Config], list[str]]
+def _window_open(round_: Any) -> bool:
+    """Applications may be started until the window closes (not just while "open")."""
+    return round_.closes_at is None or round_.closes_at > now()
 
 
-@dataclass(frozen=True)
-class CheckSpec:
-    label: str  # msgid
-    function: Check
-
-
-CHECKS: dict[str, CheckSpec] = {}
-
-
-def register_check(name: str, label: str) -> Callable[[Check], Check]:
-    def register(function: Check) -> Check:
-        if name in CHECKS:
-            raise RuntimeError(f"round check {name!r} registered twice")
-        CHECKS[name] = CheckSpec(label, function)
-        return function
-
-    return register
+LIFECYCLE = lifecycle.register(Lifecycle(
+    noun="round",
+    states=ROUND_STATES,
+    transitions=(
+        Transition("open", (Status.DRAFT,), Status.OPEN, ("organiser_in_scope",), OPENING_CHECKS,
+                   N_("Open for applications"),
+                   N_("The round is published: applicants see it and may apply until the "
+                      "window closes. From now on its rules, funds, tracks, stages and rubrics "
+                      "are locked.")),
+        Transition("close", (Status.OPEN,), Status.CLOSED, ("organiser_in_scope",), ("window_ended",),
+                   N_("Close applications"),
+                   N_("No more applications are accepted. Possible once the window has "
+                      "ended.")),
+        Transition("start_judging", (Status.CLOSED,), Status.JUDGING, ("organiser_in_scope",),
+                   ("has_scoring_stage", "rubrics_valid", "screening_finished"),
+                   N_("Start judging"),
+                   N_("Scoring begins, following the stage plan. Every application must have "
+                      "been screened.")),
+        Transition("decide", (Status.JUDGING,), Status.DECIDED, ("organiser_in_scope",),
+                   ("screening_finished",),
+                   N_("Record the decision"),
+                   N_("The results are final: awards are approved and the funds committed.")),
+        Transition("start_projects", (Status.DECIDED,), Status.RUNNING, ("organiser_in_scope",),
+                   ("reporting_plan_set",),
+                   N_("Start the projects"),
+                   N_("Agreements are signed and the funded projects run; reports fall due "
+                      "according to the reporting plan.")),
+        Transition("finish", (Status.RUNNING,), Status.FINISHED, ("organiser_in_scope",),
+                   ("screening_finished",),
+                   N_("Finish the round"),
+                   N_("All projects are closed. The round is kept as a read-only record.")),
+        Transition("apply", (Status.OPEN,), None, ("applicant_with_organisation",),
+                   label=N_("Apply"), when=_window_open),
+    ),
+    prepare=lambda session, round_: services.load_config(session, round_),
+))
+register_check = LIFECYCLE.check
+STATUSES: dict[str, str] = LIFECYCLE.labels()
 
 
 @register_check("has_funds", N_("At least one fund is attached"))
@@ -210,81 +197,37 @@ def _reporting_plan_set(session: Session, round_: Round, config: services.Config
     return _reporting_plan(session, round_, config)
 
 
+@register_check("screening_finished", N_("Every application has been screened"))
+def _screening_finished(session: Session, round_: Round, config: services.Config) -> list[str]:
+    from grants.applications.models import Application
+
+    waiting = session.execute(select(func.count()).select_from(Application).where(
+        Application.round_id == round_.id,
+        Application.status.in_(("submitted", "returned")))).scalar_one()
+    if waiting:
+        return [ngettext("%(num)s application is still waiting for screening or correction; "
+                         "screen it first.",
+                         "%(num)s applications are still waiting for screening or correction; "
+                         "screen them first.", waiting)]
+    return []
+
+
 # ---- the functions routes and templates use -----------------------------------------------
 
-def find(source: str, target: str) -> Transition | None:
-    return next((t for t in TRANSITIONS if t.source == source and t.target == target), None)
-
-
-def allowed_transitions(round_: Round, user: User | None) -> list[Transition]:
-    """The moves this user may attempt from the round's current status."""
-    if user is None or not user.is_active:
-        return []
-    return [t for t in TRANSITIONS if t.source == round_.status and user.role in t.roles]
-
-
-def check_transition(session: Session, round_: Round, to: str,
-                     config: services.Config | None = None) -> list[str]:
-    """Everything that stops the round moving to `to` now (empty: it may move)."""
-    found = find(round_.status, to)
-    if found is None:
-        return [_("A round that is “%(source)s” cannot become “%(target)s”.",
-                  source=_(STATUS_LABELS.get(round_.status, round_.status)),
-                  target=_(STATUS_LABELS.get(to, to)))]
-    config = config or services.load_config(session, round_)
-    problems: list[str] = []
-    for name in found.checks:
-        problems.extend(CHECKS[name].function(session, round_, config))
-    return problems
-
-
-def checklist(session: Session, round_: Round, to: str,
-              config: services.Config | None = None) -> list[tuple[str, list[str]]]:
-    """Each precondition of the move to `to`: its translated label and its problems."""
-    found = find(round_.status, to)
-    if found is None:
-        return []
-    config = config or services.load_config(session, round_)
-    return [(_(CHECKS[name].label), CHECKS[name].function(session, round_, config))
-            for name in found.checks]
-
-
-def transition(session: Session, actor: audit.Actor, user: User | None, round_: Round,
+def transition(session: Session, actor: audit.Actor, user: Any, round_: Round,
                to: str) -> Round:
-    """Move the round to `to` if this user may and every precondition holds; audited.
-    `user` None is the system (demo loader, CLI): the role is not checked, the rest is."""
-    found = find(round_.status, to)
-    if found is None or (user is not None and user.role not in found.roles):
-        raise FormErrors({"status": _(
+    """Move the round to `to` if this user may and every check passes; audited.
+    `user` None is the system (demo loader, CLI): relations are not asked, the rest is."""
+    move = LIFECYCLE.leading_to(round_.status, to)
+    if move is None:
+        raise lifecycle.Refused([_(
             "You cannot move this round from “%(source)s” to “%(target)s”.",
-            source=_(STATUS_LABELS.get(round_.status, round_.status)),
-            target=_(STATUS_LABELS.get(to, to)))})
-    if to == "open":
+            source=LIFECYCLE.label(round_.status), target=LIFECYCLE.label(to))])
+    if to == Status.OPEN:
         funding.lock_round_funds(session, round_)
-    problems = check_transition(session, round_, to)
-    if problems:
-        raise FormErrors({"status": " ".join(problems)})
-    before = audit.snapshot(round_)
-    round_.status = to
-    round_.updated_at = now()
-    audit.record(session, actor, "round.transition", round_, before=before)
+    lifecycle.perform(session, actor, user, f"round.{move.action}", round_)
     return round_
 
 
-def reachable(start: str = "draft") -> set[str]:
-    seen, frontier = {start}, [start]
-    while frontier:
-        current = frontier.pop()
-        for t in TRANSITIONS:
-            if t.source == current and t.target not in seen:
-                seen.add(t.target)
-                frontier.append(t.target)
-    return seen
-
-
 def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
-
-
-def as_context() -> dict[str, Any]:
-    return {"TRANSITIONS": TRANSITIONS}
+    return LIFECYCLE.label(status)

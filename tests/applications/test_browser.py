@@ -20,7 +20,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.mark.browser
 def test_draft_refusal_fix_attach_submit_screen(session, live_server, page):  # noqa: F811
     rnd = af.round_(session, name="2026年测试街道公益创投大赛")
-    late_round = af.round_(session, name="已截止的大赛", closes_at=now() - timedelta(hours=2))
+    late_round = af.round_(session, name="已截止的大赛")
     user = af.applicant(session)
     org = user.organisation_id
     from grants.organisations.models import Organisation
@@ -28,6 +28,7 @@ def test_draft_refusal_fix_attach_submit_screen(session, live_server, page):  # 
     community = session.get(Organisation, org).community_id
     organiser = factories.user(session, "organiser", username="chief")
     late = af.application(session, late_round, user, title="迟到的项目")
+    late_round.closes_at = now() - timedelta(hours=2)  # drafted in time, submitted too late
     session.commit()
     track = af.track_of(session, rnd)
 

@@ -162,7 +162,9 @@ def test_every_failing_rule_is_listed(client, session):
 
 def test_late_submission_shows_the_deadline_in_shanghai_time(client, session):
     closes = now() - timedelta(hours=1)
-    _rnd, user, app = setup(session, {"closes_at": closes})
+    rnd, user, app = setup(session)  # drafted while the window was open
+    rnd.closes_at = closes
+    session.commit()
     client.login(user.username)
     from grants.timeutil import format_local
 

@@ -31,16 +31,21 @@ def _local(moment):
 
 
 def test_creating_a_round_through_the_form(client, session, organiser):
+    from tests import factories
+
+    street = factories.community(session).parent_id
+    session.commit()
     page = soup(client.get("/rounds/new"))
     form = page.select_one("form[action='/rounds/new']")
     token = form.select_one("input[name=csrf_token]")["value"]
     assert token, "the form carries the CSRF token"
     response = client.post("/rounds/new", data={
         "csrf_token": token, "name": "2026年南山街道第四届社会治理创新大赛",
-        "organiser_unit": "南山街道办事处", "year": "2026", "description": "试点"},
-        follow_redirects=False)
+        "organiser_unit": "南山街道办事处", "year": "2026", "description": "试点",
+        "region_id": str(street)}, follow_redirects=False)
     assert response.status_code == 303
     round_ = session.execute(select(Round)).scalar_one()
+    assert round_.region_id == street
     assert (round_.name, round_.status, round_.year) == (
         "2026年南山街道第四届社会治理创新大赛", "draft", 2026)
     assert response.headers["location"] == f"/rounds/{round_.id}/edit/funds"

@@ -1,0 +1,268 @@
+"""Every route × every role: the answer agrees with the permission tables.
+
+The routes come from the app's own route table; each named route says which action guards it
+and on which object (EXPECT below). For every identity — each role, members of two different
+organisations, and anonymous visitors — the test asks `can()` what the answer should be and
+sends the request (POSTs with a valid CSRF token, so the permission layer is what refuses).
+A route without an expectation fails the test: a new page must say who may open it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from starlette.routing import Route
+
+from grants.app import collect_routes
+from grants.applications import attachments as files
+from grants.applications import services
+from grants.applications.models import Application
+from grants.audit import Actor
+from grants.notifications.models import Notice
+from grants.permissions import can
+from tests import factories
+from tests.applications import factories as af
+from tests.rounds import factories as rf
+
+# Routes anyone may use without logging in.
+PUBLIC = {"login", "healthz", "switch_language", "organisation_register", "organisation_join"}
+
+
+@dataclass
+class World:
+    """Objects of two organisations, a round, funds, and one user of each role."""
+
+    users: dict[str, Any]
+    round: Any
+    app_a: Any
+    app_b: Any
+    attachment: Any
+    org_a: Any
+    org_b: Any
+    fund: Any
+    other_fund: Any
+    region: Any
+    notice_a: Any
+    stage: Any
+    track: Any
+    criterion: Any
+    round_fund: Any
+    change: Any = None  # an identity change request of org_a
+
+
+Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
+
+
+def _none(_w: World) -> None:
+    return None
+
+
+def _no_params(_w: World) -> dict[str, Any]:
+    return {}
+
+
+def _round(w: World) -> dict[str, Any]:
+    return {"id": w.round.id}
+
+
+def _app(w: World) -> dict[str, Any]:
+    return {"id": w.app_a.id}
+
+
+# route name -> (action, the object it is asked about, the path parameters)
+EXPECT: dict[str, Guard] = {
+    "home": ("account.use", _none, _no_params),
+    "logout": ("account.use", _none, _no_params),
+    "password": ("account.use", _none, _no_params),
+    "users": ("user.manage", _none, _no_params),
+    "user_new": ("user.manage", _none, _no_params),
+    "user_detail": ("user.manage", lambda w: w.users["applicant_a"],
+                    lambda w: {"id": w.users["applicant_a"].id}),
+    "user_reset_password": ("user.manage", lambda w: w.users["applicant_b"],
+                            lambda w: {"id": w.users["applicant_b"].id}),
+    "user_set_active": ("user.manage", lambda w: w.users["applicant_b"],
+                        lambda w: {"id": w.users["applicant_b"].id}),
+    "regions": ("region.manage", _none, _no_params),
+    "region_new": ("region.manage", _none, _no_params),
+    "region_rename": ("region.manage", lambda w: w.region, lambda w: {"id": w.region.id}),
+    "my_applications": ("application.mine", _none, _no_params),
+    "application_apply": ("round.apply", lambda w: w.round, _round),
+    "round_applications": ("application.list", lambda w: w.round, _round),
+    "round_applications_screen": ("round.screen", lambda w: w.round, _round),
+    "round_applications_export": ("application.export", lambda w: w.round, _round),
+    "application_detail": ("application.view", lambda w: w.app_a, _app),
+    "application_edit": ("application.edit", lambda w: w.app_a, _app),
+    "application_submit": ("application.prepare", lambda w: w.app_a, _app),
+    "application_withdraw": ("application.withdraw", lambda w: w.app_b,
+                             lambda w: {"id": w.app_b.id}),
+    "application_screen": ("application.pass_screening", lambda w: w.app_b,
+                           lambda w: {"id": w.app_b.id}),
+    "application_return": ("application.return", lambda w: w.app_b,
+                           lambda w: {"id": w.app_b.id}),
+    "application_version": ("application.view", lambda w: w.app_b,
+                            lambda w: {"id": w.app_b.id, "number": 1}),
+    "attachment_add": ("application.edit", lambda w: w.app_a, _app),
+    "attachment_get": ("application.view", lambda w: w.app_a,
+                       lambda w: {"id": w.app_a.id, "aid": w.attachment.id}),
+    "attachment_remove": ("application.edit", lambda w: w.app_a,
+                          lambda w: {"id": w.app_a.id, "aid": w.attachment.id}),
+    "organisation_import": ("organisation.import", _none, _no_params),
+    "organisation_import_template": ("organisation.import", _none, _no_params),
+    "organisations": ("organisation.list", _none, _no_params),
+    "organisation_new": ("organisation.create", _none, _no_params),
+    "organisation_detail": ("organisation.view", lambda w: w.org_a,
+                            lambda w: {"id": w.org_a.id}),
+    "organisation_edit": ("organisation.edit", lambda w: w.org_a, lambda w: {"id": w.org_a.id}),
+    "my_organisation": ("organisation.mine", _none, _no_params),
+    "organisation_verification": ("organisation.verify", lambda w: w.org_a,
+                                  lambda w: {"id": w.org_a.id, "action": "verify"}),
+    "organisation_invite": ("organisation.invite", lambda w: w.org_a,
+                            lambda w: {"id": w.org_a.id}),
+    "organisation_change_decide": ("organisation.decide_change", lambda w: w.change,
+                                   lambda w: {"id": w.change.id}),
+    "funds": ("fund.list", _none, _no_params),
+    "fund_new": ("fund.create", _none, _no_params),
+    "fund_detail": ("fund.view", lambda w: w.fund, lambda w: {"id": w.fund.id}),
+    "fund_edit": ("fund.edit", lambda w: w.other_fund, lambda w: {"id": w.other_fund.id}),
+    "fund_entry_new": ("fund.record_entry", lambda w: w.other_fund,
+                       lambda w: {"id": w.other_fund.id}),
+    "rounds": ("round.list", _none, _no_params),
+    "rounds_open": ("round.browse_open", _none, _no_params),
+    "round_new": ("round.create", _none, _no_params),
+    "round_detail": ("round.view", lambda w: w.round, _round),
+    "round_edit": ("round.edit", lambda w: w.round, _round),
+    "round_edit_section": ("round.edit", lambda w: w.round,
+                           lambda w: {"id": w.round.id, "section": "basics"}),
+    "round_fund_attach": ("round.edit", lambda w: w.round, _round),
+    "round_fund_detach": ("round.edit", lambda w: w.round,
+                          lambda w: {"id": w.round.id, "link_id": w.round_fund.id}),
+    "round_track_add": ("round.edit", lambda w: w.round, _round),
+    "round_track_update": ("round.edit", lambda w: w.round,
+                           lambda w: {"id": w.round.id, "track_id": w.track.id}),
+    "round_stage_add": ("round.edit", lambda w: w.round, _round),
+    "round_stage_update": ("round.edit", lambda w: w.round,
+                           lambda w: {"id": w.round.id, "stage_id": w.stage.id}),
+    "round_rubric": ("round.edit", lambda w: w.round,
+                     lambda w: {"id": w.round.id, "stage_id": w.stage.id}),
+    "round_criterion_add": ("round.edit", lambda w: w.round,
+                            lambda w: {"id": w.round.id, "stage_id": w.stage.id}),
+    "round_criterion_update": ("round.edit", lambda w: w.round,
+                               lambda w: {"id": w.round.id, "stage_id": w.stage.id,
+                                          "criterion_id": w.criterion.id}),
+    "round_transition": ("round.manage", lambda w: w.round,
+                         lambda w: {"id": w.round.id, "to": "closed"}),
+    "round_copy": ("round.copy", lambda w: w.round, _round),
+    "audit": ("audit.view", _none, _no_params),
+    "notices": ("account.use", _none, _no_params),
+    "notices_read_all": ("account.use", _none, _no_params),
+    "notice_read": ("notice.view", lambda w: w.notice_a, lambda w: {"id": w.notice_a.id}),
+}
+
+IDENTITIES = ("anonymous", "organiser", "finance", "judge", "funder", "applicant_a",
+              "applicant_b")
+
+
+def _routes() -> list[tuple[str, str, str]]:
+    out = []
+    for route in collect_routes():
+        if isinstance(route, Route):
+            for method in sorted((route.methods or set()) - {"HEAD"}):
+                out.append((route.name, method, route.path))
+    return out
+
+
+def _path(template: str, params: dict[str, Any]) -> str:
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[0]
+        return str(params[name])
+
+    return re.sub(r"\{([^}]+)\}", fill, template)
+
+
+def test_every_route_says_who_may_use_it():
+    missing = sorted({name for name, _m, _p in _routes()} - set(EXPECT) - PUBLIC)
+    assert not missing, f"routes without a permission expectation: {missing}"
+
+
+def _world(session) -> World:
+    from grants.rounds.models import Criterion, RoundFund, Stage, Track
+
+    round_ = rf.opened(session)
+    user_a = af.applicant(session)
+    user_b = af.applicant(session)
+    app_a = af.application(session, round_, user_a)
+    app_b = af.application(session, round_, user_b)
+    actor = Actor(id=None, name="test", ip="")
+    services.submit(session, actor, user_b, app_b, round_)
+    attachment = files.add(session, actor, app_a, "预算.pdf", b"%PDF-1.4\n%%EOF\n")
+    funder_org = factories.organisation(session)
+    funder = factories.user(session, "funder", organisation=funder_org)
+    fund = factories.fund(session, owner_org_id=funder_org.id, contributed_fen=100_000_00)
+    other = factories.fund(session, contributed_fen=100_000_00)
+    notice = Notice(user_id=user_a.id, title="测试通知", body="正文", link="/")
+    session.add(notice)
+    session.flush()
+    stage = session.execute(select(Stage).where(Stage.round_id == round_.id,
+                                                Stage.kind == "scoring")).scalars().first()
+    track = session.execute(select(Track).where(Track.round_id == round_.id)).scalars().first()
+    criterion = session.execute(select(Criterion).where(Criterion.stage_id == stage.id)
+                                ).scalars().first()
+    round_fund = session.execute(select(RoundFund).where(RoundFund.round_id == round_.id)
+                                 ).scalars().first()
+    users = {"organiser": factories.user(session, "organiser"),
+             "finance": factories.user(session, "finance"),
+             "judge": factories.user(session, "judge"), "funder": funder,
+             "applicant_a": user_a, "applicant_b": user_b}
+    from grants.organisations.models import OrganisationChange
+
+    change = OrganisationChange(organisation_id=user_a.organisation_id,
+                                changes={"category": ["charity", "life_service"]})
+    session.add(change)
+    session.commit()
+    return World(users=users, round=round_, app_a=app_a, app_b=app_b, attachment=attachment,
+                 org_a=session.get(type(funder_org), user_a.organisation_id),
+                 org_b=session.get(type(funder_org), user_b.organisation_id), fund=fund,
+                 other_fund=other, region=factories.community(session), notice_a=notice,
+                 stage=stage, track=track, criterion=criterion, round_fund=round_fund,
+                 change=change)
+
+
+@pytest.mark.parametrize("identity", IDENTITIES)
+def test_every_route_answers_as_the_permission_tables_say(app, session, identity):
+    from tests.conftest import Client
+
+    world = _world(session)
+    session.commit()
+    user = world.users.get(identity)
+    wrong = []
+    with Client(app, base_url="http://testserver", headers={"accept-language": "en"}) as client:
+        if user is not None:
+            client.login(user.username)
+        for name, method, template in _routes():
+            if name in PUBLIC or name == "logout":
+                continue
+            action, target, params = EXPECT[name]
+            session.expire_all()
+            obj = target(world)
+            if obj is not None:
+                obj = session.get(type(obj), obj.id)
+                if isinstance(obj, Application):
+                    obj.round  # noqa: B018 - the lifecycle reads the application's round
+            allowed = user is not None and can(session.merge(user), action, obj)
+            url = _path(template, params(world))
+            if method == "GET":
+                response = client.get(url, follow_redirects=False)
+            else:
+                response = client.post_form(url, {})
+            refused = response.status_code in (403, 404) or (
+                user is None and response.status_code == 303
+                and response.headers["location"].startswith("/login"))
+            if response.status_code >= 500 or allowed == refused:
+                wrong.append(f"{method} {url} ({name}): {response.status_code}, "
+                             f"tables say {'allowed' if allowed else 'refused'}")
+    assert not wrong, f"{identity}:\n" + "\n".join(wrong)
