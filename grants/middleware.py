@@ -8,11 +8,10 @@ import secrets
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from grants import i18n
 from grants.db import write_intent

@@ -16,10 +16,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from grants import i18n, money, timeutil, vocab
+from grants import i18n, money, timeutil, validation, vocab
 from grants.db import get_engine
 from grants.settings import ROOT
-from grants import validation
 from grants.validation import FormErrors
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))

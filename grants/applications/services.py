@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from grants import audit, lifecycle
-from grants.db import lock_row
 from grants.accounts.models import User
 from grants.applications import attachments as files
 from grants.applications import rules, workflow
@@ -23,6 +22,7 @@ from grants.applications.models import (
     BudgetLine,
     ScreeningDecision,
 )
+from grants.db import lock_row
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.notifications import services as notifications

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from grants import audit
-from grants.db import lock_row
 from grants.accounts.models import User
+from grants.db import lock_row
 from grants.funds.models import ENTRY_EFFECTS, Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
@@ -267,7 +267,7 @@ def balances(session: Session, fund_ids: list[int | None],
                                     int(row.pending)) for row in rows}
     out = {}
     for fid in ids:
-        totals, pending_out = totals_by_fund.get(fid, ({k: 0 for k in ENTRY_EFFECTS}, 0))
+        totals, pending_out = totals_by_fund.get(fid, (dict.fromkeys(ENTRY_EFFECTS, 0), 0))
         contributed = totals["contribution"] + totals["adjustment_in"] - totals["adjustment_out"]
         committed = totals["commitment"] - totals["release"] - totals["disbursement"]
         held = sum(effect[0] * totals[k] for k, effect in ENTRY_EFFECTS.items())

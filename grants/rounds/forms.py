@@ -10,8 +10,8 @@ from grants.money import fen_to_yuan_str
 from grants.rounds.choices import ADVANCEMENT_LABELS, AGGREGATION_LABELS
 from grants.rounds.models import TRANCHE_CONDITIONS, Criterion, Round, Stage, Track
 from grants.timeutil import local, parse_local
-from grants.vocab import CATEGORIES, RATINGS, SERVICE_AREAS
 from grants.validation import EARLIEST_YEAR, LATEST_YEAR, normalise_digits
+from grants.vocab import CATEGORIES, RATINGS, SERVICE_AREAS
 from grants.web import Cleaner
 
 TRANCHE_ROWS = 5

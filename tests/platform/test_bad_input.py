@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
 from grants.models import metadata
 from tests import factories
@@ -61,7 +61,7 @@ def checksum(engine: Engine) -> str:
     digest = hashlib.sha256()
     with engine.connect() as connection:
         for table in metadata.sorted_tables:
-            order = [c for c in table.primary_key.columns] or list(table.columns)
+            order = list(table.primary_key.columns) or list(table.columns)
             for row in connection.execute(select(table).order_by(*order)):
                 digest.update(repr(tuple(row)).encode())
             digest.update(b"|")
@@ -137,19 +137,19 @@ def post(client: Any, form: dict, field: str, value: Any) -> Any:
     data = [(n, v) for n, v in form["fields"] if n != field]
     if field in form["files"]:
         content = value if isinstance(value, bytes) else str(value).encode()
-        return client.post(form["action"], data=dict(data + [("csrf_token", token)]),
-                           files={field: ("../../" + "evil\x00.pdf", content, "application/pdf")},
+        return client.post(form["action"], data=dict([*data, ("csrf_token", token)]),
+                           files={field: ("../../../etc/evil.pdf", content, "application/pdf")},
                            follow_redirects=False)
     data.append((field, value))
     if form["multipart"]:
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
         grouped: dict[str, list[str]] = {}
-        for name, item in data[:-1] + [(field, value), ("csrf_token", token)]:
+        for name, item in [*data[:-1], (field, value), ("csrf_token", token)]:
             grouped.setdefault(name, []).append(item)
         return client.post(form["action"], data=grouped, files={"_": ("", b"")},
                            follow_redirects=False)
-    body = urlencode(data + [("csrf_token", token)])
+    body = urlencode([*data, ("csrf_token", token)])
     return client.post(form["action"], content=body, follow_redirects=False,
                        headers={"content-type": "application/x-www-form-urlencoded"})
 
@@ -186,10 +186,9 @@ def seeds_for(role: str, world: dict) -> list[str]:
             f"/rounds/{r}/edit/{s}" for s in ("basics", "funds", "tracks", "window", "rules",
                                               "stages", "tranches")] + [
             f"/rounds/{o}/applications", f"/applications/{world['submitted'].id}"]
-    return common + ["/applications/mine", f"/applications/{world['draft'].id}",
-                     f"/applications/{world['draft'].id}/edit",
-                     f"/applications/{world['draft'].id}/submit",
-                     f"/rounds/{o}/apply"]
+    draft = world["draft"].id
+    return [*common, "/applications/mine", f"/applications/{draft}",
+            f"/applications/{draft}/edit", f"/applications/{draft}/submit", f"/rounds/{o}/apply"]
 
 
 @pytest.fixture

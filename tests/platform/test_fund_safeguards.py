@@ -100,7 +100,7 @@ def test_approval_rechecks_the_balance_and_rejection_counts_nothing(session, pro
                                amount_fen=15_000_00)
     second = services.add_entry(session, as_maker, promised, kind="adjustment_out",
                                 amount_fen=15_000_00)
-    with pytest.raises(FormErrors, match="second person|另一人"):
+    with pytest.raises(FormErrors, match=r"second person|另一人"):
         services.decide_entry(session, as_maker, maker, first, True)
     services.decide_entry(session, audit.SYSTEM, checker, first, True)
     with pytest.raises(FormErrors):  # only ¥5,000 is left: the second cannot be approved

@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path: Path, settings):  # noqa: ANN001 - the settings fixture isolates the test
+def server(tmp_path: Path, settings):
     url = f"sqlite:///{tmp_path / 'workers.sqlite3'}"
     engine = grants_db.make_engine(url)
     migrate.upgrade(engine)
