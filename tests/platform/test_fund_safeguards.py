@@ -75,7 +75,10 @@ def test_an_adjustment_out_needs_a_second_person(client, session, promised):
                             ).scalar_one()
     assert entry.status == "pending"
     assert services.balances(session, [promised.id])[promised.id].available == 20_000_00
-    # The maker cannot approve their own entry.
+    # The maker cannot approve their own entry, and is not offered the button.
+    approve_url = f"/funds/{promised.id}/entries/{entry.id}/approve"
+    assert not BeautifulSoup(client.get(f"/funds/{promised.id}").text, "html.parser").select(
+        f'form[action$="{approve_url}"]')
     assert client.post_form(
         f"/funds/{promised.id}/entries/{entry.id}/approve").status_code in (400, 403)
     session.expire_all()
@@ -83,6 +86,8 @@ def test_an_adjustment_out_needs_a_second_person(client, session, promised):
     client.post_form("/logout")
     client.cookies.clear()
     client.login("checker")
+    assert BeautifulSoup(client.get(f"/funds/{promised.id}").text, "html.parser").select(
+        f'form[action$="{approve_url}"]')
     assert client.post_form(
         f"/funds/{promised.id}/entries/{entry.id}/approve").status_code == 303
     session.expire_all()
