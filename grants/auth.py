@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import cache, wraps
@@ -15,12 +17,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from grants.accounts.models import LoginFailure, User
+from grants.accounts.models import LoginFailure, User, UserSession
 from grants.audit import Actor
 from grants.settings import get_settings
 from grants.timeutil import now
 
 MIN_PASSWORD_LENGTH = 10
+# A user name's failures from all addresses together may reach this multiple of
+# LOGIN_MAX_FAILURES before it is locked for everyone (a guard against slow distributed guessing).
+GLOBAL_USERNAME_FACTOR = 10
+# last_seen_at is written at most this often, so reading pages does not write every time.
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 @cache
@@ -53,16 +60,34 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def recent_failures(session: Session, username: str) -> int:
+def _failures_since(session: Session, *conditions: Any) -> int:
     window = now() - timedelta(minutes=get_settings().login_window_minutes)
     return session.execute(
         select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.username == username, LoginFailure.at >= window)  # type: ignore[arg-type]
+        .where(LoginFailure.at >= window, *conditions)  # type: ignore[arg-type]
     ).scalar_one()
 
 
-def is_throttled(session: Session, username: str) -> bool:
-    return recent_failures(session, username) >= get_settings().login_max_failures
+def recent_failures(session: Session, username: str) -> int:
+    return _failures_since(session, LoginFailure.username == username)
+
+
+def is_throttled(session: Session, username: str, ip: str = "") -> bool:
+    """Whether a login attempt for this user name from this address is refused for now.
+
+    Three limits within LOGIN_WINDOW_MINUTES: the address's failures over all user names
+    (LOGIN_MAX_FAILURES_PER_ADDRESS); this user name's failures from this address
+    (LOGIN_MAX_FAILURES), so that someone elsewhere cannot lock the owner out; and this user
+    name's failures from all addresses together, at GLOBAL_USERNAME_FACTOR times that.
+    """
+    settings = get_settings()
+    if _failures_since(session, LoginFailure.ip == ip) >= settings.login_max_failures_per_address:
+        return True
+    if _failures_since(session, LoginFailure.username == username,
+                       LoginFailure.ip == ip) >= settings.login_max_failures:
+        return True
+    ceiling = settings.login_max_failures * GLOBAL_USERNAME_FACTOR
+    return recent_failures(session, username) >= ceiling
 
 
 def authenticate(session: Session, username: str, password: str, ip: str) -> User | None:
@@ -79,29 +104,95 @@ def authenticate(session: Session, username: str, password: str, ip: str) -> Use
     return user
 
 
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def start_session(session: Session, user: User, ip: str = "") -> str:
+    """Record a new signed-in session for the user; the returned key goes into the cookie."""
+    key = secrets.token_urlsafe(32)
+    if user.id is None:  # a user created in this request
+        session.flush()
+    session.add(UserSession(key_hash=_key_hash(key), user_id=user.id, ip=ip[:64]))
+    return key
+
+
+def end_session(session: Session, key: object) -> None:
+    if isinstance(key, str) and key:
+        session.execute(delete(UserSession).where(UserSession.key_hash == _key_hash(key)))  # type: ignore[arg-type]
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Every signed-in session of the user ends (password reset, deactivation)."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))  # type: ignore[arg-type]
+
+
+def _expired(row: UserSession, moment: Any) -> bool:
+    settings = get_settings()
+    return (row.last_seen_at < moment - timedelta(minutes=settings.session_idle_minutes)
+            or row.created_at < moment - timedelta(hours=settings.session_max_hours))
+
+
 def login_session(request: Request, user: User) -> None:
+    """Sign the browser in as the user: a fresh server-side session (the old one ends)."""
+    from grants.web import db
+
+    session = db(request)
+    end_session(session, request.session.get("sid"))
     request.session.clear()
+    ip = request.client.host if request.client else ""
+    request.session["sid"] = start_session(session, user, ip)
     request.session["uid"] = user.id
     request.session["sv"] = user.session_version
+    request.session["_csrf"] = secrets.token_urlsafe(32)  # a fresh token for the new session
     if user.locale:
         request.session["locale"] = user.locale
 
 
+def logout_session(request: Request) -> None:
+    """End the browser's session on the server too: a copied cookie stops working."""
+    from grants.web import db
+
+    end_session(db(request), request.session.get("sid"))
+    request.session.clear()
+
+
+def _session_user(request: Request) -> User | None:
+    from grants.web import db
+
+    uid = request.session.get("uid")
+    key = request.session.get("sid")
+    if not isinstance(uid, int) or not isinstance(key, str):
+        return None
+    session = db(request)
+    row = session.execute(
+        select(UserSession).where(UserSession.key_hash == _key_hash(key))
+    ).scalar_one_or_none()
+    if row is None or row.user_id != uid:
+        return None
+    moment = now()
+    if _expired(row, moment):
+        session.delete(row)
+        return None
+    user = session.get(User, uid)
+    if user is None or not user.is_active or user.session_version != request.session.get("sv"):
+        return None
+    if row.last_seen_at < moment - SEEN_RESOLUTION:
+        row.last_seen_at = moment
+    return user
+
+
 def current_user(request: Request) -> User | None:
-    """The logged-in user, loaded once per request; a stale session version logs out."""
+    """The logged-in user, loaded once per request. A session that was ended (logout, idle or
+    absolute timeout, password change) or whose user was deactivated logs out."""
     if "user" in request.scope.get("state", {}):
         return request.scope["state"]["user"]
     user = None
     if "session" in request.scope:
-        uid = request.session.get("uid")
-        if isinstance(uid, int):
-            from grants.web import db
-
-            user = db(request).get(User, uid)
-            if user is not None and (not user.is_active or
-                                     user.session_version != request.session.get("sv")):
-                request.session.pop("uid", None)
-                user = None
+        user = _session_user(request)
+        if user is None and "uid" in request.session:
+            for name in ("uid", "sid", "sv"):
+                request.session.pop(name, None)
     request.scope.setdefault("state", {})["user"] = user
     return user
 

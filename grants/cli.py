@@ -147,13 +147,31 @@ def cmd_audit_verify(_args: argparse.Namespace) -> int:
 
     with session_scope() as session:
         result = audit.verify(session)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if result.ok:
-        print(f"audit trail intact: {result.checked} events checked")
+        print(f"audit trail intact: {result.checked} events checked, sealed, and consistent "
+              f"with {result.checkpoints} checkpoint(s)")
         return 0
     print(f"audit trail BROKEN: {len(result.problems)} problem(s) in {result.checked} events")
     for problem in result.problems:
         print(f"  {problem}")
     return 1
+
+
+def cmd_audit_checkpoint(_args: argparse.Namespace) -> int:
+    from grants import audit
+    from grants.db import session_scope
+
+    with session_scope() as session:
+        try:
+            checkpoint = audit.write_checkpoint(session)
+        except ValueError as exc:
+            print(f"audit trail BROKEN, no checkpoint written: {exc}", file=sys.stderr)
+            return 1
+    print(f"checkpoint written: {checkpoint.count} events, head {checkpoint.head[:16]}…, "
+          f"{checkpoint.path}")
+    return 0
 
 
 def cmd_mail_send(_args: argparse.Namespace) -> int:
@@ -237,8 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit_cmd = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = audit_sub.add_parser("verify", help="check the hash chain; exit 1 if broken")
+    verify = audit_sub.add_parser("verify", help="check the hash chain, the seals and the "
+                                                 "checkpoints; exit 1 if anything is wrong")
     verify.set_defaults(func=cmd_audit_verify)
+    checkpoint = audit_sub.add_parser(
+        "checkpoint", help="write a signed checkpoint of the chain to AUDIT_CHECKPOINT_DIR "
+                           "(run it from a timer); exit 1 if the chain is broken")
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
 
     mail = sub.add_parser("mail", help="the e-mail outbox")
     mail_sub = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants import i18n
@@ -93,15 +95,23 @@ def ensure_csrf_token(session: dict[str, Any]) -> str:
 
 
 class CSRFMiddleware:
-    """Refuse unsafe requests without the session's CSRF token; parse and keep their form.
+    """Refuse unsafe requests without the session's CSRF token; read and keep their form.
 
     The token arrives as the `csrf_token` form field (pages work without JavaScript) or the
-    `X-CSRF-Token` header (our scripts). The parsed form is kept in the request state so the
-    route reads it without parsing twice. Bodies over the upload limit are refused with 413.
+    `X-CSRF-Token` header (our scripts). Cheap refusals come first, before any body is read:
+    a session without a CSRF token at all (nobody who loaded one of our pages), a wrong header
+    token, a declared length over the limit. The body is then read with limits on its size
+    (MAX_FORM_BYTES; MAX_UPLOAD_BYTES only for multipart posts to the upload routes) and, for
+    url-encoded forms, on its number of fields, counted while it arrives. Only then is the form
+    parsed, and kept in the request state so the route does not parse it twice.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, upload_routes: Sequence[BaseRoute] = ()) -> None:
         self.app = app
+        self.upload_routes = tuple(upload_routes)
+
+    def _is_upload_route(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] == Match.FULL for route in self.upload_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _has_nul(unquote_to_bytes(scope.get("query_string", b""))):
@@ -110,50 +120,60 @@ class CSRFMiddleware:
         if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        limit = get_settings().max_upload_bytes + 64 * 1024
+        settings = get_settings()
         headers = Headers(scope=scope)
+        expected = scope.get("session", {}).get("_csrf")
+        header_token = headers.get("x-csrf-token")
+        if not expected or (header_token is not None and not _same(header_token, expected)):
+            await _refuse_forged(scope, receive, send)
+            return
+        content_type = headers.get("content-type", "").lower()
+        multipart = content_type.startswith("multipart/form-data")
+        urlencoded = content_type.startswith("application/x-www-form-urlencoded")
+        upload = multipart and self._is_upload_route(scope)
+        limit = settings.max_upload_bytes + 64 * 1024 if upload else settings.max_form_bytes
+        max_fields = settings.max_form_fields
         declared = headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            await _refuse(scope, receive, send, 413, i18n.gettext(
-                "The upload is too large (at most %(mb)s MB).", mb=limit // (1024 * 1024)))
+            await _refuse_size(scope, receive, send, upload, limit)
             return
         body = bytearray()
+        separators = 0
         more = True
         while more:
             message = await receive()
-            body.extend(message.get("body", b""))
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            body.extend(chunk)
             more = message.get("more_body", False)
             if len(body) > limit:
-                await _refuse(scope, receive, send, 413, i18n.gettext(
-                    "The upload is too large (at most %(mb)s MB).", mb=limit // (1024 * 1024)))
+                await _refuse_size(scope, receive, send, upload, limit)
                 return
-        replayed = False
+            if urlencoded:
+                separators += chunk.count(b"&")
+                if separators >= max_fields:
+                    await _refuse(scope, receive, send, 413, i18n.gettext(
+                        "The form has too many fields (at most %(count)s).", count=max_fields))
+                    return
 
         async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
 
-        request = Request(scope, replay)
         form = None
-        content_type = headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        if urlencoded or multipart:
             try:
-                form = await request.form(max_files=20, max_fields=3000)
+                form = await Request(scope, replay).form(max_files=20 if upload else 0,
+                                                          max_fields=max_fields)
             except Exception:
                 await _refuse(scope, receive, send, 400, i18n.gettext(
                     "The form could not be read. Please try again."))
                 return
-        sent = headers.get("x-csrf-token") or (form.get("csrf_token") if form else None)
-        expected = scope.get("session", {}).get("_csrf")
-        if not (isinstance(sent, str) and expected and hmac.compare_digest(sent, expected)):
+        sent = header_token or (form.get("csrf_token") if form else None)
+        if not (isinstance(sent, str) and _same(sent, expected)):
             if form is not None:
                 await form.close()
-            await _refuse(scope, receive, send, 403, i18n.gettext(
-                "Your form expired or came from another site. Go back, reload the page "
-                "and try again."))
+            await _refuse_forged(scope, receive, send)
             return
         if form is not None and any(
                 _has_nul(value if isinstance(value, str) else (value.filename or ""))
@@ -180,6 +200,26 @@ class CSRFMiddleware:
 
 def _has_nul(value: str | bytes) -> bool:
     return ("\x00" if isinstance(value, str) else b"\x00") in value
+
+
+def _same(sent: str, expected: object) -> bool:
+    return isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+async def _refuse_forged(scope: Scope, receive: Receive, send: Send) -> None:
+    await _refuse(scope, receive, send, 403, i18n.gettext(
+        "Your form expired or came from another site. Go back, reload the page "
+        "and try again."))
+
+
+async def _refuse_size(scope: Scope, receive: Receive, send: Send, upload: bool,
+                       limit: int) -> None:
+    if upload:
+        message = i18n.gettext("The upload is too large (at most %(mb)s MB).",
+                               mb=limit // (1024 * 1024))
+    else:
+        message = i18n.gettext("The form is too large (at most %(kb)s KB).", kb=limit // 1024)
+    await _refuse(scope, receive, send, 413, message)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
@@ -213,7 +253,15 @@ class LocaleMiddleware:
             i18n.current_locale.reset(token)
 
 
+def _signed_in(scope: Scope) -> bool:
+    session = scope.get("session")
+    return isinstance(session, dict) and "uid" in session
+
+
 class SecurityHeadersMiddleware:
+    """Security headers on every response, error pages included: the application installs it
+    outside Starlette's server-error handler (see grants.app.GrantsApp)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -240,6 +288,9 @@ class SecurityHeadersMiddleware:
                 }
                 if production:
                     extra[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+                if _signed_in(scope) and not scope.get("path", "").startswith("/static/"):
+                    # Pages for a signed-in user are private: no browser or proxy keeps them.
+                    extra[b"cache-control"] = b"no-store"
                 headers += [(k, v) for k, v in extra.items() if k not in present]
                 message["headers"] = headers
             await send(message)

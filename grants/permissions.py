@@ -22,6 +22,7 @@ WORKFLOW_MODULES = (
     "grants.rounds.workflow",
     "grants.applications.workflow",
     "grants.organisations.workflow",
+    "grants.judging.workflow",
 )
 
 
@@ -120,6 +121,13 @@ def region_of(obj: Any) -> int | None:
         owner = getattr(obj, attribute, None)
         if owner is not None:
             return region_of(owner)
+    round_id = _judging_round_id(obj)  # stages, panels, assignments, score sheets
+    if round_id is not None:
+        from grants.rounds.models import Round
+
+        session = scope.session_of(obj)
+        owner = session.get(Round, round_id) if session else None
+        return owner.region_id if owner is not None else None
     return None
 
 
@@ -130,7 +138,9 @@ SCOPED_TABLES = frozenset({"round", "fund", "organisation", "user_account", "app
 def _scoped(obj: Any) -> bool:
     return (getattr(obj, "__tablename__", "") in SCOPED_TABLES
             or getattr(obj, "application", None) is not None
-            or getattr(obj, "round", None) is not None)
+            or getattr(obj, "round", None) is not None
+            or getattr(obj, "round_id", None) is not None
+            or getattr(obj, "stage_id", None) is not None)
 
 
 def in_scope(user: User, obj: Any) -> bool:
@@ -173,6 +183,59 @@ def _published_round(user: User, round_: Any) -> bool:
     """Anyone may read a round once it is published (not a draft); organisers read the
     rounds of their scope only (organiser_in_scope)."""
     return round_ is not None and round_.status != "draft" and user.role != "organiser"
+
+
+# ---- judging: panel membership, not a global role, gives the right to judge in a round ----
+
+def _judging_round_id(obj: Any) -> int | None:
+    """The round a judging object (round, stage, application, assignment, sheet) belongs to."""
+    from sqlalchemy.orm import object_session
+
+    from grants.rounds.models import Stage
+
+    if obj is None:
+        return None
+    if getattr(obj, "__tablename__", "") == "round":
+        return obj.id
+    if getattr(obj, "round_id", None) is not None:
+        return obj.round_id
+    stage_id = getattr(obj, "stage_id", None)
+    session = object_session(obj)
+    if stage_id is None or session is None:
+        return None
+    stage = session.get(Stage, stage_id)
+    return stage.round_id if stage is not None else None
+
+
+@relation("panel_member")
+def _panel_member(user: User, obj: Any) -> bool:
+    """A member of the judging panel of the object's round."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from grants.judging.models import PanelMember
+
+    round_id = _judging_round_id(obj)
+    session = object_session(obj) if obj is not None else None
+    if round_id is None or session is None:
+        return False
+    return session.execute(select(PanelMember.id).where(
+        PanelMember.round_id == round_id, PanelMember.user_id == user.id)).first() is not None
+
+
+@relation("assigned_judge")
+def _assigned_judge(user: User, obj: Any) -> bool:
+    """The panel member an assignment or score sheet belongs to."""
+    return (obj is not None and getattr(obj, "user_id", None) == user.id
+            and _panel_member(user, obj))
+
+
+@relation("judge_while_open")
+def _judge_while_open(user: User, obj: Any) -> bool:
+    """The assigned judge, while the stage is open for scoring."""
+    from grants.judging.workflow import stage_is_open
+
+    return _assigned_judge(user, obj) and stage_is_open(obj)
 
 
 # ---- rules: actions that do not move a lifecycle -----------------------------------------
@@ -218,6 +281,13 @@ RULES: dict[str, tuple[str, ...]] = {
     "application.export": ("organiser_in_scope",),
     # Notices
     "notice.view": ("recipient",),
+    # Judging
+    "judging.manage": ("organiser_in_scope",),  # panels, assignment, progress, results
+    "judging.mine": ("anyone",),  # a judge's own list (empty for everyone else)
+    "assignment.view": ("assigned_judge",),
+    "sheet.view": ("assigned_judge", "organiser_in_scope"),
+    "roadshow.control": ("organiser_in_scope",),  # the control page and the hall's projection
+    "roadshow.follow": ("organiser_in_scope", "panel_member"),  # the judges' live page
 }
 
 

@@ -5,8 +5,12 @@ Every setting is documented in docs/configuration.md; a test fails when one is n
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
+from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +19,12 @@ from starlette.datastructures import Secret
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - the known default we refuse in production
+# The placeholders shipped in deploy/env.example: refused in production (a test keeps them equal).
+EXAMPLE_SECRET = "change-me-generate-with-python3-secrets-token-urlsafe-48"  # noqa: S105
+EXAMPLE_AUDIT_KEY = "change-me-another-random-value-not-the-secret-key"
+# Words that mark a value someone forgot to replace.
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "insecure", "example", "placeholder",
+                     "dev-secret", "development", "your-secret", "secret-key", "password")
 
 _env_file = Path(os.environ.get("GRANTS_ENV_FILE", str(ROOT / ".env")))
 config = Config(_env_file if _env_file.is_file() else None)
@@ -43,11 +53,25 @@ class Settings:
     base_url: str
     login_max_failures: int
     login_window_minutes: int
+    login_max_failures_per_address: int
+    max_form_bytes: int
+    max_form_fields: int
+    session_idle_minutes: int
+    session_max_hours: int
+    audit_key: Secret
+    audit_checkpoint_dir: Path
     registration_max_per_hour: int = 5
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def audit_seal_key(self) -> bytes:
+        """The key that seals audit events: AUDIT_KEY, or one derived from SECRET_KEY."""
+        if str(self.audit_key):
+            return str(self.audit_key).encode("utf-8")
+        return hashlib.sha256(b"grants-audit-seal:" + str(self.secret_key).encode("utf-8")).digest()
 
     @property
     def is_sqlite(self) -> bool:
@@ -84,6 +108,15 @@ def load_settings() -> Settings:
         base_url=config("BASE_URL", default="http://127.0.0.1:8000"),
         login_max_failures=config("LOGIN_MAX_FAILURES", cast=int, default=5),
         login_window_minutes=config("LOGIN_WINDOW_MINUTES", cast=int, default=15),
+        login_max_failures_per_address=config("LOGIN_MAX_FAILURES_PER_ADDRESS", cast=int,
+                                              default=20),
+        max_form_bytes=config("MAX_FORM_BYTES", cast=int, default=256 * 1024),
+        max_form_fields=config("MAX_FORM_FIELDS", cast=int, default=1000),
+        session_idle_minutes=config("SESSION_IDLE_MINUTES", cast=int, default=120),
+        session_max_hours=config("SESSION_MAX_HOURS", cast=int, default=12),
+        audit_key=config("AUDIT_KEY", cast=Secret, default=""),
+        audit_checkpoint_dir=Path(config("AUDIT_CHECKPOINT_DIR",
+                                         default=str(ROOT / "var" / "audit-checkpoints"))),
         registration_max_per_hour=config("REGISTRATION_MAX_PER_HOUR", cast=int, default=5),
     )
     check_settings(settings)
@@ -98,16 +131,56 @@ def check_settings(settings: Settings) -> None:
         )
     if not settings.is_production:
         return
-    if str(settings.secret_key) == DEFAULT_SECRET or len(str(settings.secret_key)) < 32:
+    problem = key_problem(str(settings.secret_key))
+    if problem:
         raise SettingsError(
-            "SECRET_KEY must be set to a random value of at least 32 characters in production "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            f"SECRET_KEY {problem}: set it to a random value of at least 32 characters in "
+            "production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    audit_problem = ("is not set" if not str(settings.audit_key)
+                     else key_problem(str(settings.audit_key)))
+    if not audit_problem and str(settings.audit_key) == str(settings.secret_key):
+        audit_problem = "must differ from SECRET_KEY"
+    if audit_problem:
+        raise SettingsError(
+            f"AUDIT_KEY {audit_problem}: production seals the audit trail with its own random "
+            "key of at least 32 characters, kept out of the database "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
     if settings.is_sqlite and not settings.allow_sqlite_in_production:
         raise SettingsError(
             "production runs on PostgreSQL: set DATABASE_URL, "
             "or ALLOW_SQLITE_IN_PRODUCTION=true to run on SQLite deliberately"
         )
+
+
+def key_problem(key: str) -> str | None:
+    """Why a secret key is unfit for production (a short phrase), or None when it looks random.
+
+    Refuses the development default, the placeholders from deploy/env.example, anything that
+    still says "change-me" or similar, keys shorter than 32 characters, and low-entropy keys:
+    few distinct characters, a repeated pattern, or too little estimated randomness.
+    """
+    if key in {DEFAULT_SECRET, EXAMPLE_SECRET, EXAMPLE_AUDIT_KEY}:
+        return "is a published example value"
+    lowered = key.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "looks like a placeholder"
+    if len(key) < 32:
+        return "needs at least 32 characters"
+    if len(set(key)) < 8:
+        return "has too few distinct characters"
+    for size in range(1, len(key) // 2 + 1):
+        if len(key) % size == 0 and key[:size] * (len(key) // size) == key:
+            return "is a repeated pattern"
+    steps = sum(1 for a, b in pairwise(key) if abs(ord(a) - ord(b)) <= 1)
+    if steps > len(key) * 3 // 4:
+        return "is a simple sequence"
+    counts = Counter(key)
+    per_char = -sum(c / len(key) * math.log2(c / len(key)) for c in counts.values())
+    if per_char * len(key) < 80:
+        return "is not random enough"
+    return None
 
 
 _settings: Settings | None = None

@@ -65,7 +65,8 @@ def settings(tmp_path: Path) -> Iterator[Any]:
     base = load_settings()
     chosen = replace(base, env="test", upload_dir=tmp_path / "uploads",
                      database_url=PG_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
-                     mail_host="", base_url="http://testserver")
+                     mail_host="", base_url="http://testserver",
+                     audit_checkpoint_dir=tmp_path / "audit-checkpoints")
     reset_settings(chosen)
     yield chosen
     reset_settings(None)

@@ -35,11 +35,29 @@ class User(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """One failed login; recent failures per username throttle further attempts."""
+    """One failed login; recent failures per address and per username throttle attempts."""
 
     __tablename__ = "login_failure"
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, index=True)
-    ip: str = Field(default="", max_length=64)
+    ip: str = Field(default="", max_length=64, index=True)
     at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+class UserSession(SQLModel, table=True):
+    """One signed-in browser. The cookie carries a random key; the table keeps only its hash.
+
+    Logging out deletes the row, so a copy of the cookie made before stops working; rows also
+    end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after login.
+    """
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    last_seen_at: datetime = Field(default_factory=now,
+                                   sa_column=Column(UTCDateTime, nullable=False, index=True))
+    ip: str = Field(default="", max_length=64)

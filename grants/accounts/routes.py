@@ -17,6 +17,7 @@ from grants.auth import (
     is_throttled,
     login_required,
     login_session,
+    logout_session,
     require,
 )
 from grants.i18n import gettext as _
@@ -55,7 +56,7 @@ async def login(request: Request) -> Response:
     next_url = _safe_next(str(form.get("next", "/")))
     session = db(request)
     ip = request.client.host if request.client else ""
-    if is_throttled(session, username):
+    if is_throttled(session, username, ip):
         return render(request, "accounts/login.html", {
             "next": next_url, "username": username,
             "error": _("Too many failed attempts. Wait 15 minutes, or ask an organiser "
@@ -80,7 +81,7 @@ async def logout(request: Request) -> Response:
     if user is not None:
         audit.record(db(request), actor(request), "user.logout", user,
                      after={"username": user.username})
-    request.session.clear()
+    logout_session(request)
     return redirect("/login")
 
 
@@ -191,8 +192,10 @@ async def user_reset_password(request: Request) -> Response:
     require(request, "user.manage", user)
     temporary = services.reset_password(session, actor(request), user)
     org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
-    return render(request, "accounts/user_detail.html",
+    page = render(request, "accounts/user_detail.html",
                   {"subject": user, "org": org, "temporary_password": temporary})
+    page.headers["cache-control"] = "no-store"  # the page shows a secret
+    return page
 
 
 @login_required

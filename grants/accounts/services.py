@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from grants import audit
 from grants.accounts.models import User
-from grants.auth import hash_password, password_problem, verify_password
+from grants.auth import end_all_sessions, hash_password, password_problem, verify_password
 from grants.organisations.models import Organisation
 from grants.validation import FormErrors, column_problems
 from grants.vocab import ROLES
@@ -97,6 +97,7 @@ def change_password(session: Session, actor: audit.Actor, user: User, current: s
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.session_version += 1  # other sessions end
+    end_all_sessions(session, user)  # the route signs this browser in again
     audit.record(session, actor, "user.password_change", user,
                  after={"username": user.username, "session_version": user.session_version})
 
@@ -107,6 +108,7 @@ def reset_password(session: Session, actor: audit.Actor, user: User) -> str:
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
     user.session_version += 1
+    end_all_sessions(session, user)
     audit.record(session, actor, "user.password_reset", user,
                  after={"username": user.username, "must_change_password": True})
     return temporary
@@ -116,6 +118,7 @@ def set_active(session: Session, actor: audit.Actor, user: User, active: bool) -
     before = audit.snapshot(user)
     user.is_active = active
     user.session_version += 1
+    end_all_sessions(session, user)
     audit.record(session, actor, "user.activate" if active else "user.deactivate", user,
                  before=before)
 

@@ -1061,6 +1061,27 @@ USERS = [
         "email": "judge2@demo.invalid",
     },
     {
+        "username": "judge3",
+        "display_name": "陈主任（社工机构督导）",
+        "role": "judge",
+        "organisation": None,
+        "email": "judge3@demo.invalid",
+    },
+    {
+        "username": "judge4",
+        "display_name": "黄会计师（财务评审）",
+        "role": "judge",
+        "organisation": None,
+        "email": "judge4@demo.invalid",
+    },
+    {
+        "username": "judge5",
+        "display_name": "刘老师（心理咨询师）",
+        "role": "judge",
+        "organisation": None,
+        "email": "judge5@demo.invalid",
+    },
+    {
         "username": "funder",
         "display_name": "吴建华（南坑社区圆梦慈善基金会）",
         "role": "funder",

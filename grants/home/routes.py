@@ -57,6 +57,14 @@ async def home(request: Request) -> Response:
             select(Round).where(Round.status != "finished"), user, Round.region_id, session)
             .order_by(Round.year.desc(), Round.id.desc()).limit(8)).scalars())  # type: ignore[attr-defined]
         context["round_statuses"] = ROUND_STATUS_LABELS
+    if can(user, "judging.mine"):
+        from grants.judging import services as judging
+
+        work = judging.my_work(session, user)
+        context["judging_waiting"] = [i for i in work if i.stage_status == "open" and (
+            i.sheet is None or i.sheet.status != "submitted")]
+        context["judging_done"] = [i for i in work
+                                   if i.sheet is not None and i.sheet.status == "submitted"]
     if can(user, "fund.list"):
         funds = list(session.execute(visible_funds(user, session).limit(10)).scalars())
         context["funds"] = funds

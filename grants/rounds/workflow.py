@@ -56,7 +56,7 @@ LIFECYCLE = lifecycle.register(Lifecycle(
                    N_("Scoring begins, following the stage plan. Every application must have "
                       "been screened.")),
         Transition("decide", (Status.JUDGING,), Status.DECIDED, ("organiser_in_scope",),
-                   ("screening_finished",),
+                   ("screening_finished", "judging_finished"),
                    N_("Record the decision"),
                    N_("The results are final: awards are approved and the funds committed.")),
         Transition("start_projects", (Status.DECIDED,), Status.RUNNING, ("organiser_in_scope",),
@@ -231,3 +231,7 @@ def transition(session: Session, actor: audit.Actor, user: Any, round_: Round,
 
 def status_label(status: str) -> str:
     return LIFECYCLE.label(status)
+
+
+# The judging area registers its checks ("judging_finished") on this lifecycle.
+from grants.judging import workflow as _judging_workflow  # noqa: E402,F401

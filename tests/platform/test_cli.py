@@ -20,7 +20,8 @@ def grants(*args, env_extra=None, stdin=None):
 @pytest.fixture
 def db_env(tmp_path):
     return {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "GRANTS_ENV": "test",
-            "UPLOAD_DIR": str(tmp_path / "uploads")}
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints")}
 
 
 def test_help_explains_every_command():
@@ -49,6 +50,28 @@ def test_upgrade_demo_verify_and_tamper(db_env, tmp_path):
     broken = grants("audit", "verify", env_extra=db_env)
     assert broken.returncode == 1
     assert "event 5" in broken.stdout
+
+
+def test_checkpoint_then_deleting_every_event_fails_verification(db_env, tmp_path):
+    assert grants("db", "upgrade", env_extra=db_env).returncode == 0
+    assert grants("demo", "--quiet", env_extra=db_env).returncode == 0
+    unanchored = grants("audit", "verify", env_extra=db_env)
+    assert unanchored.returncode == 0 and "no checkpoint" in unanchored.stderr
+    written = grants("audit", "checkpoint", env_extra=db_env)
+    assert written.returncode == 0, written.stderr
+    assert len(list((tmp_path / "audit-checkpoints").glob("checkpoint-*.json"))) == 1
+    assert "1 checkpoint" in grants("audit", "verify", env_extra=db_env).stdout
+
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as raw:
+        raw.execute("DROP TRIGGER audit_event_no_delete")
+        raw.execute("DELETE FROM audit_event")
+    emptied = grants("audit", "verify", env_extra=db_env)
+    assert emptied.returncode == 1
+    assert "events were deleted" in emptied.stdout
+    refused = grants("audit", "checkpoint", env_extra=db_env)
+    assert refused.returncode == 1 and "no checkpoint written" in refused.stderr
 
 
 def test_create_user_reads_the_password_from_stdin(db_env):

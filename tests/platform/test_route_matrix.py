@@ -30,7 +30,8 @@ from tests.applications import factories as af
 from tests.rounds import factories as rf
 
 # Routes anyone may use without logging in.
-PUBLIC = {"login", "healthz", "switch_language", "organisation_register", "organisation_join"}
+PUBLIC = {"login", "healthz", "switch_language", "organisation_register", "organisation_join",
+          "judge_invite"}
 
 
 @dataclass
@@ -53,6 +54,7 @@ class World:
     criterion: Any
     round_fund: Any
     change: Any = None  # an identity change request of org_a
+    roadshow: Any = None
     pending_entry: Any = None  # an adjustment out of other_fund waiting for a second person
 
 
@@ -166,6 +168,27 @@ EXPECT: dict[str, Guard] = {
     "notices": ("account.use", _none, _no_params),
     "notices_read_all": ("account.use", _none, _no_params),
     "notice_read": ("notice.view", lambda w: w.notice_a, lambda w: {"id": w.notice_a.id}),
+    # Judging: organisers manage panels and stages; judges reach only their own assignments
+    # and sheets (none exist in this world, so every identity is refused).
+    **{name: ("judging.manage", lambda w: w.round, _round) for name in (
+        "judging_panel", "judging_panel_add", "judging_panel_invite", "judging_panel_import",
+        "judging_panel_template")},
+    **{name: ("judging.manage", lambda w: w.round,
+              lambda w: {"id": w.round.id, "member_id": 999999})
+       for name in ("judging_panel_update", "judging_panel_remove")},
+    **{name: ("judging.manage", lambda w: w.round, lambda w: {"id": w.stage.id}) for name in (
+        "judging_stage", "judging_assign", "judging_assignment_add", "judging_open",
+        "judging_close", "judging_remind", "judging_advance", "judging_matrix_export")},
+    "judging_mine": ("judging.mine", _none, _no_params),
+    "judging_assignment": ("assignment.confirm", _none, lambda w: {"id": 999999}),
+    "judging_assignment_remove": ("assignment.remove", _none, lambda w: {"id": 999999}),
+    "judging_file": ("assignment.view", _none, lambda w: {"id": 999999, "n": 1}),
+    "judging_sheet": ("sheet.save", _none, lambda w: {"id": 999999}),
+    "judging_sheet_reopen": ("sheet.reopen", _none, lambda w: {"id": 999999}),
+    **{name: ("roadshow.control", lambda w: w.round, lambda w: {"id": w.roadshow.id})
+       for name in ("roadshow_control", "roadshow_projection")},
+    **{name: ("roadshow.follow", lambda w: w.round, lambda w: {"id": w.roadshow.id})
+       for name in ("roadshow_live", "roadshow_live_json")},
 }
 
 IDENTITIES = ("anonymous", "organiser", "finance", "judge", "funder", "applicant_a",
@@ -219,6 +242,11 @@ def _world(session) -> World:
                                 ).scalars().first()
     round_fund = session.execute(select(RoundFund).where(RoundFund.round_id == round_.id)
                                  ).scalars().first()
+    from grants.rounds.stages import default_stage_config
+
+    roadshow = Stage(round_id=round_.id, kind="roadshow", name="路演答辩", position=99,
+                     config=default_stage_config("roadshow"))
+    session.add(roadshow)
     users = {"organiser": factories.user(session, "organiser"),
              "finance": factories.user(session, "finance"),
              "judge": factories.user(session, "judge"), "funder": funder,
@@ -238,7 +266,7 @@ def _world(session) -> World:
                  org_b=session.get(type(funder_org), user_b.organisation_id), fund=fund,
                  other_fund=other, region=factories.community(session), notice_a=notice,
                  stage=stage, track=track, criterion=criterion, round_fund=round_fund,
-                 change=change, pending_entry=pending)
+                 change=change, roadshow=roadshow, pending_entry=pending)
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)

@@ -1,7 +1,7 @@
 """fund entries: maker-checker status and one-time form keys
 
 Revision ID: 0005_inputs
-Revises: 0006_scopes (re-chain at merge)
+Revises: 0007_judging (re-chain at merge)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import grants.db
 
 revision = '0005_inputs'
-down_revision = '0006_scopes'
+down_revision = '0007_judging'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,123 @@
+"""Demo judging: a round in judging with a panel of five judges and a first stage partly
+scored (so progress, provisional results and confidence show at once), and a second round
+whose first stage is closed and whose roadshow (路演答辩) is open and ready to run live.
+
+Called by the demo loader after the rounds exist; goes through the judging services.
+"""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from grants import audit, lifecycle
+from grants.accounts.models import User
+from grants.applications.models import Application
+from grants.judging import services
+from grants.organisations.models import Organisation
+from grants.rounds import copying
+from grants.rounds.models import Round, Stage, Track
+from grants.rounds.rubrics import criteria_of
+from grants.timeutil import local, now
+
+JUDGES = ("judge1", "judge2", "judge3", "judge4", "judge5")
+PROJECTS = (("荔林关爱中心", "为老服务", "长者食堂互助计划", 4_800_000),
+            ("荔芳社区食品安全自治会", "社区治理", "放心菜篮子居民监督行动", 3_000_000),
+            ("南园骑手互助会", "社区治理", "骑手驿站融入社区计划", 4_200_000),
+            ("月亮湾物流协会", "社区治理", "货车司机子女暑期托管", 2_600_000),
+            ("风华楼联会", "社区治理", "楼栋议事会孵化", 2_000_000),
+            ("学府社区治理联合会", "青少年", "四点半课堂升级版", 3_500_000),
+            ("南山粤剧团", "为老服务", "粤韵长者文化陪伴", 1_800_000),
+            ("熠家心理工作室", "心理健康", "家庭关系修复小组", 4_000_000))
+
+
+def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
+    last = session.execute(select(Round).where(Round.status == "finished")
+                           .order_by(Round.id)).scalars().first()
+    judges = list(session.execute(select(User).where(User.username.in_(JUDGES))  # type: ignore[attr-defined]
+                                  .order_by(User.username)).scalars())
+    if last is None or len(judges) < 5:
+        return {}
+    year = local(now()).year
+    _round_in_judging(session, actor, last, judges, f"{year}年南山街道社区微创投（评审演示）",
+                      complete=False)
+    round_, stage = _round_in_judging(session, actor, last, judges,
+                                      f"{year}年南山街道社区微创投（路演演示）", complete=True)
+    from grants.judging import results
+
+    results.close_stage(session, actor, None, stage)
+    roadshow_stage = session.execute(select(Stage).where(
+        Stage.round_id == round_.id, Stage.kind == "roadshow")).scalars().first()
+    n_apps = len(services.stage_application_ids(session, roadshow_stage))
+    services.auto_assign(session, actor, roadshow_stage,
+                         services.AssignPlan(len(judges), 0, n_apps))
+    lifecycle.perform(session, actor, None, "judging.open",
+                      services.judging_of(session, roadshow_stage))
+    from grants.judging import roadshow
+
+    roadshow.state_of(session, roadshow_stage)
+    return {"judging rounds": 2}
+
+
+def _round_in_judging(session: Session, actor: audit.Actor, last: Round, judges: list[User],
+                      name: str, complete: bool) -> tuple[Round, Stage]:
+    year = local(now()).year
+    round_, _notes = copying.copy_round(session, actor, last, {"name": name, "year": year})
+    before = audit.snapshot(round_)
+    round_.status = "judging"  # demo data: the round arrives already in judging
+    audit.record(session, actor, "round.import", round_, before=before)
+    tracks = {t.name: t.id for t in session.execute(select(Track).where(
+        Track.round_id == round_.id)).scalars()}
+    orgs = {o.name: o for o in session.execute(select(Organisation)).scalars()}
+    for org_name, track, title, request_fen in PROJECTS:
+        org = orgs.get(org_name)
+        if org is None:
+            continue
+        app = Application(round_id=round_.id, track_id=tracks.get(track),
+                          organisation_id=org.id, status="eligible", title=title,
+                          summary=f"{title}：面向社区居民的公益服务项目。",
+                          need_analysis="社区走访和问卷显示需求明确。",
+                          objectives="一年内服务居民1000人次。", community_ids=[],
+                          planned_activities=20, planned_people=1000, planned_volunteers=20,
+                          request_fen=request_fen, current_version=1, submitted_at=now())
+        session.add(app)
+        session.flush()
+        audit.record(session, actor, "application.import", app)
+    for judge, expertise in zip(judges, ("为老服务", "社区治理", "青少年", "心理健康", "社区治理"),
+                                strict=True):
+        services.add_member(session, actor, round_, judge, tracks=[tracks.get(expertise)])
+    stage = session.execute(select(Stage).where(Stage.round_id == round_.id,
+                                                Stage.kind == "scoring")).scalars().one()
+    stage.config = {**stage.config, "min_sheets": 3,
+                    "advancement": {"rule": "top_n", "value": 4}}
+    services.auto_assign(session, actor, stage, services.AssignPlan(3, 4, 6))
+    judging = services.judging_of(session, stage)
+    lifecycle.perform(session, actor, None, "judging.open", judging)
+    _score_some(session, actor, stage, judges, complete)
+    return round_, stage
+
+
+def _score_some(session: Session, actor: audit.Actor, stage: Stage, judges: list[User],
+                complete: bool) -> None:
+    """Every judge scores; unless `complete`, judge5 has not started and judge4 leaves drafts."""
+    lots = random.Random(2026)  # noqa: S311 - demo scores, not secrets
+    criteria = criteria_of(session, stage)
+    quality = {}
+    for assignment in services.live_assignments(session, stage):
+        judge = next(j for j in judges if j.id == assignment.user_id)
+        if judge.username == "judge5" and not complete:
+            continue
+        lifecycle.perform(session, actor, None, "assignment.confirm", assignment)
+        sheet = services.sheet_of(session, assignment, create=True)
+        level = quality.setdefault(assignment.application_id, lots.uniform(0.55, 0.9))
+        severity = {"judge1": 0.0, "judge2": -0.08, "judge3": 0.05, "judge4": 0.0}
+        share = min(1.0, max(0.3, level + severity.get(judge.username, 0)
+                             + lots.uniform(-0.06, 0.06)))
+        points = {c.key: round(c.max_points * share * 2) / 2 for c in criteria}
+        draft = not complete and judge.username == "judge4" and sheet.id % 2 == 0
+        services.save_sheet(session, actor, judge, sheet,
+                            services.SheetInput(points=points,
+                                                overall="" if draft else "方案清楚，可行。"),
+                            submit=not draft)

@@ -1,0 +1,205 @@
+"""Results of a closed stage, computed through `scoring/` (never re-implemented here).
+
+`compute(session, stage)` returns a JSON-ready snapshot stored on `StageJudging.results`:
+applications (score, rank, display rank, probability of passing the line, flips), tie-break
+evidence, judge calibration and agreement.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlmodel import Session
+
+from grants.accounts.models import User
+from grants.i18n import gettext as _
+from grants.judging import services
+from grants.judging.models import ScoreSheet
+from grants.rounds.models import Round, Stage
+from grants.rounds.rubrics import criteria_of
+from scoring import aggregate, agreement, confidence, rank
+from scoring.rubric import totals as rubric_totals
+
+METHODS = ("mean", "median", "drop_high_low", "zscore", "bias_model")
+
+
+def matrix(session: Session, stage: Stage) -> tuple[list[int], list[int], np.ndarray, np.ndarray]:
+    """(application ids, judge user ids, totals[apps, judges], points[apps, judges, criteria])
+    from submitted sheets; NaN where a judge has no submitted sheet."""
+    app_ids = services.stage_application_ids(session, stage)
+    sheets = list(session.execute(select(ScoreSheet).where(
+        ScoreSheet.stage_id == stage.id, ScoreSheet.status == "submitted")
+        .order_by(ScoreSheet.user_id)).scalars())
+    judge_ids = sorted({s.user_id for s in sheets})
+    criteria = criteria_of(session, stage)
+    a_index = {a: i for i, a in enumerate(app_ids)}
+    j_index = {j: i for i, j in enumerate(judge_ids)}
+    points = np.full((len(app_ids), len(judge_ids), len(criteria)), np.nan)
+    for s in sheets:
+        if s.application_id in a_index:
+            for c_i, c in enumerate(criteria):
+                points[a_index[s.application_id], j_index[s.user_id], c_i] = float(
+                    s.points.get(c.key, np.nan))
+    maxima = [float(c.max_points) for c in criteria]
+    totals = (rubric_totals(points, maxima, keys=[c.key for c in criteria])
+              if criteria and judge_ids and app_ids else np.full((len(app_ids), len(judge_ids)),
+                                                                  np.nan))
+    return app_ids, judge_ids, np.asarray(totals, dtype=float), points
+
+
+def aggregate_by(method: str, totals: np.ndarray) -> np.ndarray:
+    if method == "median":
+        return aggregate.median(totals)
+    if method == "drop_high_low":
+        return aggregate.drop_high_low(totals)
+    if method == "zscore":
+        return aggregate.zscore_mean(totals)
+    if method == "bias_model":
+        return aggregate.bias_model(totals).quality
+    return aggregate.mean(totals)
+
+
+def _num(x: Any) -> float | None:
+    value = float(x)
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _rule(stage: Stage, scores: np.ndarray) -> tuple[int, str]:
+    """How many pass the line, and the rule in words."""
+    adv = stage.config.get("advancement", {}) or {}
+    value = adv.get("value", 0) or 0
+    if adv.get("rule") == "threshold":
+        n = int(np.sum(np.nan_to_num(scores, nan=-np.inf) >= float(value)))
+        return n, _("score at least %(v)s", v=value)
+    return min(int(value), len(scores)), _("top %(n)s", n=int(value))
+
+
+def plain_agreement(alpha: float | None) -> str:
+    if alpha is None:
+        return _("Not enough overlapping scores to measure agreement.")
+    if alpha >= 0.8:
+        return _("The judges agree strongly.")
+    if alpha >= 0.667:
+        return _("The judges agree moderately; results are usable with care.")
+    if alpha >= 0.4:
+        return _("The judges agree only weakly; look at the applications where they differ.")
+    return _("The judges barely agree; consider a discussion or more judges.")
+
+
+def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
+    app_ids, judge_ids, totals, _points = matrix(session, stage)
+    method = str(stage.config.get("aggregation", "mean"))
+    out: dict[str, Any] = {"method": method, "applications": [], "judges": [], "ties": [],
+                           "seed": seed}
+    if not app_ids or not judge_ids:
+        return out
+    scores = aggregate_by(method, totals)
+    ranking = rank.rank(scores, seed=seed)
+    n_pass, rule_words = _rule(stage, scores)
+    out["rule"] = rule_words
+    out["n_pass"] = n_pass
+    probability = [None] * len(app_ids)
+    flips: set[int] = set()
+    per_method: dict[str, list[float | None]] = {}
+    if 0 < n_pass < len(app_ids):
+        boot_method = method if method in ("mean", "median", "drop_high_low") else "mean"
+        fp = confidence.funding_probability(totals, confidence.TopN(n_pass), n_resamples=1000,
+                                            seed=seed, aggregate=boot_method)
+        probability = [_num(p) for p in fp.probability]
+        out["bootstrap_method"] = boot_method
+        sens = confidence.sensitivity(totals, confidence.TopN(n_pass))
+        flips = set(sens.flips)
+        out["sensitivity"] = {m: [bool(d) for d in sens.decisions[m]] for m in sens.decisions}
+        per_method = {m: [_num(v) for v in sens.scores[m]] for m in sens.scores}
+    passing = {int(i) for i in ranking.order[:n_pass]}
+    for i, app_id in enumerate(app_ids):
+        out["applications"].append({
+            "id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),
+            "display_rank": int(ranking.display_rank[i]),
+            "n_sheets": int(np.sum(~np.isnan(totals[i]))), "passes": i in passing,
+            "probability": probability[i], "flips": i in flips,
+            "by_method": {m: per_method[m][i] for m in per_method}})
+    for tie in ranking.ties:
+        out["ties"].append({"total": _num(tie.total),
+                            "applications": [app_ids[i] for i in tie.applications],
+                            "separated_by": list(tie.separated_by), "seed": tie.seed})
+    stats = confidence.judge_report(totals)
+    names = {u.id: u.display_name for u in session.execute(select(User).where(
+        User.id.in_(judge_ids))).scalars()}  # type: ignore[attr-defined]
+    for j, uid in enumerate(judge_ids):
+        out["judges"].append({"id": uid, "name": names.get(uid, str(uid)),
+                              "sheets": int(stats.n_sheets[j]),
+                              "severity": _num(stats.severity[j]),
+                              "spread": _num(stats.spread[j]), "flags": stats.flags[j]})
+    try:
+        alpha = _num(agreement.krippendorff_alpha(totals.T, "interval"))
+    except ValueError:
+        alpha = None
+    out["alpha"] = alpha
+    out["icc"] = _icc(totals)
+    out["agreement_words"] = plain_agreement(alpha)
+    return out
+
+
+def _icc(totals: np.ndarray) -> float | None:
+    """ICC(1,1) over the applications that have at least k scores (k = the smallest count
+    among them, at least 2): each row's first k valid scores are one target's ratings."""
+    counts = np.sum(~np.isnan(totals), axis=1)
+    if counts.size < 2 or counts.max() < 2:
+        return None
+    k = int(np.min(counts[counts >= 2]))
+    rows = [r[~np.isnan(r)][:k] for r, n in zip(totals, counts, strict=True) if n >= k]
+    if len(rows) < 2:
+        return None
+    try:
+        return _num(agreement.icc(np.array(rows), "ICC(1,1)").value)
+    except ValueError:
+        return None
+
+
+def round_of(session: Session, stage: Stage) -> Round:
+    round_ = session.get(Round, stage.round_id)
+    assert round_ is not None
+    return round_
+
+
+def close_stage(session: Session, actor: Any, user: Any, stage: Stage) -> dict[str, Any]:
+    """Close scoring (refused while an application lacks sheets), compute and store the
+    results, and draw up the advancement list by the stage's rule."""
+    from grants import audit, lifecycle
+
+    judging = services.judging_of(session, stage)
+    lifecycle.perform(session, actor, user, "judging.close", judging)
+    judging.results = compute(session, stage)
+    judging.advanced = [a["id"] for a in judging.results["applications"] if a["passes"]]
+    audit.record(session, actor, "judging.results", judging,
+                 after={"advanced": judging.advanced})
+    return judging.results
+
+
+def override(session: Session, actor: Any, stage: Stage, application_id: int, advanced: bool,
+             reason: str) -> None:
+    """Put an application on or off the advancement list, with a recorded reason."""
+    from grants import audit
+    from grants.validation import FormErrors
+
+    judging = services.judging_of(session, stage)
+    if judging.status != "closed":
+        raise FormErrors({"reason": _("Results exist once the stage is closed.")})
+    if not reason.strip():
+        raise FormErrors({"reason": _("Give a reason.")})
+    if application_id not in {a["id"] for a in judging.results.get("applications", [])}:
+        raise FormErrors({"application_id": _("Choose an application of this stage.")})
+    before = list(judging.advanced)
+    chosen = [a for a in judging.advanced if a != application_id]
+    if advanced:
+        chosen.append(application_id)
+    judging.advanced = sorted(chosen)
+    judging.overrides = [*judging.overrides, {"application_id": application_id,
+                                              "advanced": advanced, "reason": reason.strip()}]
+    audit.record(session, actor, "judging.override", judging,
+                 before={"advanced": before}, after={"advanced": judging.advanced,
+                                                     "reason": reason.strip()})

@@ -1,0 +1,365 @@
+"""Organiser pages: the round's panel (add, invite, import), a stage's assignment, progress,
+reminders, closing and results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from grants import lifecycle
+from grants.accounts.models import User
+from grants.auth import actor, login_required, require
+from grants.i18n import gettext as _
+from grants.judging import exports, results, services
+from grants.judging.models import Assignment, PanelMember, ScoreSheet
+from grants.organisations.models import Organisation
+from grants.rounds.models import Round, Stage, Track
+from grants.validation import FormErrors
+from grants.web import db, flash, get_form, get_or_404, redirect, render
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+# ---- panel ---------------------------------------------------------------------------------
+
+def _panel_context(request: Request, round_: Round, errors: dict | None = None) -> dict:
+    session = db(request)
+    seats = services.panel(session, round_)
+    seated = {s.user.id for s in seats}
+    users = [u for u in session.execute(select(User).where(User.is_active.is_(True))  # type: ignore[attr-defined]
+                                        .order_by(User.display_name)).scalars()
+             if u.id not in seated]
+    tracks = list(session.execute(select(Track).where(Track.round_id == round_.id)
+                                  .order_by(Track.position)).scalars())
+    org_ids = {o for s in seats for o in s.member.organisation_ids}
+    orgs = {o.id: o.name for o in session.execute(select(Organisation).where(
+        Organisation.id.in_(org_ids or {-1}))).scalars()}  # type: ignore[union-attr]
+    from grants.funds.models import Fund
+    from grants.regions import services as regions
+
+    all_orgs = list(session.execute(select(Organisation.id, Organisation.name)
+                                    .order_by(Organisation.name)).all())
+    funds = list(session.execute(select(Fund.id, Fund.name).order_by(Fund.name)).all())
+    return {"round": round_, "seats": seats, "users": users, "tracks": tracks,
+            "all_orgs": all_orgs, "funds": funds,
+            "communities": regions.community_choices(session),
+            "track_names": {t.id: t.name for t in tracks}, "org_names": orgs,
+            "stages": services.scored_stages(session, round_), "errors": errors or {}}
+
+
+@login_required
+async def panel_page(request: Request) -> Response:
+    session = db(request)
+    round_ = get_or_404(session, Round, request.path_params["id"])
+    require(request, "judging.manage", round_)
+    return render(request, "judging/panel.html", _panel_context(request, round_))
+
+
+async def _panel_action(request: Request, work: Any, done: str) -> Response:
+    session = db(request)
+    round_ = get_or_404(session, Round, request.path_params["id"])
+    require(request, "judging.manage", round_)
+    form = await get_form(request)
+    try:
+        message = await work(session, round_, form)
+    except FormErrors as exc:
+        session.rollback()
+        return render(request, "judging/panel.html", _panel_context(request, round_, exc.errors),
+                      status_code=400)
+    flash(request, message or done)
+    return redirect(str(request.url_for("judging_panel", id=round_.id)))
+
+
+@login_required
+async def panel_add(request: Request) -> Response:
+    async def work(session: Any, round_: Round, form: Any) -> str:
+        user = session.get(User, _int(form.get("user_id")) or 0)
+        if user is None:
+            raise FormErrors({"user_id": _("Choose a user.")})
+        services.add_member(session, actor(request), round_, user,
+                            tracks=form.getlist("tracks"),
+                            organisation_ids=form.getlist("organisation_ids"))
+        return _("%(name)s joined the panel.", name=user.display_name)
+
+    return await _panel_action(request, work, "")
+
+
+@login_required
+async def panel_invite(request: Request) -> Response:
+    async def work(session: Any, round_: Round, form: Any) -> str:
+        email = str(form.get("email", ""))
+        services.invite(session, actor(request), round_, email=email,
+                        display_name=str(form.get("display_name", "")),
+                        tracks=form.getlist("tracks"))
+        return _("An invitation was sent to %(email)s.", email=email.strip())
+
+    return await _panel_action(request, work, "")
+
+
+@login_required
+async def panel_import(request: Request) -> Response:
+    async def work(session: Any, round_: Round, form: Any) -> str:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise FormErrors({"file": _("Choose a file to upload.")})
+        count = services.import_judges(session, actor(request), round_, await upload.read())
+        return _("%(n)s judge(s) added to the panel.", n=count)
+
+    return await _panel_action(request, work, "")
+
+
+@login_required
+async def panel_template(request: Request) -> Response:
+    round_ = get_or_404(db(request), Round, request.path_params["id"])
+    require(request, "judging.manage", round_)
+    return Response(services.import_template(), media_type=XLSX, headers={
+        "Content-Disposition": 'attachment; filename="judges.xlsx"'})
+
+
+@login_required
+async def panel_remove(request: Request) -> Response:
+    async def work(session: Any, round_: Round, form: Any) -> str:
+        member = session.get(PanelMember, request.path_params["member_id"])
+        if member is None or member.round_id != round_.id:
+            raise FormErrors({"member": _("This judge is not on the panel.")})
+        services.remove_member(session, actor(request), member)
+        return _("The judge left the panel.")
+
+    return await _panel_action(request, work, "")
+
+
+@login_required
+async def panel_member_update(request: Request) -> Response:
+    async def work(session: Any, round_: Round, form: Any) -> str:
+        member = session.get(PanelMember, request.path_params["member_id"])
+        if member is None or member.round_id != round_.id:
+            raise FormErrors({"member": _("This judge is not on the panel.")})
+        services.update_member(session, actor(request), member, tracks=form.getlist("tracks"),
+                               organisation_ids=form.getlist("organisation_ids"),
+                               community_ids=form.getlist("community_ids"),
+                               fund_ids=form.getlist("fund_ids"))
+        return _("Saved.")
+
+    return await _panel_action(request, work, "")
+
+
+# ---- a stage ---------------------------------------------------------------------------------
+
+def _stage(request: Request) -> tuple[Stage, Round]:
+    session = db(request)
+    stage = get_or_404(session, Stage, request.path_params["id"])
+    round_ = session.get(Round, stage.round_id)
+    require(request, "judging.manage", round_)
+    assert round_ is not None
+    if stage.kind not in services.SCORED_KINDS:
+        raise HTTPException(404)
+    return stage, round_
+
+
+def stage_context(request: Request, stage: Stage, round_: Round,
+                  errors: dict | None = None, values: dict | None = None) -> dict:
+    session = db(request)
+    judging = services.judging_of(session, stage)
+    apps = services.stage_applications(session, stage)
+    seats = services.panel(session, round_)
+    found = services.conflicts(session, stage, apps, seats)
+    live = services.live_assignments(session, stage)
+    by_app: dict[int, list[Assignment]] = {}
+    for a in live:
+        by_app.setdefault(a.application_id, []).append(a)
+    other = list(session.execute(select(Assignment).where(
+        Assignment.stage_id == stage.id, Assignment.status.in_(  # type: ignore[attr-defined]
+            ("conflict", "abstained", "removed")))).scalars())
+    sheets = {s.assignment_id: s for s in session.execute(select(ScoreSheet).where(
+        ScoreSheet.stage_id == stage.id)).scalars()}
+    judges, per_app = services.progress(session, stage)
+    names = {s.user.id: s.user.display_name for s in seats}
+    orgs = {o.id: o.name for o in session.execute(select(Organisation).where(
+        Organisation.id.in_({a.organisation_id for a in apps} or {-1}))).scalars()}  # type: ignore[union-attr]
+    plan = services.default_plan(session, stage)
+    close_problems = (lifecycle.problems(session, "judging.close", judging)
+                      if judging.status == "open" else [])
+    return {"round": round_, "stage": stage, "judging": judging, "apps": apps,
+            "app_by_id": {a.id: a for a in apps}, "seats": seats, "conflicts": found,
+            "by_app": by_app, "other": other, "sheets": sheets, "judges": judges,
+            "per_app": per_app, "names": names, "orgs": orgs,
+            "needed": services.replacements_needed(session, stage),
+            "values": values or {"k": plan.k, "min_load": plan.min_load,
+                                 "max_load": plan.max_load},
+            "errors": errors or {}, "close_problems": close_problems,
+            "results": judging.results if judging.status == "closed" else (
+                results.compute(session, stage) if judging.status == "open" and any(
+                    s.status == "submitted" for s in sheets.values()) else {}),
+            "status_label": lifecycle.LIFECYCLES["judging"].label(
+                judging.status)}
+
+
+@login_required
+async def stage_page(request: Request) -> Response:
+    stage, round_ = _stage(request)
+    return render(request, "judging/stage.html", stage_context(request, stage, round_))
+
+
+async def _stage_action(request: Request, work: Any) -> Response:
+    stage, round_ = _stage(request)
+    session = db(request)
+    form = await get_form(request)
+    try:
+        message = work(session, stage, form)
+    except FormErrors as exc:
+        session.rollback()
+        values = {k: form.get(k) for k in ("k", "min_load", "max_load")}
+        return render(request, "judging/stage.html",
+                      stage_context(request, stage, round_, exc.errors,
+                                    values if form.get("k") is not None else None),
+                      status_code=400)
+    flash(request, message)
+    return redirect(str(request.url_for("judging_stage", id=stage.id)))
+
+
+@login_required
+async def assign(request: Request) -> Response:
+    def work(session: Any, stage: Stage, form: Any) -> str:
+        numbers = {k: _int(form.get(k)) for k in ("k", "min_load", "max_load")}
+        errors = {k: _("Enter a whole number.") for k, v in numbers.items() if v is None}
+        if not errors and numbers["k"] < 1:
+            errors["k"] = _("Must be at least %(min)s.", min=1)
+        if errors:
+            raise FormErrors(errors)
+        count = services.auto_assign(session, actor(request), stage, services.AssignPlan(
+            numbers["k"], numbers["min_load"], numbers["max_load"]))
+        return _("%(n)s assignments made.", n=count)
+
+    return await _stage_action(request, work)
+
+
+@login_required
+async def assignment_add(request: Request) -> Response:
+    def work(session: Any, stage: Stage, form: Any) -> str:
+        services.add_assignment(session, actor(request), stage,
+                                _int(form.get("application_id")) or 0,
+                                _int(form.get("user_id")) or 0, str(form.get("reason", "")))
+        return _("The judge was assigned.")
+
+    return await _stage_action(request, work)
+
+
+@login_required
+async def open_stage(request: Request) -> Response:
+    def work(session: Any, stage: Stage, form: Any) -> str:
+        user = require(request, "judging.manage", None)
+        judging = services.judging_of(session, stage)
+        lifecycle.perform(session, actor(request), user, "judging.open", judging)
+        return _("Scoring is open.")
+
+    return await _stage_action(request, work)
+
+
+@login_required
+async def close_stage(request: Request) -> Response:
+    def work(session: Any, stage: Stage, form: Any) -> str:
+        user = require(request, "judging.manage", None)
+        results.close_stage(session, actor(request), user, stage)
+        return _("Scoring is closed and the results computed.")
+
+    return await _stage_action(request, work)
+
+
+@login_required
+async def remind(request: Request) -> Response:
+    def work(session: Any, stage: Stage, form: Any) -> str:
+        n = services.send_reminders(session, actor(request), stage)
+        return _("%(n)s judge(s) reminded.", n=n)
+
+    return await _stage_action(request, work)
+
+
+@login_required
+async def advance(request: Request) -> Response:
+    def work(session: Any, stage: Stage, form: Any) -> str:
+        results.override(session, actor(request), stage, _int(form.get("application_id")) or 0,
+                         form.get("advanced") == "1", str(form.get("reason", "")))
+        return _("The advancement list was changed.")
+
+    return await _stage_action(request, work)
+
+
+@login_required
+async def assignment_remove(request: Request) -> Response:
+    session = db(request)
+    assignment = get_or_404(session, Assignment, request.path_params["id"])
+    stage = session.get(Stage, assignment.stage_id)
+    user = require(request, "judging.manage", session.get(Round, stage.round_id))
+    form = await get_form(request)
+    try:
+        services.remove_assignment(session, actor(request), user, assignment,
+                                   str(form.get("reason", "")))
+    except FormErrors as exc:
+        session.rollback()
+        flash(request, " ".join(exc.errors.values()), "error")
+        return redirect(str(request.url_for("judging_stage", id=stage.id)))
+    flash(request, _("The assignment was removed."))
+    return redirect(str(request.url_for("judging_stage", id=stage.id)))
+
+
+@login_required
+async def sheet_reopen(request: Request) -> Response:
+    session = db(request)
+    sheet = get_or_404(session, ScoreSheet, request.path_params["id"])
+    user = require(request, "sheet.reopen", sheet)
+    form = await get_form(request)
+    try:
+        services.reopen_sheet(session, actor(request), user, sheet, str(form.get("reason", "")))
+    except FormErrors as exc:
+        session.rollback()
+        flash(request, " ".join(exc.errors.values()), "error")
+        return redirect(str(request.url_for("judging_stage", id=sheet.stage_id)))
+    flash(request, _("The sheet was reopened and the judge notified."))
+    return redirect(str(request.url_for("judging_stage", id=sheet.stage_id)))
+
+
+@login_required
+async def matrix_export(request: Request) -> Response:
+    stage, _round = _stage(request)
+    data = exports.score_matrix(db(request), stage)
+    return Response(data, media_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="scores-stage-{stage.id}.xlsx"'})
+
+
+routes = [
+    Route("/rounds/{id:int}/panel", panel_page, name="judging_panel"),
+    Route("/rounds/{id:int}/panel/add", panel_add, methods=["POST"], name="judging_panel_add"),
+    Route("/rounds/{id:int}/panel/invite", panel_invite, methods=["POST"],
+          name="judging_panel_invite"),
+    Route("/rounds/{id:int}/panel/import", panel_import, methods=["POST"],
+          name="judging_panel_import"),
+    Route("/rounds/{id:int}/panel/template.xlsx", panel_template,
+          name="judging_panel_template"),
+    Route("/rounds/{id:int}/panel/{member_id:int}", panel_member_update, methods=["POST"],
+          name="judging_panel_update"),
+    Route("/rounds/{id:int}/panel/{member_id:int}/remove", panel_remove, methods=["POST"],
+          name="judging_panel_remove"),
+    Route("/stages/{id:int}/judging", stage_page, name="judging_stage"),
+    Route("/stages/{id:int}/judging/assign", assign, methods=["POST"], name="judging_assign"),
+    Route("/stages/{id:int}/judging/add", assignment_add, methods=["POST"],
+          name="judging_assignment_add"),
+    Route("/stages/{id:int}/judging/open", open_stage, methods=["POST"], name="judging_open"),
+    Route("/stages/{id:int}/judging/close", close_stage, methods=["POST"], name="judging_close"),
+    Route("/stages/{id:int}/judging/remind", remind, methods=["POST"], name="judging_remind"),
+    Route("/stages/{id:int}/judging/advance", advance, methods=["POST"], name="judging_advance"),
+    Route("/stages/{id:int}/judging/scores.xlsx", matrix_export, name="judging_matrix_export"),
+    Route("/assignments/{id:int}/remove", assignment_remove, methods=["POST"],
+          name="judging_assignment_remove"),
+    Route("/sheets/{id:int}/reopen", sheet_reopen, methods=["POST"], name="judging_sheet_reopen"),
+]

@@ -1,0 +1,166 @@
+"""Progress, closing a stage and its results: the same numbers as scoring/ called directly."""
+
+import io
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from grants import lifecycle
+from grants.audit import SYSTEM
+from grants.judging import results, services
+from grants.judging.models import ScoreSheet
+from grants.notifications.models import Notice
+from grants.rounds.models import Round
+from scoring import aggregate, confidence, rank
+from tests.judging.factories import world
+from tests.rounds import factories as rf
+
+pytestmark = pytest.mark.db
+
+# totals by application (rows) and judge (columns); each criterion gets the same share
+TOTALS = [[90, 80, 85], [70, 75, 60], [70, 60, 75]]
+
+
+def points_for(total):
+    return {key: points * total / 100 for key, _n, points in rf.RUBRIC}
+
+
+def score_all(session, w, totals=TOTALS, skip=()):
+    for i, app in enumerate(w.apps):
+        for j, judge in enumerate(w.judges):
+            if (i, j) in skip:
+                continue
+            assignment = w.assignment(session, judge, app)
+            lifecycle.perform(session, SYSTEM, judge, "assignment.confirm", assignment)
+            sheet = services.sheet_of(session, assignment, create=True)
+            data = services.SheetInput(points=points_for(totals[i][j]))
+            services.save_sheet(session, SYSTEM, judge, sheet, data, submit=True)
+    session.commit()
+
+
+def test_hand_worked_results_equal_scoring_called_directly(client, session):
+    w = world(session, n_apps=3, n_judges=3, k=3, blind=False)
+    score_all(session, w)
+    client.login(w.organiser.username)
+    assert client.post_form(f"/stages/{w.stage.id}/judging/close").status_code == 303
+    session.expire_all()
+    judging = services.judging_of(session, w.stage)
+    assert judging.status == "closed"
+    got = {a["id"]: a for a in judging.results["applications"]}
+    x = np.array(TOTALS, dtype=float)
+    expected = aggregate.mean(x)
+    assert [got[a.id]["score"] for a in w.apps] == pytest.approx(list(expected))
+    assert [got[a.id]["score"] for a in w.apps] == pytest.approx([85, 205 / 3, 205 / 3])
+    ranking = rank.rank(expected, seed=0)
+    assert [got[a.id]["position"] for a in w.apps] == list(ranking.position)
+    assert [got[a.id]["display_rank"] for a in w.apps] == [1, 2, 2]
+    assert judging.results["ties"][0]["separated_by"] == ["lot"]  # tie-break evidence
+    fp = confidence.funding_probability(x, confidence.TopN(1), n_resamples=1000, seed=0)
+    assert [got[a.id]["probability"] for a in w.apps] == pytest.approx(list(fp.probability))
+    stats = confidence.judge_report(x)
+    assert [j["severity"] for j in judging.results["judges"]] == pytest.approx(
+        list(stats.severity))
+    assert judging.advanced == [w.apps[0].id]  # top 1
+    page = client.get(f"/stages/{w.stage.id}/judging").text
+    assert "Krippendorff" in page and "Probability of passing" in page
+    assert "Tied on" in page
+
+
+def test_closing_is_blocked_below_the_minimum_until_a_replacement_scores(client, session):
+    w = world(session, n_apps=3, n_judges=4, k=3)
+    # min_sheets is 3; every application has 3 judges; leave one sheet unsubmitted.
+    first = w.apps[0]
+    judges = [j for j in w.judges if w.assignment(session, j, first) is not None]
+    missing = judges[0]
+    for app in w.apps:
+        for judge in w.judges:
+            assignment = w.assignment(session, judge, app)
+            if assignment is None or (app is first and judge is missing):
+                continue
+            lifecycle.perform(session, SYSTEM, judge, "assignment.confirm", assignment)
+            sheet = services.sheet_of(session, assignment, create=True)
+            services.save_sheet(session, SYSTEM, judge, sheet,
+                                services.SheetInput(points=points_for(80)), submit=True)
+    session.commit()
+    client.login(w.organiser.username)
+    page = client.get(f"/stages/{w.stage.id}/judging").text
+    assert f"Application #{first.id} has 2 submitted sheets; it needs 3." in page
+    response = client.post_form(f"/stages/{w.stage.id}/judging/close")
+    assert response.status_code == 400
+    assert services.judging_of(session, w.stage).status == "open"
+    # The round cannot leave judging either.
+    round_ = session.get(Round, w.round.id)
+    assert any(w.stage.name in p for p in lifecycle.problems(session, "round.decide", round_))
+    # The organiser replaces the missing judge: remove with a reason, assign the spare judge.
+    assignment = w.assignment(session, missing, first)
+    assert client.post_form(f"/assignments/{assignment.id}/remove",
+                            {"reason": "联系不上"}).status_code == 303
+    spare = next(j for j in w.judges if j not in judges)
+    assert client.post_form(f"/stages/{w.stage.id}/judging/add", {
+        "application_id": first.id, "user_id": spare.id, "reason": "替补"}).status_code == 303
+    assert session.execute(select(Notice).where(Notice.user_id == spare.id)).first()
+    replacement = w.assignment(session, spare, first)
+    lifecycle.perform(session, SYSTEM, spare, "assignment.confirm", replacement)
+    sheet = services.sheet_of(session, replacement, create=True)
+    services.save_sheet(session, SYSTEM, spare, sheet, services.SheetInput(
+        points=points_for(70)), submit=True)
+    session.commit()
+    assert client.post_form(f"/stages/{w.stage.id}/judging/close").status_code == 303
+    session.expire_all()
+    assert lifecycle.problems(session, "round.decide", session.get(Round, w.round.id)) == []
+
+
+def test_reminders_go_to_judges_who_are_behind(client, session):
+    w = world(session, n_apps=2, n_judges=2, k=2)
+    score_all(session, w, totals=[[80, 70], [60, 50]], skip={(0, 1), (1, 1)})
+    client.login(w.organiser.username)
+    assert client.post_form(f"/stages/{w.stage.id}/judging/remind").status_code == 303
+    reminded = session.execute(select(Notice).where(Notice.link == "/judging")
+                               ).scalars().all()
+    assert [n.user_id for n in reminded] == [w.judges[1].id]
+    judges, _per_app = services.progress(session, w.stage)
+    assert {j.user.id: (j.assigned, j.submitted) for j in judges} == {
+        w.judges[0].id: (2, 2), w.judges[1].id: (2, 0)}
+
+
+def test_advancement_override_needs_a_reason_and_is_recorded(client, session):
+    w = world(session, n_apps=3, n_judges=3, k=3)
+    score_all(session, w)
+    client.login(w.organiser.username)
+    client.post_form(f"/stages/{w.stage.id}/judging/close")
+    second = w.apps[1].id
+    assert client.post_form(f"/stages/{w.stage.id}/judging/advance", {
+        "application_id": second, "advanced": "1", "reason": ""}).status_code == 400
+    assert client.post_form(f"/stages/{w.stage.id}/judging/advance", {
+        "application_id": second, "advanced": "1", "reason": "评审会议决定"}).status_code == 303
+    session.expire_all()
+    judging = services.judging_of(session, w.stage)
+    assert judging.advanced == sorted([w.apps[0].id, second])
+    assert judging.overrides[0]["reason"] == "评审会议决定"
+
+
+def test_blind_export_leaves_out_the_organisation(client, session):
+    w = world(session, n_apps=3, n_judges=3, k=3, org_names=("导出机构甲", "导出机构乙", "导出机构丙"))
+    score_all(session, w)
+    client.login(w.organiser.username)
+    client.post_form(f"/stages/{w.stage.id}/judging/close")
+    response = client.get(f"/stages/{w.stage.id}/judging/scores.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    cells = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+             for c in row]
+    assert not any("导出机构" in c for c in cells)
+    assert len(list(book.worksheets[0].iter_rows())) == 1 + 9  # header + 3 × 3 sheets
+
+
+def test_results_module_matches_direct_matrix(session):
+    w = world(session, n_apps=3, n_judges=3, k=3)
+    score_all(session, w)
+    app_ids, _judge_ids, totals, points = results.matrix(session, w.stage)
+    assert app_ids == [a.id for a in w.apps]
+    assert totals.tolist() == TOTALS
+    assert points.shape == (3, 3, len(rf.RUBRIC))
+    assert session.execute(select(ScoreSheet).where(ScoreSheet.status == "submitted")
+                           ).scalars().all()

@@ -1,0 +1,118 @@
+"""The live roadshow over HTTP: control, the judges' page, the JSON endpoint, the projection."""
+
+import pytest
+from sqlalchemy import select
+
+from grants.audit import SYSTEM
+from grants.judging import services
+from grants.rounds.models import Criterion, Stage
+from grants.rounds.stages import default_stage_config
+from tests.judging.factories import score_form, world
+
+pytestmark = pytest.mark.db
+
+ROADSHOW_RUBRIC = (("pitch", "项目展示", 50), ("defence", "答辩表现", 50))
+
+
+def roadshow_world(session, n_judges=3):
+    w = world(session, n_apps=2, n_judges=n_judges, k=n_judges, open_stage=False, assign=False)
+    stage = Stage(round_id=w.round.id, kind="roadshow", name="路演答辩", position=50,
+                  config={**default_stage_config("roadshow"), "aggregation": "drop_high_low",
+                          "min_sheets": 1, "blind": False})
+    session.add(stage)
+    session.flush()
+    for i, (key, name, points) in enumerate(ROADSHOW_RUBRIC):
+        session.add(Criterion(stage_id=stage.id, key=key, name=name, max_points=points,
+                              position=i))
+    # The roadshow judges the applications that passed screening (no earlier scored stage).
+    first = session.execute(select(Stage).where(Stage.round_id == w.round.id,
+                                                Stage.kind == "scoring")).scalars().one()
+    for criterion in session.execute(select(Criterion).where(
+            Criterion.stage_id == first.id)).scalars():
+        session.delete(criterion)
+    session.flush()
+    session.delete(first)
+    session.flush()
+    services.auto_assign(session, SYSTEM, stage, services.AssignPlan(n_judges, 0, 2))
+    services.judging_of(session, stage).status = "open"
+    session.commit()
+    w.stage = stage
+    return w, stage
+
+
+def control(client, stage, action, **fields):
+    return client.post_form(f"/stages/{stage.id}/roadshow", {"action": action, **fields})
+
+
+def test_a_live_roadshow_from_control_to_projection(client, session):
+    w, stage = roadshow_world(session)
+    app = w.apps[0]
+    client.login(w.organiser.username)
+    assert control(client, stage, "open_scoring").status_code == 400  # nothing on stage yet
+    assert control(client, stage, "set_current", application_id=app.id,
+                   minutes=8).status_code == 303
+    assert control(client, stage, "start_timer").status_code == 303
+    client.get("/logout")
+    judge = w.judges[0]
+    assignment = w.assignment(session, judge, app)
+    client.login(judge.username)
+    data = client.get(f"/stages/{stage.id}/live.json").json()
+    assert data["current"]["title"] == app.title and data["scoring_open"] is False
+    assert 0 < data["remaining"] <= 480
+    assert "Score this project" not in client.get(f"/stages/{stage.id}/live").text
+    # Before the organiser opens scoring, the judge cannot start.
+    assert client.post_form(f"/assignments/{assignment.id}",
+                            {"action": "confirm"}).status_code == 403
+    client.get("/logout")
+    client.login(w.organiser.username)
+    control(client, stage, "open_scoring")
+    client.get("/logout")
+    totals = {}
+    for judge, share in zip(w.judges, (0.9, 0.7, 0.5), strict=True):
+        client.login(judge.username)
+        assert "Score this project" in client.get(f"/stages/{stage.id}/live").text
+        assignment = w.assignment(session, judge, app)
+        response = client.post_form(f"/assignments/{assignment.id}", {"action": "confirm"})
+        sheet_url = response.headers["location"]
+        points = {key: n * share for key, _name, n in ROADSHOW_RUBRIC}
+        response = client.post_form(sheet_url, score_form(points, action="submit"))
+        assert response.headers["location"].endswith(f"/stages/{stage.id}/live")
+        totals[judge.id] = sum(points.values())
+        client.get("/logout")
+    client.login(w.organiser.username)
+    page = client.get(f"/stages/{stage.id}/projection").text
+    assert "3 of 3 judges have submitted" in page
+    assert "live-result" not in page  # the hall sees the result only when the organiser says
+    control(client, stage, "show_result")
+    control(client, stage, "show_ranking")
+    page = client.get(f"/stages/{stage.id}/projection").text
+    assert "Highest 90.0 and lowest 50.0 dropped" in page
+    assert "Result: 70.0" in page
+    assert "live-ranking" in page and app.title in page
+    # The next project: the first one's sheets can no longer be changed.
+    control(client, stage, "set_current", application_id=w.apps[1].id, minutes=5)
+    client.get("/logout")
+    client.login(w.judges[1].username)
+    data = client.get(f"/stages/{stage.id}/live.json").json()
+    assert data["current"]["id"] == w.apps[1].id and data["scoring_open"] is False
+    assert "result" not in data
+
+
+def test_only_panel_members_follow_and_only_organisers_control(client, session):
+    w, stage = roadshow_world(session)
+    other = world(session)
+    client.login(other.judges[0].username)
+    assert client.get(f"/stages/{stage.id}/live").status_code == 403
+    assert client.get(f"/stages/{stage.id}/live.json").status_code == 403
+    client.get("/logout")
+    client.login(w.judges[0].username)
+    assert client.get(f"/stages/{stage.id}/live").status_code == 200
+    assert client.get(f"/stages/{stage.id}/projection").status_code == 403
+    assert control(client, stage, "start_timer").status_code == 403
+    client.get("/logout")
+    client.login(w.organiser.username)
+    assert control(client, stage, "nonsense").status_code == 400
+    assert control(client, stage, "set_current", application_id=999999).status_code == 400
+    assert control(client, stage, "set_current", application_id=w.apps[0].id,
+                   minutes="abc").status_code == 400
+
