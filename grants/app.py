@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -122,5 +123,6 @@ def create_app(threaded: bool = True) -> Starlette:
         debug=False,
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: errors.http_exception, 500: errors.server_error},
+        exception_handlers={HTTPException: errors.http_exception, IntegrityError: errors.conflict,
+                            OperationalError: errors.conflict, 500: errors.server_error},
     )

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -46,6 +47,31 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 
+# Whether the current unit of work will write (an unsafe HTTP method, a CLI command). On SQLite
+# its transaction then starts with BEGIN IMMEDIATE: it takes the database's write lock before
+# its first read, so a check-then-act (a limit, a balance, the next version number) cannot be
+# overtaken by another worker process between the check and the write. PostgreSQL uses row
+# locks (SELECT ... FOR UPDATE) in the services instead.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+@contextmanager
+def writing(flag: bool = True) -> Iterator[None]:
+    """Mark the transactions begun inside as writers (BEGIN IMMEDIATE on SQLite)."""
+    token = write_intent.set(flag)
+    try:
+        yield
+    finally:
+        write_intent.reset(token)
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # Readers keep the driver's default (a transaction starts at the first write); writers
+    # start theirs now and take the write lock, waiting up to busy_timeout for it.
+    if write_intent.get():
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -64,6 +90,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if kwargs.pop("nullpool", False):
@@ -87,10 +114,25 @@ def set_engine(engine: Engine | None) -> None:
     _engine = engine
 
 
+def lock_row(session: Session, model: Any, row_id: int | None) -> None:
+    """Serialise writers that check-then-act on one row, on both engines.
+
+    PostgreSQL: SELECT ... FOR UPDATE on the row. SQLite: a no-op UPDATE of the row, which
+    takes the database's write lock now (write requests already hold it from BEGIN IMMEDIATE),
+    so that what is read afterwards cannot go stale before the write.
+    """
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+    else:
+        session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A unit of work for the CLI and background jobs: commit on success, roll back on error."""
     session = Session(get_engine(), expire_on_commit=False)
+    token = write_intent.set(True)
     try:
         yield session
         session.commit()
@@ -98,4 +140,5 @@ def session_scope() -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        write_intent.reset(token)
         session.close()

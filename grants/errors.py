@@ -17,6 +17,7 @@ TITLES = {
     403: "Not allowed",
     404: "Page not found",
     405: "Method not allowed",
+    409: "Changed at the same time",
     413: "Upload too large",
     500: "Something went wrong",
 }
@@ -53,6 +54,23 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     detail = exc.detail if exc.detail and exc.detail not in {
         "Not Found", "Forbidden", "Method Not Allowed", "Bad Request"} else None
     return error_response(request, exc.status_code, detail)
+
+
+async def conflict(request: Request, exc: Exception) -> Response:
+    """A lost race (a unique constraint, a lock timeout): refused with a message, never a 500."""
+    from sqlalchemy.exc import OperationalError
+
+    from grants.middleware import CONFLICT_MESSAGE
+
+    if isinstance(exc, OperationalError) and not any(
+            word in str(exc).lower() for word in ("locked", "busy", "serializ", "deadlock")):
+        return await server_error(request, exc)
+    log.warning("refused after a conflict: %s", exc)
+    session = request.scope.get("state", {}).get("db")
+    if session is not None:
+        session.rollback()
+    request.scope.get("state", {}).pop("user", None)
+    return error_response(request, 409, _(CONFLICT_MESSAGE))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -7,17 +7,28 @@ import logging
 import secrets
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants import i18n
+from grants.db import write_intent
+from grants.i18n import N_
 from grants.settings import get_settings
 
 log = logging.getLogger(__name__)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# A NUL byte is never typed by a person and cannot be stored in PostgreSQL text: any form field,
+# file name or query parameter carrying one is refused before a route sees it. (Form readers
+# also refuse other control characters, field by field.)
+NUL_MESSAGE = N_("The request contains a NUL character, which is not allowed in any field. "
+                 "Nothing was saved.")
+CONFLICT_MESSAGE = N_("Someone else changed the same thing at the same moment, so your change "
+                      "was not saved. Reload the page and try again.")
 
 
 class DBSessionMiddleware:
@@ -32,6 +43,8 @@ class DBSessionMiddleware:
             return
         state = scope.setdefault("state", {})
         failed = False
+        # Writers take SQLite's write lock at their first statement (see grants.db).
+        intent = write_intent.set(scope["method"] in UNSAFE_METHODS)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal failed
@@ -45,14 +58,19 @@ class DBSessionMiddleware:
                             session.commit()
                         else:
                             session.rollback()
-                    except Exception:
-                        log.exception("commit failed")
+                    except Exception as exc:
                         session.rollback()
                         failed = True
-                        await send({"type": "http.response.start", "status": 500,
+                        status, text = 500, "Server error: the change was not saved."
+                        if isinstance(exc, IntegrityError) or (
+                                isinstance(exc, OperationalError) and "lock" in str(exc)):
+                            log.warning("commit refused: %s", exc)
+                            status, text = 409, i18n.gettext(CONFLICT_MESSAGE)
+                        else:
+                            log.exception("commit failed")
+                        await send({"type": "http.response.start", "status": status,
                                     "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-                        await send({"type": "http.response.body",
-                                    "body": b"Server error: the change was not saved."})
+                        await send({"type": "http.response.body", "body": text.encode()})
                         return
                     finally:
                         session.close()
@@ -61,6 +79,7 @@ class DBSessionMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            write_intent.reset(intent)
             session = state.pop("db", None)
             if session is not None:
                 session.rollback()
@@ -95,6 +114,9 @@ class CSRFMiddleware:
         return any(route.matches(scope)[0] == Match.FULL for route in self.upload_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _has_nul(unquote_to_bytes(scope.get("query_string", b""))):
+            await _refuse(scope, receive, send, 400, i18n.gettext(NUL_MESSAGE))
+            return
         if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
             await self.app(scope, receive, send)
             return
@@ -153,6 +175,12 @@ class CSRFMiddleware:
                 await form.close()
             await _refuse_forged(scope, receive, send)
             return
+        if form is not None and any(
+                _has_nul(value if isinstance(value, str) else (value.filename or ""))
+                for _key, value in form.multi_items()):
+            await form.close()
+            await _refuse(scope, receive, send, 400, i18n.gettext(NUL_MESSAGE))
+            return
         scope.setdefault("state", {})["form"] = form
         replayed_for_app = False
 
@@ -168,6 +196,10 @@ class CSRFMiddleware:
         finally:
             if form is not None:
                 await form.close()
+
+
+def _has_nul(value: str | bytes) -> bool:
+    return ("\x00" if isinstance(value, str) else b"\x00") in value
 
 
 def _same(sent: str, expected: object) -> bool:

@@ -163,6 +163,21 @@ def _staff_in_scope(user: User, obj: Any) -> bool:
     return user.role == "finance" or _organiser_in_scope(user, obj)
 
 
+@relation("staff_after_submission")
+def _staff_after_submission(user: User, obj: Any) -> bool:
+    """Staff in scope, once the application has been submitted: drafts are private to the
+    applicant's organisation (docs/applications.md)."""
+    app = getattr(obj, "application", obj)
+    return getattr(app, "status", None) != "draft" and _staff_in_scope(user, obj)
+
+
+@relation("entry_checker")
+def _entry_checker(user: User, entry: Any) -> bool:
+    """Maker-checker: staff other than the person who recorded the ledger entry."""
+    return _staff_in_scope(user, entry) and (
+        entry is None or entry.created_by_id is None or entry.created_by_id != user.id)
+
+
 @relation("published_round")
 def _published_round(user: User, round_: Any) -> bool:
     """Anyone may read a round once it is published (not a draft); organisers read the
@@ -248,6 +263,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "fund.list_all": ("staff_in_scope",),  # others see only the funds they own or host
     "fund.edit": ("organiser_in_scope",),
     "fund.record_entry": ("staff_in_scope",),
+    "fund.decide_entry": ("entry_checker",),  # approve or reject a pending adjustment out
     # Rounds
     "round.list": ("staff_in_scope",),
     "round.browse_open": ("anyone",),
@@ -259,7 +275,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "round.screen": ("organiser_in_scope",),  # the screening list and bulk screening
     # Applications
     "application.mine": ("applicant_with_organisation",),
-    "application.view": ("staff_in_scope", "member"),
+    "application.view": ("staff_after_submission", "member"),
     "application.prepare": ("applicant_member",),  # the submission page with its checks
     "application.list": ("staff_in_scope",),
     "application.export": ("organiser_in_scope",),

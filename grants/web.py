@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from grants import i18n, money, timeutil, vocab
+from grants import i18n, money, timeutil, validation, vocab
 from grants.db import get_engine
 from grants.settings import ROOT
 from grants.validation import FormErrors
@@ -122,7 +122,7 @@ def path_int(request: Request, name: str = "id") -> int:
         value = int(raw)
     except (TypeError, ValueError):
         raise HTTPException(404) from None
-    if value <= 0 or value > 2**62:
+    if value <= 0 or value > validation.MAX_ID:  # beyond the id column: nothing is there
         raise HTTPException(404)
     return value
 
@@ -130,7 +130,10 @@ def path_int(request: Request, name: str = "id") -> int:
 def query_int(request: Request, name: str, max_digits: int = 11) -> int | None:
     """A whole-number query parameter, or None when absent or malformed (filters ignore it)."""
     raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) <= max_digits else None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= max_digits):
+        return None
+    value = int(raw)
+    return value if value <= validation.INT_MAX else None
 
 
 def get_or_404(session: Session, model: type, object_id: int) -> Any:
@@ -155,8 +158,10 @@ class Cleaner:
 
     def text(self, name: str, *, required: bool = False, max_length: int = 200,
              min_length: int = 0) -> str:
+        """Text of at most `max_length` characters (use the column's length); short fields are
+        one line with runs of spaces collapsed. NUL and control characters are refused."""
         value = " ".join(self.raw(name).split()) if max_length <= 200 else self.raw(name).strip()
-        if "\x00" in value:
+        if validation.bad_characters(value):
             self.errors[name] = i18n.gettext("Contains characters that are not allowed.")
         elif required and not value:
             self.errors[name] = i18n.gettext("This field is required.")
@@ -169,21 +174,54 @@ class Cleaner:
 
     def integer(self, name: str, *, required: bool = False, minimum: int | None = 0,
                 maximum: int | None = 10**9) -> int | None:
+        """A whole number within [minimum, maximum]; without bounds, within a 32-bit column.
+        Full-width digits and thousands commas are read; '1_000', '1e3' and '1.0' are not."""
         raw = self.raw(name).strip()
         if not raw:
             if required:
                 self.errors[name] = i18n.gettext("This field is required.")
             return None
         try:
-            value = int(raw.replace(",", ""))
+            value = validation.parse_whole(raw)
         except ValueError:
             self.errors[name] = i18n.gettext("Enter a whole number.")
             return None
-        if minimum is not None and value < minimum:
-            self.errors[name] = i18n.gettext("Must be at least %(min)s.", min=minimum)
-        elif maximum is not None and value > maximum:
-            self.errors[name] = i18n.gettext("Must be at most %(max)s.", max=maximum)
+        low = validation.INT_MIN if minimum is None else max(minimum, validation.INT_MIN)
+        high = validation.INT_MAX if maximum is None else min(maximum, validation.INT_MAX)
+        if value < low:
+            self.errors[name] = i18n.gettext("Must be at least %(min)s.", min=low)
+            return None
+        if value > high:
+            self.errors[name] = i18n.gettext("Must be at most %(max)s.", max=high)
+            return None
         return value
+
+    def number(self, name: str, *, required: bool = False) -> float | None:
+        """A finite decimal number (NaN, infinity and exponents are refused)."""
+        raw = self.raw(name).strip()
+        if not raw:
+            if required:
+                self.errors[name] = i18n.gettext("This field is required.")
+            return None
+        try:
+            return validation.parse_number(raw)
+        except ValueError:
+            self.errors[name] = i18n.gettext("Enter a number.")
+            return None
+
+    def date(self, name: str, *, required: bool = False, earliest: int = validation.EARLIEST_YEAR,
+             latest: int = validation.LATEST_YEAR) -> Any:
+        """A date typed as YYYY-MM-DD within a sane range of years."""
+        raw = self.raw(name).strip()
+        if not raw:
+            if required:
+                self.errors[name] = i18n.gettext("This field is required.")
+            return None
+        try:
+            return validation.parse_date(raw, earliest, latest)
+        except ValueError:
+            self.errors[name] = validation.date_range_message(earliest, latest)
+            return None
 
     def choice(self, name: str, choices: dict[str, str] | list[str] | set[str], *,
                required: bool = True) -> str | None:
@@ -205,12 +243,14 @@ class Cleaner:
         return sorted(set(values) - set(bad), key=values.index)
 
     def ids(self, name: str) -> list[int]:
+        """Database ids (positive, within the id column's range); anything else is an error."""
         out = []
         for v in self.form.getlist(name):
-            try:
-                out.append(int(v))
-            except (TypeError, ValueError):
+            value = as_id(v)
+            if value is None:
                 self.errors[name] = i18n.gettext("Not a valid choice.")
+            else:
+                out.append(value)
         return out
 
     def money(self, name: str, *, required: bool = False) -> int | None:
@@ -218,6 +258,10 @@ class Cleaner:
         if not raw:
             if required:
                 self.errors[name] = i18n.gettext("This field is required.")
+            return None
+        if "_" in raw:
+            self.errors[name] = i18n.gettext(
+                "Enter an amount in yuan, for example 12000 or 12,000.50.")
             return None
         try:
             return money.parse_yuan(raw)
@@ -232,6 +276,14 @@ class Cleaner:
     def check(self) -> None:
         if self.errors:
             raise FormErrors(self.errors)
+
+
+def as_id(value: Any) -> int | None:
+    """A database id from a form or query value, or None: ASCII digits, 1 to the column's max."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 1 <= number <= validation.MAX_ID else None
 
 
 # ---- lists -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from grants import audit
 from grants.accounts.models import User
 from grants.auth import end_all_sessions, hash_password, password_problem, verify_password
 from grants.organisations.models import Organisation
-from grants.validation import FormErrors
+from grants.validation import FormErrors, column_problems
 from grants.vocab import ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -57,6 +57,9 @@ def create_user(
         errors["password"] = _(problem)
     if not display_name.strip():
         errors["display_name"] = _("This field is required.")
+    for key, message in column_problems(User, {"display_name": display_name,
+                                               "email": email}).items():
+        errors.setdefault(key, message)
     if errors:
         raise FormErrors(errors)
     user = User(

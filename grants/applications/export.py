@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlmodel import Session
 
+from grants import spreadsheets
 from grants.applications import workflow
 from grants.applications.models import Application, BudgetLine
 from grants.applications.rules import CATEGORY_LABELS
@@ -47,13 +45,10 @@ def workbook(session: Session, round_: Round) -> bytes:
         select(BudgetLine).where(BudgetLine.application_id.in_([a.id for a in apps] or [-1]))
         .order_by(BudgetLine.application_id, BudgetLine.position)).scalars())
     paths = regions.path_labels(session)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "申报项目"
-    sheet.append(APPLICATION_HEADERS)
+    book, sheet = spreadsheets.new_workbook("申报项目", APPLICATION_HEADERS)
     for app in apps:
         org = orgs.get(app.organisation_id)
-        sheet.append([
+        spreadsheets.append(sheet, [
             app.id, app.title, org.name if org else "",
             (org.credit_code or org.filing_number or "") if org else "",
             _(CATEGORIES[org.category]) if org and org.category in CATEGORIES else "",
@@ -68,21 +63,14 @@ def workbook(session: Session, round_: Round) -> bytes:
         for cell in row:
             cell.number_format = YUAN_FORMAT
     titles = {a.id: a for a in apps}
-    second = book.create_sheet("预算明细")
-    second.append(LINE_HEADERS)
+    second = spreadsheets.add_sheet(book, "预算明细", LINE_HEADERS)
     for line in lines:
         app = titles[line.application_id]
         org = orgs.get(app.organisation_id)
-        second.append([app.id, app.title, org.name if org else "",
+        spreadsheets.append(second, [app.id, app.title, org.name if org else "",
                        _(CATEGORY_LABELS.get(line.category, line.category)), line.item,
                        yuan(line.amount_fen), yuan(line.cofunding_fen)])
     for row in second.iter_rows(min_row=2, min_col=6, max_col=7):
         for cell in row:
             cell.number_format = YUAN_FORMAT
-    for ws in (sheet, second):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(book)

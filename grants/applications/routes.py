@@ -30,6 +30,7 @@ from grants.timeutil import format_local, now
 from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import (
+    as_id,
     db,
     flash,
     get_form,
@@ -70,7 +71,7 @@ async def apply(request: Request) -> Response:
         values = {"title": " ".join(str(form.get("title", "")).split())[:120],
                   "track_id": str(form.get("track_id", ""))}
         try:
-            track_id = int(values["track_id"]) if values["track_id"].isdigit() else None
+            track_id = as_id(values["track_id"])
             app = services.create_draft(session, actor(request), user, round_, track_id,
                                         values["title"])
         except FormErrors as exc:

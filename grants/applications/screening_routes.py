@@ -21,6 +21,7 @@ from grants.urls import path
 from grants.validation import FormErrors
 from grants.vocab import CATEGORIES
 from grants.web import (
+    as_id,
     db,
     flash,
     get_form,
@@ -67,7 +68,7 @@ async def bulk_screen(request: Request) -> Response:
     round_ = get_or_404(session, Round, path_int(request))
     user = require(request, "round.screen", round_)
     form = await get_form(request)
-    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()]
+    ids = [i for i in (as_id(v) for v in form.getlist("ids")) if i is not None]
     try:
         count = services.bulk_screen(session, actor(request), user, round_, ids,
                                      str(form.get("outcome", "")), str(form.get("reason", "")))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from grants import audit, lifecycle
@@ -21,6 +22,7 @@ from grants.applications.models import (
     BudgetLine,
     ScreeningDecision,
 )
+from grants.db import lock_row
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.notifications import services as notifications
@@ -30,7 +32,7 @@ from grants.regions import services as regions
 from grants.rounds.models import Round, Track
 from grants.timeutil import now
 from grants.urls import path
-from grants.validation import FormErrors
+from grants.validation import FormErrors, column_problems
 from grants.vocab import TARGET_GROUPS
 
 PROPOSAL_FIELDS = ("title", "track_id", "summary", "need_analysis", "objectives",
@@ -140,6 +142,7 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
         errors["track_id"] = _("Choose a track.")
     if not title:
         errors["title"] = _("This field is required.")
+    errors.update(column_problems(Application, {"title": title}))
     if not can(user, "round.apply", round_):
         errors["round"] = _("This round is not open for applications.")
     if user.organisation_id is None:
@@ -160,6 +163,16 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
 
 def validate_draft(session: Session, round_: Round, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = dict(data.pop("_errors", {}))
+    for key, message in column_problems(Application, data).items():
+        errors.setdefault(key, message)
+    for row in data.get("lines", []):
+        if column_problems(BudgetLine, row):
+            errors.setdefault("budget", _("A budget row contains characters that are not "
+                                          "allowed."))
+    for row in data.get("activities", []):
+        if column_problems(ActivityItem, row):
+            errors.setdefault("activities", _("An activity row contains characters that are "
+                                              "not allowed."))
     track_id = data.get("track_id")
     if track_id is not None:
         track = session.get(Track, track_id)
@@ -231,9 +244,7 @@ def snapshot(session: Session, app: Application) -> dict[str, Any]:
 
 def lock_application(session: Session, app: Application) -> None:
     """Serialise submissions of one organisation to one round (limit and version number)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Organisation.id).where(Organisation.id == app.organisation_id)
-                        .with_for_update())
+    lock_row(session, Organisation, app.organisation_id)
     session.refresh(app)
 
 
@@ -255,6 +266,12 @@ def submit(session: Session, actor: audit.Actor, user: User, app: Application,
                                  snapshot=snapshot(session, app), submitted_at=moment,
                                  submitted_by_id=user.id)
     session.add(version)
+    try:
+        session.flush()
+    except IntegrityError:  # another request froze this version first
+        raise SubmissionRefused([rules.Problem("status", _(
+            "This application was just submitted from another window or by a colleague; "
+            "nothing was changed. Reload the page to see it."))]) from None
     for attachment in files.live(session, app):
         attachment.frozen = True
     app.submitted_at = moment

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from grants.i18n import gettext as _
@@ -36,14 +35,9 @@ def read_entry(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
         "amount_fen": clean.money("amount", required=True),
         "counterparty": clean.text("counterparty", max_length=100),
         "memo": clean.text("memo", max_length=300),
-        "occurred_on": None,
+        "occurred_on": clean.date("occurred_on"),
+        "form_key": clean.text("form_key", max_length=64) or None,
     }
-    raw = clean.raw("occurred_on").strip()
-    if raw:
-        try:
-            data["occurred_on"] = date.fromisoformat(raw)
-        except ValueError:
-            clean.errors["occurred_on"] = _("Enter a date as YYYY-MM-DD.")
     if data["amount_fen"] is not None and data["amount_fen"] <= 0:
         clean.errors["amount"] = _("Enter an amount greater than zero.")
     return data, clean.errors

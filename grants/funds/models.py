@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from grants.db import UTCDateTime
@@ -42,9 +42,15 @@ class Fund(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
 
 
+# Entry statuses: only approved entries count. A manual adjustment out waits as `pending` until a
+# second organiser or finance user approves (or rejects) it: maker-checker.
+ENTRY_STATUSES = ("approved", "pending", "rejected")
+
+
 class FundEntry(SQLModel, table=True):
     __tablename__ = "fund_entry"
-    __table_args__ = (CheckConstraint("amount_fen > 0", name="ck_fund_entry_positive"),)
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="ck_fund_entry_positive"),
+                      UniqueConstraint("form_key", name="uq_fund_entry_form_key"))
 
     id: int | None = Field(default=None, primary_key=True)
     fund_id: int = Field(foreign_key="fund.id", index=True)
@@ -57,3 +63,9 @@ class FundEntry(SQLModel, table=True):
     ref_id: int | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    status: str = Field(default="approved", max_length=10, index=True,
+                        sa_column_kwargs={"server_default": "approved"})
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # The one-time key of the form that recorded the entry: a form sent twice adds one entry.
+    form_key: str | None = Field(default=None, max_length=64)

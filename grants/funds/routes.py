@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from grants.auth import actor, current_user, login_required, require
 from grants.funds import forms, services
-from grants.funds.models import Fund
+from grants.funds.models import Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
 from grants.regions import scope
@@ -90,6 +93,7 @@ async def fund_detail(request: Request, entry_values: dict | None = None,
         "entries": services.entries(session, fund),
         "paths": regions.path_labels(session),
         "entry_values": entry_values or {}, "entry_errors": entry_errors or {},
+        "form_key": secrets.token_urlsafe(24),
     }, status_code=status_code)
 
 
@@ -118,15 +122,47 @@ async def fund_entry_new(request: Request) -> Response:
     fund = get_or_404(session, Fund, path_int(request))
     require(request, "fund.record_entry", fund)
     data, errors = forms.read_entry(await get_form(request))
+    entry = None
     if not errors:
         try:
-            services.add_entry(session, actor(request), fund, **data)
+            entry = services.add_entry(session, actor(request), fund, **data)
         except FormErrors as exc:
             errors = exc.errors
+        except services.DuplicateEntry:
+            session.rollback()
+            flash(request, _("This form was already sent and its entry recorded; nothing was "
+                             "added a second time."), "warning")
+            return redirect(path("fund_detail", id=fund.id))
     if errors:
         session.rollback()
+        data.pop("form_key", None)
         return await fund_detail.__wrapped__(request, data, errors, 400)
-    flash(request, _("Ledger entry recorded."))
+    if entry is not None and entry.status == "pending":
+        flash(request, _("Adjustment out recorded as pending: it counts once another organiser "
+                         "or finance user approves it."))
+    else:
+        flash(request, _("Ledger entry recorded."))
+    return redirect(path("fund_detail", id=fund.id))
+
+
+@login_required
+async def fund_entry_decide(request: Request) -> Response:
+    session = db(request)
+    fund = get_or_404(session, Fund, path_int(request))
+    entry = get_or_404(session, FundEntry, path_int(request, "entry_id"))
+    if entry.fund_id != fund.id:
+        raise HTTPException(404)
+    require(request, "fund.decide_entry", entry)
+    approve = request.url.path.endswith("/approve")
+    user = current_user(request)
+    assert user is not None
+    try:
+        services.decide_entry(session, actor(request), user, entry, approve)
+    except FormErrors as exc:
+        session.rollback()
+        return await fund_detail.__wrapped__(request, {}, exc.errors, 400)
+    flash(request, _("Entry approved: it now counts in the balance.") if approve
+          else _("Entry rejected: it does not count."))
     return redirect(path("fund_detail", id=fund.id))
 
 
@@ -136,4 +172,8 @@ routes = [
     Route("/funds/{id:id}", fund_detail, name="fund_detail"),
     Route("/funds/{id:id}/edit", fund_edit, methods=["GET", "POST"], name="fund_edit"),
     Route("/funds/{id:id}/entries", fund_entry_new, methods=["POST"], name="fund_entry_new"),
+    Route("/funds/{id:id}/entries/{entry_id:id}/approve", fund_entry_decide, methods=["POST"],
+          name="fund_entry_approve"),
+    Route("/funds/{id:id}/entries/{entry_id:id}/reject", fund_entry_decide, methods=["POST"],
+          name="fund_entry_reject"),
 ]

@@ -6,19 +6,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, text
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from grants import audit
 from grants.accounts.models import User
+from grants.db import lock_row
 from grants.funds.models import ENTRY_EFFECTS, Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
 from grants.permissions import can
 from grants.regions import scope
 from grants.regions import services as regions
-from grants.timeutil import today
-from grants.validation import FormErrors
+from grants.timeutil import now, today
+from grants.validation import FormErrors, column_problems
 from grants.vocab import CATEGORIES, FUND_KINDS, SERVICE_AREAS, TARGET_GROUPS
 
 EDITABLE = ("name", "kind", "owner_org_id", "host_org_id", "owner_name", "description",
@@ -26,14 +28,34 @@ EDITABLE = ("name", "kind", "owner_org_id", "host_org_id", "owner_name", "descri
 MANUAL_ENTRY_KINDS = ("contribution", "adjustment_in", "adjustment_out")
 
 
+# Rounds in these statuses have promised their attached money to applicants: it is reserved
+# in the fund. From `decided` on, awards commit the money in the ledger instead.
+RESERVING_STATUSES = ("open", "closed", "judging")
+
+
 @dataclass(frozen=True)
 class Balance:
-    """Derived from the ledger: money in, committed to awards, paid out, still available."""
+    """A fund's figures, derived from its approved ledger entries and the rounds it funds.
 
-    contributed: int = 0
-    committed: int = 0
-    disbursed: int = 0
-    available: int = 0
+    `available` is THE definition used on every page and by every check: money in
+    (contributions and adjustments in, less approved adjustments out), less what awards have
+    committed (committed money that has been disbursed stays spent), less what rounds in
+    RESERVING_STATUSES have reserved. Nobody may take a fund below zero on this figure, so a
+    withdrawal can never touch money that is committed or promised.
+    """
+
+    contributed: int = 0  # contributions + adjustments in - adjustments out (approved)
+    committed: int = 0  # committed to awards and not yet disbursed
+    disbursed: int = 0  # paid out
+    reserved: int = 0  # attached to rounds that have promised it to applicants
+    pending_out: int = 0  # adjustments out waiting for a second person's approval
+    available: int = 0  # free to attach, commit or withdraw
+    reserved_by: tuple[tuple[str, int], ...] = ()  # (round name, amount)
+
+    @property
+    def held(self) -> int:
+        """Money in the fund not yet committed (before reservations)."""
+        return self.available + self.reserved
 
 
 def validate(session: Session, data: dict[str, Any], existing: Fund | None,
@@ -95,33 +117,108 @@ def update(session: Session, actor: audit.Actor, fund: Fund, data: dict[str, Any
     return fund
 
 
+class DuplicateEntry(Exception):
+    """The form that records this entry was already sent (double click, replay)."""
+
+    def __init__(self, entry: FundEntry):
+        super().__init__(f"entry {entry.id} already recorded")
+        self.entry = entry
+
+
 def add_entry(session: Session, actor: audit.Actor, fund: Fund, *, kind: str, amount_fen: int,
               occurred_on: date | None = None, counterparty: str = "", memo: str = "",
-              ref_type: str = "", ref_id: int | None = None) -> FundEntry:
-    """Append a ledger entry; nothing may take the available balance below zero."""
+              ref_type: str = "", ref_id: int | None = None,
+              form_key: str | None = None) -> FundEntry:
+    """Append a ledger entry; nothing may take the available balance below zero.
+
+    A manual adjustment out is recorded as `pending` and counts only once a different
+    organiser or finance user approves it (`decide_entry`). A commitment for a round
+    (ref_type "round") may use that round's own reservation. `form_key`, the one-time key of
+    the form, makes a form sent twice record one entry: the second raises DuplicateEntry.
+    """
     if kind not in ENTRY_EFFECTS:
         raise FormErrors({"kind": _("Not a valid choice.")})
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
         raise FormErrors({"amount": _("Enter an amount greater than zero.")})
     if occurred_on is not None and occurred_on > today():
         raise FormErrors({"occurred_on": _("The date cannot be in the future.")})
+    errors = column_problems(FundEntry, {"counterparty": counterparty, "memo": memo,
+                                         "form_key": form_key})
+    if errors:
+        raise FormErrors(errors)
     lock_fund(session, fund)
+    if form_key:
+        earlier = session.execute(select(FundEntry).where(FundEntry.form_key == form_key)
+                                  ).scalar_one_or_none()
+        if earlier is not None:
+            raise DuplicateEntry(earlier)
     effect_available, effect_committed = ENTRY_EFFECTS[kind]
-    current = balances(session, [fund.id])[fund.id]
+    own_round = ref_id if ref_type == "round" else None
+    current = balances(session, [fund.id], exclude_round_id=own_round)[fund.id]
     if current.available + effect_available * amount_fen < 0:
-        raise FormErrors({"amount": _(
-            "The fund has only %(available)s available; this would over-commit it.",
-            available=_format(current.available))})
+        raise FormErrors({"amount": shortfall_message(current, amount_fen)})
     if current.committed + effect_committed * amount_fen < 0:
         raise FormErrors({"amount": _(
             "Only %(committed)s is committed from this fund.",
             committed=_format(current.committed))})
+    pending = kind == "adjustment_out"
     entry = FundEntry(fund_id=fund.id, kind=kind, amount_fen=amount_fen,
                       occurred_on=occurred_on or today(), counterparty=counterparty.strip(),
                       memo=memo.strip(), ref_type=ref_type, ref_id=ref_id,
-                      created_by_id=actor.id)
+                      created_by_id=actor.id, status="pending" if pending else "approved",
+                      form_key=form_key or None)
     session.add(entry)
-    audit.record(session, actor, f"fund.{kind}", entry)
+    try:
+        session.flush()
+    except IntegrityError:  # the same form, sent in parallel, won the race
+        session.rollback()
+        earlier = session.execute(select(FundEntry).where(FundEntry.form_key == form_key)
+                                  ).scalar_one_or_none()
+        if earlier is None:
+            raise
+        raise DuplicateEntry(earlier) from None
+    audit.record(session, actor, f"fund.{kind}_request" if pending else f"fund.{kind}", entry)
+    return entry
+
+
+def shortfall_message(current: Balance, amount_fen: int) -> str:
+    if current.reserved or current.committed:
+        return _("The fund has only %(available)s available: of %(held)s held, %(reserved)s "
+                 "is promised to open rounds and %(committed)s is committed to awards. You "
+                 "asked for %(amount)s.", available=_format(current.available),
+                 held=_format(current.held + current.committed),
+                 reserved=_format(current.reserved), committed=_format(current.committed),
+                 amount=_format(amount_fen))
+    return _("The fund has only %(available)s available; this would over-commit it.",
+             available=_format(current.available))
+
+
+def decide_entry(session: Session, actor: audit.Actor, user: User, entry: FundEntry,
+                 approve: bool) -> FundEntry:
+    """The checker's step: a different organiser or finance user approves or rejects a
+    pending entry. Approval re-checks the available balance at that moment."""
+    if entry.status != "pending":
+        raise FormErrors({"entry": _("This entry has already been decided.")})
+    if entry.created_by_id is not None and entry.created_by_id == user.id:
+        raise FormErrors({"entry": _(
+            "A second person must approve: you recorded this entry yourself.")})
+    fund = session.get(Fund, entry.fund_id)
+    assert fund is not None
+    lock_fund(session, fund)
+    session.refresh(entry)
+    if entry.status != "pending":
+        raise FormErrors({"entry": _("This entry has already been decided.")})
+    before = audit.snapshot(entry)
+    if approve:
+        effect_available, _effect = ENTRY_EFFECTS[entry.kind]
+        current = balances(session, [fund.id])[fund.id]
+        if current.available + effect_available * entry.amount_fen < 0:
+            raise FormErrors({"entry": shortfall_message(current, entry.amount_fen)})
+    entry.status = "approved" if approve else "rejected"
+    entry.decided_by_id = user.id
+    entry.decided_at = now()
+    audit.record(session, actor, "fund.entry_approve" if approve else "fund.entry_reject",
+                 entry, before=before)
     return entry
 
 
@@ -133,33 +230,52 @@ def _format(fen: int) -> str:
 
 def lock_fund(session: Session, fund: Fund) -> None:
     """Serialise ledger writers on one fund (PostgreSQL row lock; SQLite locks the database)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Fund.id).where(Fund.id == fund.id).with_for_update())
-    else:
-        # Take SQLite's write lock now so that the balance read below cannot go stale.
-        session.execute(text("UPDATE fund SET id = id WHERE id = :id"), {"id": fund.id})
+    lock_row(session, Fund, fund.id)
 
 
-def balances(session: Session, fund_ids: list[int | None]) -> dict[int, Balance]:
-    """Every listed fund's balance in one grouped query."""
-    sums: dict[str, Any] = {
-        kind: func.coalesce(func.sum(case((FundEntry.kind == kind, FundEntry.amount_fen),
-                                          else_=0)), 0)
-        for kind in ENTRY_EFFECTS
-    }
+def balances(session: Session, fund_ids: list[int | None],
+             exclude_round_id: int | None = None) -> dict[int, Balance]:
+    """Every listed fund's Balance in two grouped queries (ledger sums, reservations).
+
+    `exclude_round_id`: leave that round's own reservation out (a round changing what it
+    attaches, or committing its awards, may use the money it already reserved)."""
+    from grants.rounds.models import Round, RoundFund
+
+    ids = [i for i in fund_ids if i is not None]
+    pending = func.coalesce(func.sum(case(
+        ((FundEntry.status == "pending") & (FundEntry.kind == "adjustment_out"),
+         FundEntry.amount_fen), else_=0)), 0)
+    # The kind sums count approved entries only; pending withdrawals are shown apart.
     rows = session.execute(
-        select(FundEntry.fund_id, *[sums[k].label(k) for k in ENTRY_EFFECTS])
-        .where(FundEntry.fund_id.in_([i for i in fund_ids if i is not None]))
+        select(FundEntry.fund_id, *[func.coalesce(func.sum(case(
+            ((FundEntry.kind == k) & (FundEntry.status == "approved"), FundEntry.amount_fen),
+            else_=0)), 0).label(k) for k in ENTRY_EFFECTS], pending.label("pending"))
+        .where(FundEntry.fund_id.in_(ids))
         .group_by(FundEntry.fund_id)
     ).all()
-    out = {fid: Balance() for fid in fund_ids if fid is not None}
-    for row in rows:
-        totals = {k: int(getattr(row, k)) for k in ENTRY_EFFECTS}
+    reserve_query = (select(RoundFund.fund_id, RoundFund.amount_fen, Round.name)
+                     .join(Round, Round.id == RoundFund.round_id)
+                     .where(RoundFund.fund_id.in_(ids),
+                            Round.status.in_(RESERVING_STATUSES))
+                     .order_by(Round.id))
+    if exclude_round_id is not None:
+        reserve_query = reserve_query.where(RoundFund.round_id != exclude_round_id)
+    reserved: dict[int, list[tuple[str, int]]] = {}
+    for fund_id, amount, name in session.execute(reserve_query).all():
+        reserved.setdefault(fund_id, []).append((name, int(amount)))
+    totals_by_fund = {row.fund_id: ({k: int(getattr(row, k)) for k in ENTRY_EFFECTS},
+                                    int(row.pending)) for row in rows}
+    out = {}
+    for fid in ids:
+        totals, pending_out = totals_by_fund.get(fid, (dict.fromkeys(ENTRY_EFFECTS, 0), 0))
         contributed = totals["contribution"] + totals["adjustment_in"] - totals["adjustment_out"]
         committed = totals["commitment"] - totals["release"] - totals["disbursement"]
-        available = sum(effect[0] * totals[k] for k, effect in ENTRY_EFFECTS.items())
-        out[row.fund_id] = Balance(contributed=contributed, committed=committed,
-                                   disbursed=totals["disbursement"], available=available)
+        held = sum(effect[0] * totals[k] for k, effect in ENTRY_EFFECTS.items())
+        promised = sum(a for _n, a in reserved.get(fid, []))
+        out[fid] = Balance(contributed=contributed, committed=committed,
+                           disbursed=totals["disbursement"], reserved=promised,
+                           pending_out=pending_out, available=held - promised,
+                           reserved_by=tuple(reserved.get(fid, [])))
     return out
 
 

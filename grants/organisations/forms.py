@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from grants.i18n import gettext as _
@@ -32,16 +31,10 @@ def read(form: Any) -> dict[str, Any]:
         "contact_phone": clean.text("contact_phone", max_length=32),
         "address": clean.text("address", max_length=200),
         "intro": clean.text("intro", max_length=2000),
-        "founded_on": None,
+        "founded_on": clean.date("founded_on", earliest=1900, latest=9999),
     }
     if data["rating"] not in (None, *RATINGS):
         clean.errors["rating"] = _("Not a valid choice.")
-    founded = clean.raw("founded_on").strip()
-    if founded:
-        try:
-            data["founded_on"] = date.fromisoformat(founded)
-        except ValueError:
-            clean.errors["founded_on"] = _("Enter a date as YYYY-MM-DD.")
     phone = data["contact_phone"]
     if phone and not all(ch.isdigit() or ch in "+-() " for ch in phone):
         clean.errors["contact_phone"] = _("A phone number has digits, spaces, '+', '-' or brackets.")

@@ -3,15 +3,12 @@ nothing is saved and the report lists every failing row with its reasons."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 from sqlmodel import Session
 
-from grants import audit, i18n
+from grants import audit, i18n, spreadsheets
 from grants.i18n import gettext as _
 from grants.organisations import credit_code, services
 from grants.organisations.models import Organisation
@@ -57,18 +54,11 @@ class ImportResult:
 
 
 def template() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "社会组织"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.append(["示例：幸福社区长者关爱协会", "登记", "", "", "社会团体", "公益慈善",
+    book, sheet = spreadsheets.new_workbook("社会组织", HEADERS)
+    spreadsheets.append(sheet, ["示例：幸福社区长者关爱协会", "登记", "", "", "社会团体", "公益慈善",
                   "某区 / 某街道 / 幸福社区", "3A", 3, "独立党支部", "张三", "0755-12345678",
                   "某街道幸福路1号"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.to_bytes(book)
 
 
 def _reverse(vocabulary: dict[str, str]) -> dict[str, str]:
@@ -97,9 +87,14 @@ def read(session: Session, data: bytes, within: set[int] | None = None
     and every row needs one."""
     result = ImportResult(rows=[])
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        result.file_error = _("The file is not an Excel workbook (.xlsx). Start from the template.")
+        book = spreadsheets.load(data)
+    except spreadsheets.UnsafeWorkbook as exc:
+        if exc.unsafe:
+            result.file_error = _("The workbook carries XML declarations (DOCTYPE or entities) "
+                                  "that are not read, for safety. Start from the template.")
+        else:
+            result.file_error = _("The file is not an Excel workbook (.xlsx). Start from the "
+                                  "template.")
         return [], result
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)

@@ -17,7 +17,7 @@ from grants.organisations.models import Organisation, OrganisationChange
 from grants.regions.models import Region
 from grants.timeutil import now
 from grants.urls import path
-from grants.validation import FormErrors
+from grants.validation import FormErrors, column_problems
 from grants.vocab import (
     CATEGORIES,
     CREDIT_STATUSES,
@@ -49,6 +49,8 @@ ASSESSMENTS = ("rating", "star_rating", "credit_status")
 def validate(session: Session, data: dict[str, Any], existing: Organisation | None) -> dict[str, Any]:
     """Check an organisation's fields; returns them cleaned or raises FormErrors listing all."""
     errors: dict[str, str] = dict(data.pop("_errors", {}))
+    for key, message in column_problems(Organisation, data).items():
+        errors.setdefault(key, message)
     name = data.get("name") or ""
     if not name:
         errors.setdefault("name", _("This field is required."))

@@ -10,6 +10,7 @@ from grants.money import fen_to_yuan_str
 from grants.rounds.choices import ADVANCEMENT_LABELS, AGGREGATION_LABELS
 from grants.rounds.models import TRANCHE_CONDITIONS, Criterion, Round, Stage, Track
 from grants.timeutil import local, parse_local
+from grants.validation import EARLIEST_YEAR, LATEST_YEAR, normalise_digits
 from grants.vocab import CATEGORIES, RATINGS, SERVICE_AREAS
 from grants.web import Cleaner
 
@@ -24,21 +25,18 @@ def _local_datetime(clean: Cleaner, name: str, *, required: bool = False) -> dat
             clean.errors[name] = _("This field is required.")
         return None
     try:
-        return parse_local(raw)
-    except ValueError:
+        moment = parse_local(normalise_digits(raw))
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise ValueError(raw)
+        return moment
+    except (ValueError, OverflowError):
         clean.errors[name] = _("Enter a date and time as YYYY-MM-DD HH:MM (China Standard Time).")
         return None
 
 
 def _date(clean: Cleaner, name: str) -> date | None:
-    raw = clean.raw(name).strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        clean.errors[name] = _("Enter a date as YYYY-MM-DD.")
-        return None
+    value: date | None = clean.date(name)
+    return value
 
 
 def _percent(clean: Cleaner, name: str) -> int | None:
@@ -160,13 +158,7 @@ def read_stage(form: Any, kind: str | None = None) -> dict[str, Any]:
         "ends_at": parse_local(f"{ends_on.isoformat()}T23:59") if ends_on else None,
     }
     if "judges_per_app" in form or "objection_days" in form:
-        advancement_raw = clean.raw("advancement_value").strip()
-        advancement: float | None = None
-        if advancement_raw:
-            try:
-                advancement = float(advancement_raw)
-            except ValueError:
-                clean.errors["advancement_value"] = _("Enter a number.")
+        advancement = clean.number("advancement_value")
         data["config"] = {
             "judges_per_app": clean.integer("judges_per_app", minimum=None, maximum=50),
             "min_sheets": clean.integer("min_sheets", minimum=None, maximum=50),

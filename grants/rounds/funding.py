@@ -21,40 +21,29 @@ from grants.rounds.models import Round, RoundFund
 from grants.rounds.services import require_draft, touch
 from grants.validation import FormErrors
 
-# Rounds in these states have promised their attached money to applicants; a fund's money
-# attached to them cannot be attached to another round. From `decided` on, awards commit the
-# money in the fund's ledger instead.
-RESERVING_STATUSES = ("open", "closed", "judging")
+# Rounds in these states have promised their attached money to applicants (the one list, kept
+# with the one definition of a fund's available money in grants.funds.services).
+RESERVING_STATUSES = funds_services.RESERVING_STATUSES
 
 
 @dataclass(frozen=True)
 class Attachable:
     """How much of a fund a round may still attach."""
 
-    available: int  # the fund's ledger balance
+    available: int  # the fund's money not committed to awards (before reservations)
     reserved: int  # attached to other rounds that have promised it to applicants
     reserved_by: tuple[tuple[str, int], ...] = ()
-
-    @property
-    def free(self) -> int:
-        return max(0, self.available - self.reserved)
+    free: int = 0  # the fund's available balance, as the fund page shows it
 
 
 def attachable(session: Session, fund_ids: list[int], exclude_round_id: int | None
                ) -> dict[int, Attachable]:
-    balances = funds_services.balances(session, list(fund_ids))
-    query = (select(RoundFund.fund_id, RoundFund.amount_fen, Round.name)
-             .join(Round, Round.id == RoundFund.round_id)
-             .where(RoundFund.fund_id.in_(fund_ids),
-                    Round.status.in_(RESERVING_STATUSES)))
-    if exclude_round_id is not None:
-        query = query.where(RoundFund.round_id != exclude_round_id)
-    reserved: dict[int, list[tuple[str, int]]] = {}
-    for fund_id, amount, name in session.execute(query).all():
-        reserved.setdefault(fund_id, []).append((name, amount))
-    return {fid: Attachable(available=balances[fid].available,
-                            reserved=sum(a for _n, a in reserved.get(fid, [])),
-                            reserved_by=tuple(reserved.get(fid, [])))
+    """The fund's available balance (grants.funds.services.balances, the one definition),
+    not counting this round's own reservation."""
+    balances = funds_services.balances(session, list(fund_ids), exclude_round_id)
+    return {fid: Attachable(available=balances[fid].held, reserved=balances[fid].reserved,
+                            reserved_by=balances[fid].reserved_by,
+                            free=max(0, balances[fid].available))
             for fid in fund_ids}
 
 

@@ -55,7 +55,7 @@ def _validate_stage(data: dict[str, Any], kind: str) -> dict[str, Any]:
             errors.setdefault("advancement_rule", _("Choose one."))
         if value is None:
             errors.setdefault("advancement_value", _("This field is required."))
-        elif rule == "top_n" and (value < 1 or value != int(value)):
+        elif rule == "top_n" and (value < 1 or value > 10000 or value != int(value)):
             errors.setdefault("advancement_value",
                               _("For “top N”, enter a whole number of applications (1 or more)."))
         elif rule == "threshold" and not 0 < value <= 100:

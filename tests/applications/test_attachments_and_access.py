@@ -119,6 +119,9 @@ def test_served_with_the_right_headers_to_permitted_users_only(client, session, 
     assert f"filename*=UTF-8''{quote('项目方案.pdf')}" in response.headers["content-disposition"]
     assert response.headers["content-disposition"].startswith("attachment;")
     client.login(organiser.username)
+    assert client.get(url).status_code == 403  # drafts are private to the organisation
+    session.get(type(app), app.id).status = "submitted"
+    session.commit()
     assert client.get(url).status_code == 200
     for outsider in (other, judge):
         client.login(outsider.username)
@@ -193,3 +196,15 @@ def test_another_organisation_cannot_reach_anything(client, session, draft):
     assert session.get(type(app), app.id).title == "长者食堂互助计划"
     assert count(session) == 1
     assert "长者食堂互助计划" not in client.get("/applications/mine").text
+
+
+def test_drafts_are_private_to_the_applicants_organisation(client, session, draft):
+    _rnd, user, app = draft
+    factories.user(session, "organiser", username="org-drafts")
+    factories.user(session, "finance", username="fin-drafts")
+    session.commit()
+    for staff in ("org-drafts", "fin-drafts"):
+        client.login(staff)
+        assert client.get(f"/applications/{app.id}").status_code == 403
+    client.login(user.username)
+    assert client.get(f"/applications/{app.id}").status_code == 200

@@ -25,7 +25,9 @@ def test_balances_are_derived_from_the_ledger(session):
     services.add_entry(session, actor, fund, kind="commitment", amount_fen=10_000_000)
     services.add_entry(session, actor, fund, kind="disbursement", amount_fen=5_000_000)
     services.add_entry(session, actor, fund, kind="release", amount_fen=1_000_000)
-    services.add_entry(session, actor, fund, kind="adjustment_out", amount_fen=500_000)
+    out = services.add_entry(session, actor, fund, kind="adjustment_out", amount_fen=500_000)
+    assert services.balances(session, [fund.id])[fund.id].pending_out == 500_000
+    services.decide_entry(session, actor, factories.user(session, "finance"), out, True)
     balance = services.balances(session, [fund.id])[fund.id]
     assert balance.contributed == 41_500_000
     assert balance.committed == 4_000_000

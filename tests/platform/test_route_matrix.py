@@ -55,6 +55,7 @@ class World:
     round_fund: Any
     change: Any = None  # an identity change request of org_a
     roadshow: Any = None
+    pending_entry: Any = None  # an adjustment out of other_fund waiting for a second person
 
 
 Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
@@ -133,6 +134,10 @@ EXPECT: dict[str, Guard] = {
     "fund_edit": ("fund.edit", lambda w: w.other_fund, lambda w: {"id": w.other_fund.id}),
     "fund_entry_new": ("fund.record_entry", lambda w: w.other_fund,
                        lambda w: {"id": w.other_fund.id}),
+    "fund_entry_approve": ("fund.decide_entry", lambda w: w.pending_entry,
+                           lambda w: {"id": w.other_fund.id, "entry_id": w.pending_entry.id}),
+    "fund_entry_reject": ("fund.decide_entry", lambda w: w.pending_entry,
+                          lambda w: {"id": w.other_fund.id, "entry_id": w.pending_entry.id}),
     "rounds": ("round.list", _none, _no_params),
     "rounds_open": ("round.browse_open", _none, _no_params),
     "round_new": ("round.create", _none, _no_params),
@@ -251,13 +256,17 @@ def _world(session) -> World:
     change = OrganisationChange(organisation_id=user_a.organisation_id,
                                 changes={"category": ["charity", "life_service"]})
     session.add(change)
+    from grants.funds import services as fund_services
+
+    pending = fund_services.add_entry(session, actor, other, kind="adjustment_out",
+                                      amount_fen=1_00)
     session.commit()
     return World(users=users, round=round_, app_a=app_a, app_b=app_b, attachment=attachment,
                  org_a=session.get(type(funder_org), user_a.organisation_id),
                  org_b=session.get(type(funder_org), user_b.organisation_id), fund=fund,
                  other_fund=other, region=factories.community(session), notice_a=notice,
                  stage=stage, track=track, criterion=criterion, round_fund=round_fund,
-                 change=change, roadshow=roadshow)
+                 change=change, roadshow=roadshow, pending_entry=pending)
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)
