@@ -33,13 +33,12 @@ ROUTE_MODULES = [
     "grants.home.routes",
     "grants.accounts.routes",
     "grants.regions.routes",
-    "grants.applications.routes",  # before organisations: /organisations/import
+    "grants.applications.routes",
     "grants.organisations.routes",
-    "grants.organisations.registration_routes",
     "grants.funds.routes",
     "grants.rounds.routes",
     "grants.judging.routes",
-    "grants.audit_routes",
+    "grants.audit.routes",
     "grants.notifications.routes",
 ]
 

@@ -34,8 +34,8 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
             organisation=orgs.get(spec.get("organisation") or ""),
             is_owner=spec["role"] == "applicant",
             scope_region_id=scope.region_named(session, spec["scope"]) if spec.get("scope") else None)
+    from grants.demo.rounds import load_rounds
     from grants.judging.demo import load as load_judging
-    from grants.rounds.demo import load_rounds
 
     counts = {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
               "users": len(data.USERS), **load_rounds(session, actor)}

@@ -68,7 +68,7 @@ def test_every_editor_section_renders_for_a_draft_and_an_open_round(client, sess
 def test_the_demo_round_is_open_and_complete(session):
     from grants.demo import load
 
-    load.load(session)  # calls grants.rounds.demo.load_rounds
+    load.load(session)  # calls grants.demo.rounds.load_rounds
     current = session.execute(select(Round).where(
         Round.status == "open", Round.name.like("%南山街道第四届%"))).scalar_one()
     assert current.name.endswith("年南山街道第四届社会治理创新大赛")

@@ -1,5 +1,5 @@
 """Round pages: the list, the open rounds' public page, the detail, creating a round, status
-moves with confirmation and copying a round. The editor's pages are in `editor_routes`."""
+moves with confirmation and copying a round. The editor's pages are in `editor`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from grants.i18n import gettext as _
 from grants.permissions import can
 from grants.regions import scope
 from grants.regions import services as regions
-from grants.rounds import copying, editor_routes, forms, listing, rubrics, services, summaries, workflow
+from grants.rounds import copying, forms, listing, rubrics, services, summaries, workflow
 from grants.rounds.models import Round
-from grants.rounds.pages import render_page, round_or_404
+from grants.rounds.routes.common import render_page, round_or_404
 from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, page_number, paginate, query_int, redirect
@@ -172,7 +172,6 @@ routes = [
     Route("/rounds/open", round_open_list, name="rounds_open"),
     Route("/rounds/new", round_new, methods=["GET", "POST"], name="round_new"),
     Route("/rounds/{id:id}", round_detail, name="round_detail"),
-    *editor_routes.routes,
     Route("/rounds/{id:id}/transition/{to}", round_transition, methods=["GET", "POST"],
           name="round_transition"),
     Route("/rounds/{id:id}/copy", round_copy, methods=["GET", "POST"], name="round_copy"),

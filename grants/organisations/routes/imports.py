@@ -9,12 +9,13 @@ from urllib.parse import quote
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from grants.applications.pages import XLSX
 from grants.auth import actor, login_required, require
 from grants.i18n import gettext as _
 from grants.organisations import imports
 from grants.regions import scope
+from grants.spreadsheets import XLSX
 from grants.web import db, flash, get_form, render
 
 
@@ -44,3 +45,11 @@ async def organisation_import_template(request: Request) -> Response:
     return Response(imports.template(), media_type=XLSX, headers={
         "Content-Disposition": "attachment; filename=\"organisations-template.xlsx\"; "
                                f"filename*=UTF-8''{quote('社会组织导入模板.xlsx', safe='')}"})
+
+
+routes = [
+    Route("/organisations/import", organisation_import, methods=["GET", "POST"],
+          name="organisation_import"),
+    Route("/organisations/import/template.xlsx", organisation_import_template,
+          name="organisation_import_template"),
+]

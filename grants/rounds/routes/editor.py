@@ -19,7 +19,7 @@ from grants.regions import scope
 from grants.regions import services as regions
 from grants.rounds import choices, forms, funding, rubrics, services, stages, tracks
 from grants.rounds.models import STAGE_KINDS, Criterion, Round, RoundFund, Stage, Track
-from grants.rounds.pages import child_or_404, render_page, round_or_404
+from grants.rounds.routes.common import child_or_404, render_page, round_or_404
 from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, path_int, redirect

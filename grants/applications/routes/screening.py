@@ -9,9 +9,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from grants.applications import export, pages, rules, services, workflow
+from grants.applications import export, rules, services, workflow
 from grants.applications.models import Application
-from grants.applications.pages import XLSX
+from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
@@ -129,7 +129,7 @@ async def export_xlsx(request: Request) -> Response:
     round_ = get_or_404(session, Round, path_int(request))
     require(request, "application.export", round_)
     name = f"{round_.name}-申报项目.xlsx"
-    return Response(export.workbook(session, round_), media_type=XLSX, headers={
+    return Response(export.workbook(session, round_), media_type=pages.XLSX, headers={
         "Content-Disposition": f"attachment; filename=\"applications-{round_.id}.xlsx\"; "
                                f"filename*=UTF-8''{quote(name, safe='')}",
         "Cache-Control": "private, no-store"})

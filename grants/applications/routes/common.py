@@ -13,9 +13,8 @@ from grants.auth import require
 from grants.i18n import gettext as _
 from grants.regions import services as regions
 from grants.rounds.models import Round, Track
+from grants.spreadsheets import XLSX  # noqa: F401 - the pages send spreadsheets
 from grants.web import db, get_or_404, path_int
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def load(request: Request, action: str = "application.view") -> tuple[Application, Round]:

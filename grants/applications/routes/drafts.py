@@ -1,7 +1,5 @@
-"""Application pages. The applicant's side lives here: their applications, drafts, submission,
-withdrawal and versions. Attachments are in ``attachment_routes``, the organiser's screening and
-export in ``screening_routes`` and the organisation import in ``import_routes``; ``routes``
-below mounts them all, in the order they must be matched."""
+"""The applicant's side of applications: their list, drafts, submission, withdrawal and
+versions."""
 
 from __future__ import annotations
 
@@ -9,19 +7,10 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from grants.applications import forms, pages, rules, services, workflow
-from grants.applications.attachment_routes import attachment_add, attachment_get, attachment_remove
-from grants.applications.import_routes import organisation_import, organisation_import_template
+from grants.applications import forms, rules, services, workflow
 from grants.applications.models import ApplicationVersion
-from grants.applications.screening_routes import (
-    bulk_screen,
-    export_xlsx,
-    return_one,
-    round_applications,
-    screen_one,
-)
+from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
 from grants.regions import services as regions
@@ -179,27 +168,3 @@ async def withdraw(request: Request) -> Response:
     return redirect(path("application_detail", id=app.id))
 
 
-routes = [
-    Route("/applications/mine", my_applications, name="my_applications"),
-    Route("/rounds/{id:id}/apply", apply, methods=["GET", "POST"], name="application_apply"),
-    Route("/rounds/{id:id}/applications", round_applications, name="round_applications"),
-    Route("/rounds/{id:id}/applications/screen", bulk_screen, methods=["POST"],
-          name="round_applications_screen"),
-    Route("/rounds/{id:id}/applications/export.xlsx", export_xlsx, name="round_applications_export"),
-    Route("/applications/{id:id}", detail, name="application_detail"),
-    Route("/applications/{id:id}/edit", edit, methods=["GET", "POST"], name="application_edit"),
-    Route("/applications/{id:id}/submit", submit, methods=["GET", "POST"], name="application_submit"),
-    Route("/applications/{id:id}/withdraw", withdraw, methods=["POST"], name="application_withdraw"),
-    Route("/applications/{id:id}/screen", screen_one, methods=["POST"], name="application_screen"),
-    Route("/applications/{id:id}/return", return_one, methods=["POST"], name="application_return"),
-    Route("/applications/{id:id}/versions/{number:id}", version, name="application_version"),
-    Route("/applications/{id:id}/attachments", attachment_add, methods=["POST"],
-          name="attachment_add"),
-    Route("/applications/{id:id}/attachments/{aid:id}", attachment_get, name="attachment_get"),
-    Route("/applications/{id:id}/attachments/{aid:id}/remove", attachment_remove, methods=["POST"],
-          name="attachment_remove"),
-    Route("/organisations/import", organisation_import, methods=["GET", "POST"],
-          name="organisation_import"),
-    Route("/organisations/import/template.xlsx", organisation_import_template,
-          name="organisation_import_template"),
-]

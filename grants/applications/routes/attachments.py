@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from grants.applications import attachments as files
-from grants.applications import forms, pages, services
+from grants.applications import forms, services
+from grants.applications.routes import common as pages
 from grants.auth import actor, login_required
 from grants.i18n import gettext as _
 from grants.urls import path
