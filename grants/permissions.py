@@ -291,13 +291,6 @@ RULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def allow(action: str, *who: str) -> None:
-    """Add a rule (for domains registered later); each action is declared once."""
-    if action in RULES:
-        raise RuntimeError(f"permission rule {action!r} declared twice")
-    RULES[action] = who
-
-
 _loaded = False
 
 

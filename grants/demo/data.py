@@ -108,31 +108,6 @@ REGIONS = [
     },
 ]
 
-# City of each district, and the administrative-division code (GB/T 2260)
-# used in the demo credit codes.
-DISTRICT_CITIES = {
-    "龙岗区": "深圳市",
-    "南山区": "深圳市",
-    "仓山区": "福州市",
-    "滨城区": "滨州市",
-}
-
-DISTRICT_DIVISION_CODES = {
-    "龙岗区": "440307",
-    "南山区": "440305",
-    "仓山区": "350104",
-    "滨城区": "371602",
-}
-
-# Government / party bodies that own funds but are not organisations.
-BODIES = [
-    "龙岗区社会创新中心",
-    "坂田街道办事处",
-    "南山街道办事处",
-    "五和社区党委",
-    "金洲社区党委",
-]
-
 # ---------------------------------------------------------------------------
 # Organisations.  Registered ones carry credit_code=None (a loader fills it
 # from DEMO_CREDIT_CODES); filed ones carry a filing_number.
@@ -1162,27 +1137,10 @@ HEADLINES = [
 # Unified social credit codes (GB 32100-2015).
 # ---------------------------------------------------------------------------
 
-CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_CODE_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-
-
-def credit_code_check_char(first17: str) -> str:
-    """The 18th (check) character of a unified social credit code."""
-    total = sum(
-        CREDIT_CODE_CHARSET.index(ch) * w
-        for ch, w in zip(first17.upper(), CREDIT_CODE_WEIGHTS, strict=True)
-    )
-    c = 31 - (total % 31)
-    if c == 31:
-        c = 0
-    return CREDIT_CODE_CHARSET[c]
-
-
 # Demo codes for the registered organisations, in ORGANISATIONS order:
 # "5" + type digit (1 social group, 2 private non-enterprise, 3 foundation)
 # or "91" for enterprises, + district division code + a 9-digit demo
-# organisation code + check character.  The check characters were computed
-# with credit_code_check_char when this file was written.
+# organisation code + check character (grants.organisations.credit_code checks them).
 DEMO_CREDIT_CODES = {
     "坂田义工联": "514403072026000373",
     "坂田街道摄影协会": "51440307202600074X",

@@ -25,8 +25,6 @@ from grants.vocab import CATEGORIES, FUND_KINDS, SERVICE_AREAS, TARGET_GROUPS
 
 EDITABLE = ("name", "kind", "owner_org_id", "host_org_id", "owner_name", "description",
             "service_areas", "target_groups", "community_ids", "categories", "region_id")
-MANUAL_ENTRY_KINDS = ("contribution", "adjustment_in", "adjustment_out")
-
 
 # Rounds in these statuses have promised their attached money to applicants: it is reserved
 # in the fund. From `decided` on, awards commit the money in the ledger instead.

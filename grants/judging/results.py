@@ -18,7 +18,7 @@ from grants.accounts.models import User
 from grants.i18n import gettext as _
 from grants.judging import services
 from grants.judging.models import ScoreSheet
-from grants.rounds.models import Round, Stage
+from grants.rounds.models import Stage
 from grants.rounds.rubrics import criteria_of
 from scoring import aggregate, agreement, confidence, rank
 from scoring.rubric import totals as rubric_totals
@@ -158,12 +158,6 @@ def _icc(totals: np.ndarray) -> float | None:
         return _num(agreement.icc(np.array(rows), "ICC(1,1)").value)
     except ValueError:
         return None
-
-
-def round_of(session: Session, stage: Stage) -> Round:
-    round_ = session.get(Round, stage.round_id)
-    assert round_ is not None
-    return round_
 
 
 def close_stage(session: Session, actor: Any, user: Any, stage: Stage) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from grants.i18n import gettext as _
@@ -223,11 +223,6 @@ def window_values(round_: Round) -> dict[str, Any]:
     }
 
 
-def window_values_from(data: dict[str, Any], form: Any) -> dict[str, Any]:
-    return {k: form.get(k, "") for k in ("opens_at", "closes_at", "grant_min", "grant_max",
-                                         "max_applications_per_org")}
-
-
 def rules_values(round_: Round) -> dict[str, Any]:
     values: dict[str, Any] = dict(round_.eligibility or {})
     values.update({k: ("" if v is None else v) for k, v in (round_.budget_rules or {}).items()})
@@ -289,9 +284,3 @@ def blank_criterion_values() -> dict[str, Any]:
     from grants.rounds.choices import DEFAULT_LEVELS
 
     return {f"level_{i}": name for i, name in enumerate(DEFAULT_LEVELS, start=1)}
-
-
-def tomorrow_noon() -> str:
-    from grants.timeutil import now
-
-    return (local(now()) + timedelta(days=1)).strftime("%Y-%m-%dT12:00")
