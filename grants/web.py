@@ -67,7 +67,7 @@ def db(request: Request) -> Session:
 def render(request: Request, name: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> Response:
     from grants.auth import current_user
-    from grants.notifications.services import nav_unread
+    from grants.notifications.services import unread_count
     from grants.permissions import can
 
     context = dict(context or {})
@@ -77,7 +77,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     context.setdefault("locale", i18n.current_locale.get())
     context.setdefault("flashes", pop_flashes(request))
     context.setdefault("csrf_token", csrf_token(request))
-    context.setdefault("unread_notices", nav_unread(request, user))
+    if "unread_notices" not in context:  # counted here, so templates never query
+        context["unread_notices"] = unread_count(db(request), user) if user is not None else 0
     marker = _rendering_csrf.set(context["csrf_token"])
     try:  # Starlette renders the template inside the response's constructor
         return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -76,20 +76,6 @@ def unread_count(session: Session, user: User | None) -> int:
         Notice.user_id == user.id, Notice.read_at.is_(None))).scalar_one())
 
 
-def nav_unread(request: Any, user: User | None) -> Any:
-    """For the nav: a callable giving the user's unread count, computed at most once."""
-    cache: list[int] = []
-
-    def count() -> int:
-        if not cache:
-            from grants.web import db
-
-            cache.append(unread_count(db(request), user) if user is not None else 0)
-        return cache[0]
-
-    return count
-
-
 def notices_for(user: User) -> Any:
     return (select(Notice).where(Notice.user_id == user.id)
             .order_by(Notice.created_at.desc(), Notice.id.desc()))

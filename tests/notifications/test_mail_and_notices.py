@@ -129,3 +129,17 @@ def test_the_unread_count_costs_one_query(client, session, engine):
     assert 'aria-label="5 unread"' in page.text
     assert sum("count(" in s.lower() and "read_at is null" in s.lower()
                for s in statements) == 1
+
+
+def test_the_applicants_home_shows_the_unread_count_as_a_number(zh_client, session):
+    from grants.notifications import services as notices
+    from tests.applications import factories as af
+
+    user = af.applicant(session)
+    notices.notify(session, [user], title="测试通知 %(n)s", body="正文", params={"n": 1}, link="/")
+    notices.notify(session, [user], title="测试通知 %(n)s", body="正文", params={"n": 2}, link="/")
+    session.commit()
+    zh_client.login(user.username)
+    page = zh_client.get("/").text
+    assert "您有 2 条未读通知。" in page
+    assert "<function" not in page and "&lt;function" not in page
