@@ -321,6 +321,7 @@ def paginate(session: Session, statement: Any, page: int, per_page: int = 20) ->
     total = session.execute(
         select(func.count()).select_from(statement.order_by(None).subquery())
     ).scalar_one()
+    page = min(page, max(1, -(-total // per_page)))  # past the end: the last page
     rows = session.execute(statement.limit(per_page).offset((page - 1) * per_page)).scalars()
     return Page(items=list(rows), total=total, page=page, per_page=per_page)
 

@@ -4,6 +4,8 @@ while their money is still free.
 
 from __future__ import annotations
 
+import re
+
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,9 +42,43 @@ def _shift_date(text: str | None, years: int) -> str | None:
         return day.replace(year=day.year + years, day=28).isoformat()
 
 
+NUMERALS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1–99 in Chinese numerals, as edition numbers are written (第十二届)."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return NUMERALS[ones]
+    return (NUMERALS[tens] if tens > 1 else "") + "十" + (NUMERALS[ones] if ones else "")
+
+
+def _from_chinese(text: str) -> int | None:
+    if not text or any(ch not in NUMERALS + "十" for ch in text):
+        return None
+    if "十" not in text:
+        return NUMERALS.index(text) if len(text) == 1 else None
+    tens, _sep, ones = text.partition("十")
+    value = (NUMERALS.index(tens) if tens else 1) * 10 + (NUMERALS.index(ones) if ones else 0)
+    return value if len(tens) <= 1 and len(ones) <= 1 else None
+
+
+def next_edition(name: str) -> str:
+    """第三届 → 第四届, 第9届 → 第10届; names without an edition stay as they are."""
+
+    def bump(match: re.Match[str]) -> str:
+        text = match.group(1)
+        if text.isdigit():
+            return f"第{int(text) + 1}届"
+        value = _from_chinese(text)
+        return f"第{chinese_number(value + 1)}届" if value is not None and value < 99 else match.group(0)
+
+    return re.sub(r"第([0-9]+|[零一二三四五六七八九十]+)届", bump, name, count=1)
+
+
 def suggested_copy_name(round_: Round) -> str:
     year = str(round_.year)
-    name = round_.name.replace(year, str(round_.year + 1), 1)
+    name = next_edition(round_.name.replace(year, str(round_.year + 1), 1))
     return name if name != round_.name else f"{round_.name}（{round_.year + 1}）"
 
 

@@ -75,3 +75,21 @@ def test_python_code_builds_links_from_route_names():
             if pattern.search(line):
                 offenders.append(f"{source.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "links spelled out in code (use grants.urls.path):\n" + "\n".join(offenders)
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, session):
+    from tests import factories
+    from tests.applications import factories as af
+
+    af.round_(session, name="唯一的大赛")
+    factories.user(session, "applicant", username="someone")
+    session.commit()
+    client.login("someone")
+    page = client.get("/rounds/open?page=5").text
+    assert "唯一的大赛" in page
+
+
+def test_template_attributes_are_not_escaped_by_mistake():
+    broken = [str(t.relative_to(ROOT)) for t in (ROOT / "templates").rglob("*.html")
+              if '=\\"' in t.read_text(encoding="utf-8")]
+    assert not broken

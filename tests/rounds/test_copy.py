@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from grants.audit import AuditEvent
@@ -40,7 +41,7 @@ def test_copying_copies_everything_and_moves_the_dates(client, session, organise
     source = _finished_source(session)
     session.commit()
     form = soup(client.get(f"/rounds/{source.id}/copy"))
-    assert form.select_one("#f-name")["value"] == "2026年南山街道第三届社会治理创新大赛"
+    assert form.select_one("#f-name")["value"] == "2026年南山街道第四届社会治理创新大赛"
     assert form.select_one("#f-year")["value"] == "2026"
     response = client.post_form(f"/rounds/{source.id}/copy", {
         "name": "2026年南山街道第四届社会治理创新大赛", "year": "2026"})
@@ -117,3 +118,17 @@ def test_29_february_moves_to_28_february(session):
     moved = copying.shift_years(moment, 1)
     assert local(moved).strftime("%Y-%m-%d %H:%M") == "2029-02-28 09:00"
     assert factories is not None
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("2025年南山街道第三届社会治理创新大赛", "2026年南山街道第四届社会治理创新大赛"),
+    ("2025年第9届公益创投", "2026年第10届公益创投"),
+    ("2025年第十届公益创投", "2026年第十一届公益创投"),
+    ("2025年第十九届公益创投", "2026年第二十届公益创投"),
+    ("2025年社区微创投", "2026年社区微创投"),
+])
+def test_the_copy_suggests_the_next_year_and_edition(name, expected):
+    from grants.rounds.copying import suggested_copy_name
+    from grants.rounds.models import Round
+
+    assert suggested_copy_name(Round(name=name, year=2025)) == expected
