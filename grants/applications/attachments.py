@@ -113,13 +113,19 @@ def add(session: Session, actor: audit.Actor, application: Application, filename
     if count >= MAX_PER_APPLICATION:
         raise FormErrors({"file": _("An application can have at most %(n)s attachments.",
                                     n=MAX_PER_APPLICATION)})
+    digest = hashlib.sha256(data).hexdigest()
+    same = session.execute(select(Attachment.filename).where(
+        Attachment.application_id == application.id, Attachment.sha256 == digest,
+        Attachment.removed_at.is_(None))).scalars().first()
+    if same is not None:
+        raise FormErrors({"file": _("This file is already attached as “%(name)s”.", name=same)})
     stored = uuid.uuid4().hex
     path = storage_path(stored)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     attachment = Attachment(application_id=application.id, filename=safe_filename(filename),
                             stored_name=stored, kind=kind, content_type=KINDS[kind][0],
-                            size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                            size=len(data), sha256=digest,
                             uploaded_by_id=actor.id)
     session.add(attachment)
     audit.record(session, actor, "attachment.add", attachment)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import zipfile
 from dataclasses import replace
@@ -96,8 +97,8 @@ def test_count_limit(client, session, draft):
     _rnd, user, app = draft
     client.login(user.username)
     for n in range(10):
-        assert upload(client, app, f"f{n}.pdf", PDF).status_code == 303
-    response = upload(client, app, "eleven.pdf", PDF)
+        assert upload(client, app, f"f{n}.pdf", PDF + str(n).encode()).status_code == 303
+    response = upload(client, app, "eleven.pdf", PDF + b"11")
     assert response.status_code == 400 and "at most 10 attachments" in response.text
     assert count(session) == 10
 
@@ -208,3 +209,13 @@ def test_drafts_are_private_to_the_applicants_organisation(client, session, draf
         assert client.get(f"/applications/{app.id}").status_code == 403
     client.login(user.username)
     assert client.get(f"/applications/{app.id}").status_code == 200
+
+
+def test_the_same_file_is_not_attached_twice(client, session, draft):
+    _rnd, user, app = draft
+    client.login(user.username)
+    assert upload(client, app, "预算.pdf", PDF).status_code == 303
+    response = upload(client, app, "预算-副本.pdf", PDF)
+    assert response.status_code == 400
+    assert "already attached as “预算.pdf”" in html.unescape(response.text)
+    assert count(session) == 1
