@@ -5,7 +5,6 @@ while their money is still free.
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, date, datetime
 from typing import Any
 
