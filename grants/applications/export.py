@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from grants import spreadsheets
 from grants.applications import workflow
-from grants.applications.models import Application, BudgetLine
+from grants.applications.models import Application, BudgetLine, ScreeningDecision
 from grants.applications.rules import CATEGORY_LABELS
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
@@ -20,7 +20,7 @@ from grants.vocab import CATEGORIES, TARGET_GROUPS, labels
 
 YUAN_FORMAT = "#,##0.00"
 APPLICATION_HEADERS = ("编号", "项目名称", "申报组织", "统一社会信用代码/备案号", "组织类别",
-                       "所在社区", "赛道", "状态", "申请金额（元）", "配套资金（元）",
+                       "所在社区", "赛道", "状态", "审查意见", "申请金额（元）", "配套资金（元）",
                        "服务对象", "计划活动场次", "计划服务人次", "计划志愿者人数",
                        "提交时间", "版本")
 LINE_HEADERS = ("编号", "项目名称", "申报组织", "预算类别", "预算项目", "申请金额（元）",
@@ -44,6 +44,12 @@ def workbook(session: Session, round_: Round) -> bytes:
     lines = list(session.execute(
         select(BudgetLine).where(BudgetLine.application_id.in_([a.id for a in apps] or [-1]))
         .order_by(BudgetLine.application_id, BudgetLine.position)).scalars())
+    reasons: dict[int, str] = {}  # the latest screening decision's reason, or the return reason
+    for app_id, reason in session.execute(
+            select(ScreeningDecision.application_id, ScreeningDecision.reason)
+            .where(ScreeningDecision.application_id.in_([a.id for a in apps] or [-1]))
+            .order_by(ScreeningDecision.id)).all():
+        reasons[app_id] = reason
     paths = regions.path_labels(session)
     book, sheet = spreadsheets.new_workbook("申报项目", APPLICATION_HEADERS)
     for app in apps:
@@ -54,12 +60,13 @@ def workbook(session: Session, round_: Round) -> bytes:
             _(CATEGORIES[org.category]) if org and org.category in CATEGORIES else "",
             paths.get(org.community_id or 0, "") if org else "",
             tracks.get(app.track_id or 0, ""), _(workflow.STATUSES.get(app.status, app.status)),
+            app.return_reason if app.status == "returned" else reasons.get(app.id, ""),
             yuan(app.request_fen), yuan(app.cofunding_fen),
             labels(TARGET_GROUPS, app.target_groups), app.planned_activities,
             app.planned_people, app.planned_volunteers,
             format_local(app.submitted_at) if app.submitted_at else "", app.current_version,
         ])
-    for row in sheet.iter_rows(min_row=2, min_col=9, max_col=10):
+    for row in sheet.iter_rows(min_row=2, min_col=10, max_col=11):
         for cell in row:
             cell.number_format = YUAN_FORMAT
     titles = {a.id: a for a in apps}

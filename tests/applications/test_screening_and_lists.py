@@ -150,3 +150,18 @@ def test_export_xlsx(client, session):
     lines = book.worksheets[1]
     assert [c.value for c in lines[1]][:4] == ["编号", "项目名称", "申报组织", "预算类别"]
     assert lines.max_row == 4  # header + three budget lines
+
+
+def test_the_export_carries_the_screening_reason(client, session):
+    rnd = af.round_(session)
+    organiser = factories.user(session, "organiser", username="screener")
+    _user, app = submitted(session, rnd)
+    session.commit()
+    client.login(organiser.username)
+    assert client.post_form(f"/applications/{app.id}/screen",
+                            {"outcome": "fail", "reason": "未提供登记证书"}).status_code == 303
+    book = load_workbook(io.BytesIO(client.get(
+        f"/rounds/{rnd.id}/applications/export.xlsx").content))
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert sheet[2][headers.index("审查意见")].value == "未提供登记证书"
