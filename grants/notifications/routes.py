@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from grants.auth import login_required, require
-from grants.i18n import gettext as _
+from grants.i18n import ngettext
 from grants.notifications import services
 from grants.notifications.models import Notice
 from grants.urls import path
@@ -39,7 +39,7 @@ async def notice_read(request: Request) -> Response:
 async def notice_read_all(request: Request) -> Response:
     user = require(request, "notice.view")
     count = services.mark_read(db(request), user)
-    flash(request, _("%(n)s notice(s) marked as read.", n=count))
+    flash(request, ngettext("%(num)s notice marked as read.", "%(num)s notices marked as read.", count))
     return redirect(path("notices"))
 
 

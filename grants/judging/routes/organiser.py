@@ -16,6 +16,7 @@ from grants import lifecycle
 from grants.accounts.models import User
 from grants.auth import actor, login_required, require
 from grants.i18n import gettext as _
+from grants.i18n import ngettext
 from grants.judging import exports, results, services
 from grants.judging.models import Assignment, PanelMember, ScoreSheet
 from grants.organisations.models import Organisation
@@ -114,7 +115,7 @@ async def panel_import(request: Request) -> Response:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise FormErrors({"file": _("Choose a file to upload.")})
         count = services.import_judges(session, actor(request), round_, await upload.read())
-        return _("%(n)s judge(s) added to the panel.", n=count)
+        return ngettext("%(num)s judge added to the panel.", "%(num)s judges added to the panel.", count)
 
     return await _panel_action(request, work, "")
 
@@ -280,7 +281,7 @@ async def close_stage(request: Request) -> Response:
 async def remind(request: Request) -> Response:
     def work(session: Any, stage: Stage, form: Any) -> str:
         n = services.send_reminders(session, actor(request), stage)
-        return _("%(n)s judge(s) reminded.", n=n)
+        return ngettext("%(num)s judge reminded.", "%(num)s judges reminded.", n)
 
     return await _stage_action(request, work)
 
