@@ -77,6 +77,12 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     return text % params
 
 
+def join_list(items: Any) -> str:
+    """Items joined as the current language lists them: 甲、乙、丙 or A, B, C."""
+    separator = "、" if current_locale.get().startswith("zh") else ", "
+    return separator.join(str(item) for item in items)
+
+
 _ = gettext
 
 

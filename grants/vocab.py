@@ -5,7 +5,7 @@ Codes are stored; labels are shown through gettext where they are rendered.
 
 from __future__ import annotations
 
-from grants.i18n import N_, gettext
+from grants.i18n import N_, gettext, join_list
 
 ROLES = {
     "organiser": N_("Organiser"),
@@ -103,7 +103,7 @@ def label(vocabulary: dict[str, str], code: str | None) -> str:
 
 
 def labels(vocabulary: dict[str, str], codes: list[str] | None) -> str:
-    return "、".join(label(vocabulary, c) for c in codes or [])
+    return join_list(label(vocabulary, c) for c in codes or [])
 
 
 def rating_at_least(rating: str | None, minimum: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from grants.i18n import N_
+from grants.i18n import N_, join_list
 from grants.i18n import gettext as _
 from grants.money import format_yuan
 from grants.timeutil import format_local
@@ -165,7 +165,7 @@ def eligibility_problems(org: OrgFacts, eligibility: dict[str, Any]) -> list[Pro
     if categories and org.category not in categories:
         problems.append(Problem("eligibility.category", _(
             "This round is open to organisations in these categories: %(allowed)s; yours is "
-            "%(category)s.", allowed="、".join(_(CATEGORIES[c]) for c in categories
+            "%(category)s.", allowed=join_list(_(CATEGORIES[c]) for c in categories
                                                if c in CATEGORIES),
             category=_(CATEGORIES.get(org.category, org.category)))))
     communities = eligibility.get("community_ids") or []

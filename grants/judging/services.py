@@ -22,7 +22,7 @@ from grants import audit, lifecycle
 from grants.accounts.models import User
 from grants.accounts.services import create_user
 from grants.applications.models import Application
-from grants.i18n import N_
+from grants.i18n import N_, join_list
 from grants.i18n import gettext as _
 from grants.judging.models import Assignment, JudgeInvite, PanelMember, ScoreSheet, StageJudging
 from grants.judging.workflow import LIVE, sheet_problems
@@ -219,7 +219,7 @@ def import_judges(session: Session, actor: audit.Actor, round_: Round, data: byt
     missing = [h for h in IMPORT_HEADERS[:3] if h not in header]
     if missing:
         raise FormErrors({"file": _("The first row must name the columns; missing: %(cols)s.",
-                                    cols="、".join(missing))})
+                                    cols=join_list(missing))})
     body = [r for r in rows[1:] if any(c not in (None, "") for c in r)]
     if not body:
         raise FormErrors({"file": _("The file has no judges.")})

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from grants import audit, i18n, spreadsheets
 from grants.i18n import gettext as _
+from grants.i18n import join_list
 from grants.organisations import credit_code, services
 from grants.organisations.models import Organisation
 from grants.regions import services as regions
@@ -102,7 +103,7 @@ def read(session: Session, data: bytes, within: set[int] | None = None
     missing = [h for h in REQUIRED_HEADERS if h not in header]
     if missing:
         result.file_error = _("The first row must hold the template's headers; missing: "
-                              "%(missing)s.", missing="、".join(missing))
+                              "%(missing)s.", missing=join_list(missing))
         return [], result
     col = {name: header.index(name) for name in HEADERS if name in header}
     types, cats, branches = _reverse(ORG_TYPES), _reverse(CATEGORIES), _reverse(PARTY_BRANCHES)

@@ -16,6 +16,7 @@ from grants import audit
 from grants.funds import services as funds_services
 from grants.funds.models import Fund
 from grants.i18n import gettext as _
+from grants.i18n import join_list
 from grants.money import format_yuan
 from grants.rounds.models import Round, RoundFund
 from grants.rounds.services import require_draft, touch
@@ -53,7 +54,7 @@ def over_attach_message(fund: Fund, amount: int, room: Attachable) -> str:
                  "%(reserved)s is attached to other rounds (%(rounds)s). You asked for "
                  "%(amount)s.", fund=fund.name, free=format_yuan(room.free),
                  available=format_yuan(room.available), reserved=format_yuan(room.reserved),
-                 rounds="、".join(n for n, _a in room.reserved_by), amount=format_yuan(amount))
+                 rounds=join_list(n for n, _a in room.reserved_by), amount=format_yuan(amount))
     return _("%(fund)s has only %(free)s available. You asked for %(amount)s.",
              fund=fund.name, free=format_yuan(room.free), amount=format_yuan(amount))
 

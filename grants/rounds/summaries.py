@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grants.i18n import gettext as _
+from grants.i18n import join_list, ngettext
 from grants.rounds.models import Round
 from grants.vocab import CATEGORIES
 
@@ -25,10 +26,11 @@ def eligibility_sentences(round_: Round, community_names: dict[int, str]) -> lis
         out.append(_("Open to these categories: %(list)s.",
                      list=labels(CATEGORIES, rules["categories"])))
     if rules.get("community_ids"):
-        out.append(_("Open to organisations in: %(list)s.", list="、".join(
+        out.append(_("Open to organisations in: %(list)s.", list=join_list(
             community_names.get(i, str(i)) for i in rules["community_ids"])))
-    out.append(_("Each organisation may submit at most %(n)s application(s).",
-                 n=round_.max_applications_per_org))
+    out.append(ngettext("Each organisation may submit at most %(num)s application.",
+                        "Each organisation may submit at most %(num)s applications.",
+                        round_.max_applications_per_org))
     return out
 
 

@@ -31,3 +31,18 @@ def test_locales_are_picked_from_the_browser():
     assert i18n.pick_from_accept_language("zh-CN,zh;q=0.9,en;q=0.8") == "zh_CN"
     assert i18n.pick_from_accept_language("en-GB,en;q=0.9") == "en"
     assert i18n.pick_from_accept_language("fr-FR") is None
+
+
+def test_lists_are_joined_as_the_language_writes_them():
+    from grants.i18n import current_locale, join_list
+
+    marker = current_locale.set("zh_CN")
+    try:
+        assert join_list(["南山社区", "粤海社区"]) == "南山社区、粤海社区"
+    finally:
+        current_locale.reset(marker)
+    marker = current_locale.set("en")
+    try:
+        assert join_list(["Nanshan", "Yuehai"]) == "Nanshan, Yuehai"
+    finally:
+        current_locale.reset(marker)
