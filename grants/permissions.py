@@ -121,6 +121,13 @@ def region_of(obj: Any) -> int | None:
         owner = getattr(obj, attribute, None)
         if owner is not None:
             return region_of(owner)
+    fund_id = getattr(obj, "fund_id", None)  # ledger entries belong to their fund's region
+    if fund_id is not None and table != "round_fund":
+        from grants.funds.models import Fund
+
+        session = scope.session_of(obj)
+        fund = session.get(Fund, fund_id) if session else None
+        return fund.region_id if fund is not None else None
     round_id = _judging_round_id(obj)  # stages, panels, assignments, score sheets
     if round_id is not None:
         from grants.rounds.models import Round
@@ -140,7 +147,8 @@ def _scoped(obj: Any) -> bool:
             or getattr(obj, "application", None) is not None
             or getattr(obj, "round", None) is not None
             or getattr(obj, "round_id", None) is not None
-            or getattr(obj, "stage_id", None) is not None)
+            or getattr(obj, "stage_id", None) is not None
+            or getattr(obj, "fund_id", None) is not None)
 
 
 def in_scope(user: User, obj: Any) -> bool:

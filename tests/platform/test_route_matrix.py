@@ -191,8 +191,8 @@ EXPECT: dict[str, Guard] = {
        for name in ("roadshow_live", "roadshow_live_json")},
 }
 
-IDENTITIES = ("anonymous", "organiser", "finance", "judge", "funder", "applicant_a",
-              "applicant_b")
+IDENTITIES = ("anonymous", "organiser", "street_organiser", "finance", "judge", "funder",
+              "applicant_a", "applicant_b")
 
 
 def _routes() -> list[tuple[str, str, str]]:
@@ -250,7 +250,11 @@ def _world(session) -> World:
     users = {"organiser": factories.user(session, "organiser"),
              "finance": factories.user(session, "finance"),
              "judge": factories.user(session, "judge"), "funder": funder,
-             "applicant_a": user_a, "applicant_b": user_b}
+             "applicant_a": user_a, "applicant_b": user_b,
+             # an organiser of another street: the round, organisations and funds lie outside
+             "street_organiser": factories.user(session, "organiser")}
+    other_street = factories.community(session)
+    users["street_organiser"].scope_region_id = other_street.parent_id
     from grants.organisations.models import OrganisationChange
 
     change = OrganisationChange(organisation_id=user_a.organisation_id,
