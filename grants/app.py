@@ -32,6 +32,7 @@ ROUTE_MODULES = [
     "grants.rounds.routes",
     "grants.audit_routes",
     "grants.notifications.routes",
+    "grants.votes.routes",
 ]
 
 

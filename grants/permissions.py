@@ -20,6 +20,7 @@ from grants.lifecycle import relation
 WORKFLOW_MODULES = (
     "grants.rounds.workflow",
     "grants.applications.workflow",
+    "grants.votes.workflow",
 )
 
 
@@ -130,6 +131,9 @@ RULES: dict[str, tuple[str, ...]] = {
     "application.export": ("organiser",),
     # Notices
     "notice.view": ("recipient",),
+    # Public vote (the round's vote moves are in grants/votes/workflow.py)
+    "vote.manage": ("organiser",),  # the vote's settings, results, flags and exclusions
+    "vote.exclude": ("organiser",),
 }
 
 
