@@ -189,6 +189,9 @@ def check_proof(setup: VoteSetup, challenge: str, nonce: str) -> None:
         raise VoteRefused(_("The voting check is not valid. Reload the page and try again."))
     if int(expires) < now().timestamp():
         raise VoteRefused(_("The voting check has expired. Reload the page and try again."))
+    if not nonce:
+        raise VoteRefused(_("Voting needs JavaScript: your browser solves a small puzzle that "
+                            "shows a person, not a program, is voting."))
     if (len(nonce) > 20 or not nonce.isdigit() or leading_zero_bits(
             hashlib.sha256(f"{challenge}{nonce}".encode()).digest()) < int(difficulty)):
         raise VoteRefused(_("The proof of work is wrong. Reload the page and try again."))
