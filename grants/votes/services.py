@@ -197,15 +197,17 @@ def check_proof(setup: VoteSetup, challenge: str, nonce: str) -> None:
         raise VoteRefused(_("The proof of work is wrong. Reload the page and try again."))
 
 
-def _insert_once(session: Session, model: type, values: dict[str, Any]) -> bool:
-    """Insert a row unless a unique key already holds it; whether it was inserted."""
+def _insert_once(session: Session, model: Any, values: dict[str, Any], key: Any) -> Any:
+    """Insert a row unless a unique key already holds it; the new row's `key`, or None."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    statement = (dialect.insert(model).values(**values).on_conflict_do_nothing()
+                 .returning(key))
+    return session.execute(statement).scalar_one_or_none()
 
 
 def spend_challenge(session: Session, challenge: str) -> None:
-    if not _insert_once(session, UsedChallenge, {"challenge": challenge, "used_at": now()}):
+    if _insert_once(session, UsedChallenge, {"challenge": challenge, "used_at": now()},
+                    UsedChallenge.challenge) is None:
         raise VoteRefused(_("This voting check was already used. Reload the page and try "
                             "again."))
 
@@ -306,13 +308,13 @@ def cast(session: Session, setup: VoteSetup, application_id: int, *, token: str,
         raise VoteRefused(_("You have used all your votes for today (%(n)s).",
                             n=setup.votes_per_day))
     spend_challenge(session, challenge)
-    if not _insert_once(session, Vote, {
-            "round_id": setup.round_id, "application_id": application_id, "voter_hash": voter,
-            "ip_hash": ip_hash, "device_hash": device_hash, "day": day, "at": moment}):
+    vote_id = _insert_once(session, Vote, {
+        "round_id": setup.round_id, "application_id": application_id, "voter_hash": voter,
+        "ip_hash": ip_hash, "device_hash": device_hash, "day": day, "at": moment}, Vote.id)
+    if vote_id is None:
         raise VoteRefused(_("You have already voted for this project today."))
-    return session.execute(select(Vote).where(
-        Vote.round_id == setup.round_id, Vote.voter_hash == voter,
-        Vote.application_id == application_id, Vote.day == day)).scalar_one()
+    return Vote(id=vote_id, round_id=setup.round_id, application_id=application_id,
+                voter_hash=voter, ip_hash=ip_hash, device_hash=device_hash, day=day, at=moment)
 
 
 # ---- flags, exclusions and results --------------------------------------------------------
