@@ -141,6 +141,11 @@ def _allowed_ids(request: Request, round_: Round, setup: VoteSetup | None) -> li
         Application.id.in_(ids)).order_by(Application.id)).all())  # type: ignore[union-attr]
 
 
+def _no_setup_yet(request: Request, round_: Round) -> Response:
+    flash(request, _("Set up the public vote first."), "error")
+    return redirect(str(request.url_for("vote_settings", id=round_.id)))
+
+
 @login_required
 async def vote_settings(request: Request) -> Response:
     round_ = round_or_404(request, "vote.manage")
@@ -183,9 +188,11 @@ async def vote_move(request: Request) -> Response:
     session = db(request)
     setup = services.setup_for(session, round_.id)
     verb = request.path_params["action"]
-    if setup is None or workflow.LIFECYCLE.transition(verb) is None:
+    if workflow.LIFECYCLE.transition(verb) is None:
         raise HTTPException(404)
     await get_form(request)
+    if setup is None:
+        return _no_setup_yet(request, round_)
     try:
         lifecycle.perform(session, actor(request), current_user(request), f"vote.{verb}", setup)
     except FormErrors as exc:
@@ -222,7 +229,7 @@ async def vote_results(request: Request) -> Response:
     round_ = round_or_404(request, "vote.manage")
     setup = services.setup_for(db(request), round_.id)
     if setup is None:
-        raise HTTPException(404)
+        return _no_setup_yet(request, round_)
     return _results_page(request, round_, setup, {})
 
 
@@ -231,9 +238,9 @@ async def vote_exclude(request: Request) -> Response:
     round_ = round_or_404(request, "vote.exclude")
     session = db(request)
     setup = services.setup_for(session, round_.id)
-    if setup is None:
-        raise HTTPException(404)
     form = await get_form(request)
+    if setup is None:
+        return _no_setup_yet(request, round_)
     reason = str(form.get("reason", ""))
     try:
         if form.get("flag"):

@@ -30,7 +30,8 @@ from tests.applications import factories as af
 from tests.rounds import factories as rf
 
 # Routes anyone may use without logging in.
-PUBLIC = {"login", "healthz", "switch_language"}
+PUBLIC = {"login", "healthz", "switch_language",
+          "vote_public", "vote_code", "vote_confirm", "vote_cast"}  # the public vote
 
 
 @dataclass
@@ -154,6 +155,11 @@ EXPECT: dict[str, Guard] = {
     "notices": ("account.use", _none, _no_params),
     "notices_read_all": ("account.use", _none, _no_params),
     "notice_read": ("notice.view", lambda w: w.notice_a, lambda w: {"id": w.notice_a.id}),
+    "vote_settings": ("vote.manage", lambda w: w.round, _round),
+    "vote_move": ("vote.manage", lambda w: w.round,
+                  lambda w: {"id": w.round.id, "action": "open"}),
+    "vote_results": ("vote.manage", lambda w: w.round, _round),
+    "vote_exclude": ("vote.exclude", lambda w: w.round, _round),
 }
 
 IDENTITIES = ("anonymous", "organiser", "finance", "judge", "funder", "applicant_a",
