@@ -32,9 +32,11 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
             organisation=orgs.get(spec.get("organisation") or ""),
             is_owner=spec["role"] == "applicant")
     from grants.rounds.demo import load_rounds
+    from grants.votes.demo import load_votes
 
+    rounds = load_rounds(session, actor)
     return {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
-            "users": len(data.USERS), **load_rounds(session, actor)}
+            "users": len(data.USERS), **rounds, **load_votes(session, actor)}
 
 
 def _load_regions(session: Session, actor: audit.Actor) -> dict[str, int]:
