@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_scoring.py", "bench_pages.py", "bench_load.py"]
+BENCHMARKS = ["bench_scoring.py", "bench_pages.py", "bench_load.py", "bench_vote.py"]
 
 
 def main() -> int:

@@ -40,6 +40,7 @@ ROUTE_MODULES = [
     "grants.judging.routes",
     "grants.audit.routes",
     "grants.notifications.routes",
+    "grants.votes.routes",
 ]
 
 # Routes that accept file uploads: only multipart posts to these may be as large as

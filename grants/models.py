@@ -11,6 +11,7 @@ from grants.notifications import models as notification_tables  # noqa: F401 - o
 from grants.organisations.models import Organisation
 from grants.regions.models import Region
 from grants.rounds.models import Criterion, Round, RoundFund, Stage, Track
+from grants.votes import models as vote_tables  # noqa: F401 - public vote
 
 metadata = SQLModel.metadata
 

@@ -23,6 +23,7 @@ WORKFLOW_MODULES = (
     "grants.applications.workflow",
     "grants.organisations.workflow",
     "grants.judging.workflow",
+    "grants.votes.workflow",
 )
 
 
@@ -296,6 +297,9 @@ RULES: dict[str, tuple[str, ...]] = {
     "sheet.view": ("assigned_judge", "organiser_in_scope"),
     "roadshow.control": ("organiser_in_scope",),  # the control page and the hall's projection
     "roadshow.follow": ("organiser_in_scope", "panel_member"),  # the judges' live page
+    # Public vote (the round's vote moves are in grants/votes/workflow.py)
+    "vote.manage": ("organiser_in_scope",),  # the vote's settings, results, flags and exclusions
+    "vote.exclude": ("organiser_in_scope",),
 }
 
 

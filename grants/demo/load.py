@@ -39,7 +39,9 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
 
     counts = {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
               "users": len(data.USERS), **load_rounds(session, actor)}
-    return {**counts, **load_judging(session, actor)}
+    from grants.votes.demo import load_votes
+
+    return {**counts, **load_judging(session, actor), **load_votes(session, actor)}
 
 
 def _fund_region(session: Session, spec: dict, owner: Organisation | None) -> int | None:

@@ -31,7 +31,7 @@ from tests.rounds import factories as rf
 
 # Routes anyone may use without logging in.
 PUBLIC = {"login", "healthz", "switch_language", "organisation_register", "organisation_join",
-          "judge_invite"}
+          "judge_invite", "vote_public", "vote_code", "vote_confirm", "vote_cast"}
 
 
 @dataclass
@@ -189,6 +189,11 @@ EXPECT: dict[str, Guard] = {
        for name in ("roadshow_control", "roadshow_projection")},
     **{name: ("roadshow.follow", lambda w: w.round, lambda w: {"id": w.roadshow.id})
        for name in ("roadshow_live", "roadshow_live_json")},
+    "vote_settings": ("vote.manage", lambda w: w.round, _round),
+    "vote_move": ("vote.manage", lambda w: w.round,
+                  lambda w: {"id": w.round.id, "action": "open"}),
+    "vote_results": ("vote.manage", lambda w: w.round, _round),
+    "vote_exclude": ("vote.exclude", lambda w: w.round, _round),
 }
 
 IDENTITIES = ("anonymous", "organiser", "street_organiser", "finance", "judge", "funder",

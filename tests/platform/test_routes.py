@@ -12,7 +12,7 @@ from starlette.routing import NoMatchFound, Route, Router
 from grants import app as app_module
 
 ROOT = Path(__file__).resolve().parents[2]
-LITERAL = re.compile(r'\b(?:href|action|src)="/')
+LITERAL = re.compile(r'\b(?:href|action|src)="/|url_for\(')
 
 
 def test_every_route_has_a_unique_name():

@@ -23,6 +23,7 @@ from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Stage
 from grants.rounds.rubrics import criteria_of
 from grants.timeutil import format_local
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, redirect, render
 
@@ -75,7 +76,7 @@ async def assignment_page(request: Request) -> Response:
     session = db(request)
     if assignment.status == "confirmed" and request.method == "GET":
         sheet = services.sheet_of(session, assignment, create=True)
-        return redirect(str(request.url_for("judging_sheet", id=sheet.id)))
+        return redirect(path("judging_sheet", id=sheet.id))
     context = _application_context(request, stage, app, assignment)
     if not stage_is_open(assignment):  # closed, not yet open, or not this project's turn
         raise HTTPException(403)
@@ -93,10 +94,10 @@ async def assignment_page(request: Request) -> Response:
             return render(request, "judging/declare.html", {**context, "errors": exc.errors,
                           "reason": form.get("reason", "")}, status_code=400)
         if sheet is not None:
-            return redirect(str(request.url_for("judging_sheet", id=sheet.id)))
+            return redirect(path("judging_sheet", id=sheet.id))
         flash(request, _("Thank you. The application was taken off your list and the "
                          "organiser asked for a replacement."))
-        return redirect(str(request.url_for("judging_mine")))
+        return redirect(path("judging_mine"))
     return render(request, "judging/declare.html", {**context, "errors": {}})
 
 
@@ -184,9 +185,8 @@ async def sheet_page(request: Request) -> Response:
     flash(request, _("Your scores were submitted. Thank you.") if submit
           else _("Draft saved."))
     if submit and stage.kind == "roadshow":
-        return redirect(str(request.url_for("roadshow_live", id=stage.id)))
-    return redirect(str(request.url_for("judging_mine" if submit else "judging_sheet",
-                                        **({} if submit else {"id": sheet.id}))))
+        return redirect(path("roadshow_live", id=stage.id))
+    return redirect(path("judging_mine") if submit else path("judging_sheet", id=sheet.id))
 
 
 @login_required
@@ -230,7 +230,7 @@ async def accept_invite(request: Request) -> Response:
         else:
             login_session(request, user)
             flash(request, _("Your password is set. Welcome to the panel."))
-            return redirect(str(request.url_for("judging_mine")))
+            return redirect(path("judging_mine"))
     from grants.accounts.models import User
 
     return render(request, "judging/invite.html", {"invitee": session.get(User, found.user_id),

@@ -21,6 +21,7 @@ from grants.judging import exports, results, services
 from grants.judging.models import Assignment, PanelMember, ScoreSheet
 from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Stage, Track
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, redirect, render
 
@@ -79,7 +80,7 @@ async def _panel_action(request: Request, work: Any, done: str) -> Response:
         return render(request, "judging/panel.html", _panel_context(request, round_, exc.errors),
                       status_code=400)
     flash(request, message or done)
-    return redirect(str(request.url_for("judging_panel", id=round_.id)))
+    return redirect(path("judging_panel", id=round_.id))
 
 
 @login_required
@@ -226,7 +227,7 @@ async def _stage_action(request: Request, work: Any) -> Response:
                                     values if form.get("k") is not None else None),
                       status_code=400)
     flash(request, message)
-    return redirect(str(request.url_for("judging_stage", id=stage.id)))
+    return redirect(path("judging_stage", id=stage.id))
 
 
 @login_required
@@ -309,9 +310,9 @@ async def assignment_remove(request: Request) -> Response:
     except FormErrors as exc:
         session.rollback()
         flash(request, " ".join(exc.errors.values()), "error")
-        return redirect(str(request.url_for("judging_stage", id=stage.id)))
+        return redirect(path("judging_stage", id=stage.id))
     flash(request, _("The assignment was removed."))
-    return redirect(str(request.url_for("judging_stage", id=stage.id)))
+    return redirect(path("judging_stage", id=stage.id))
 
 
 @login_required
@@ -325,9 +326,9 @@ async def sheet_reopen(request: Request) -> Response:
     except FormErrors as exc:
         session.rollback()
         flash(request, " ".join(exc.errors.values()), "error")
-        return redirect(str(request.url_for("judging_stage", id=sheet.stage_id)))
+        return redirect(path("judging_stage", id=sheet.stage_id))
     flash(request, _("The sheet was reopened and the judge notified."))
-    return redirect(str(request.url_for("judging_stage", id=sheet.stage_id)))
+    return redirect(path("judging_stage", id=sheet.stage_id))
 
 
 @login_required

@@ -13,6 +13,7 @@ from grants.i18n import gettext as _
 from grants.judging import roadshow, services
 from grants.permissions import can
 from grants.rounds.models import Round, Stage
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, redirect, render
 
@@ -52,7 +53,7 @@ async def control(request: Request) -> Response:
             errors = exc.errors
         else:
             flash(request, _("Done."))
-            return redirect(str(request.url_for("roadshow_control", id=stage.id)))
+            return redirect(path("roadshow_control", id=stage.id))
     return render(request, "judging/roadshow_control.html",
                   {**_context(request, stage, round_), "errors": errors},
                   status_code=400 if errors else 200)

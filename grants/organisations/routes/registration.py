@@ -14,6 +14,7 @@ from grants.lifecycle import Refused
 from grants.organisations import forms, registration, services, workflow
 from grants.organisations.models import Organisation, OrganisationChange
 from grants.regions import services as regions
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import Cleaner, db, flash, get_form, get_or_404, path_int, redirect, render
 
@@ -36,7 +37,7 @@ def _register_page(request: Request, values: dict, errors: dict | None = None,
 async def register(request: Request) -> Response:
     """The public registration page: an organisation and its owner's login, pending."""
     if current_user(request) is not None:
-        return redirect(str(request.url_for("home")))
+        return redirect(path("home"))
     if request.method == "GET":
         return _register_page(request, {"registration": "registered"})
     session = db(request)
@@ -57,7 +58,7 @@ async def register(request: Request) -> Response:
     login_session(request, owner)
     flash(request, _("%(name)s is registered and waits for verification by an organiser. "
                      "You will be notified.", name=org.name))
-    return redirect(str(request.url_for("organisation_detail", id=org.id)))
+    return redirect(path("organisation_detail", id=org.id))
 
 
 @login_required
@@ -76,9 +77,9 @@ async def verification(request: Request) -> Response:
     except Refused as exc:
         session.rollback()
         flash(request, " ".join(exc.problems), "error")
-        return redirect(str(request.url_for("organisation_detail", id=org.id)))
+        return redirect(path("organisation_detail", id=org.id))
     flash(request, _("Done: %(status)s.", status=workflow.LIFECYCLE.label(org.verification)))
-    return redirect(str(request.url_for("organisation_detail", id=org.id)))
+    return redirect(path("organisation_detail", id=org.id))
 
 
 @login_required
@@ -95,10 +96,10 @@ async def change_decision(request: Request) -> Response:
     except FormErrors as exc:
         session.rollback()
         flash(request, " ".join(exc.errors.values()), "error")
-        return redirect(str(request.url_for("organisation_detail", id=change.organisation_id)))
+        return redirect(path("organisation_detail", id=change.organisation_id))
     flash(request, _("The change is approved and applied.") if approve
           else _("The change is refused."))
-    return redirect(str(request.url_for("organisation_detail", id=change.organisation_id)))
+    return redirect(path("organisation_detail", id=change.organisation_id))
 
 
 @login_required
@@ -109,7 +110,7 @@ async def invite(request: Request) -> Response:
     user = require(request, "organisation.invite", org)
     token = registration.invite(session, actor(request), user, org)
     return render(request, "organisations/invited.html", {
-        "org": org, "link": str(request.url_for("organisation_join", token=token)),
+        "org": org, "link": path("organisation_join", token=token),
         "days": registration.INVITATION_DAYS})
 
 
@@ -134,7 +135,7 @@ async def join(request: Request) -> Response:
     session.flush()
     login_session(request, member)
     flash(request, _("Welcome: you joined %(name)s.", name=invitation.organisation.name))
-    return redirect(str(request.url_for("organisation_detail", id=invitation.organisation_id)))
+    return redirect(path("organisation_detail", id=invitation.organisation_id))
 
 
 routes = [

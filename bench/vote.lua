@@ -1,0 +1,57 @@
+-- Vote submissions for wrk: each thread posts its own pre-made votes (one file per thread,
+-- written by bench_vote.py: "path<TAB>cookie<TAB>body" per line), then stops.
+--   wrk -t N -c N -d 600s -s bench/vote.lua http://127.0.0.1:PORT
+local prefix = os.getenv("VOTE_FILES")
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("index", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  lines = {}
+  for line in io.lines(prefix .. "." .. index) do
+    local path, cookie, body = string.match(line, "^([^\t]*)\t([^\t]*)\t(.*)$")
+    table.insert(lines, {path, cookie, body})
+  end
+  pos, sent, accepted, refused, other = 0, 0, 0, 0, 0
+end
+
+function request()
+  pos = pos + 1
+  local item = lines[pos]
+  if item == nil then
+    wrk.thread:stop()
+    item = lines[#lines]
+  end
+  sent = sent + 1
+  return wrk.format("POST", item[1], {["Cookie"] = item[2],
+    ["Content-Type"] = "application/x-www-form-urlencoded"}, item[3])
+end
+
+function response(status, headers, body)
+  if status == 303 then accepted = accepted + 1
+  elseif status == 400 then refused = refused + 1
+  else other = other + 1 end
+  if pos >= #lines then wrk.thread:stop() end
+end
+
+function done(summary, latency, requests)
+  local out = io.open(os.getenv("VOTE_REPORT"), "w")
+  local a, r, o = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    a = a + (thread:get("accepted") or 0)
+    r = r + (thread:get("refused") or 0)
+    o = o + (thread:get("other") or 0)
+  end
+  out:write(string.format("accepted %d\nrefused %d\nother %d\n", a, r, o))
+  out:write(string.format("requests %d\nduration_us %d\n", summary.requests, summary.duration))
+  local e = summary.errors
+  out:write(string.format("socket_errors %d\n", e.connect + e.read + e.write + e.timeout))
+  out:write(string.format("latency_p50_us %d\nlatency_p99_us %d\n", latency:percentile(50),
+    latency:percentile(99)))
+  out:close()
+end

@@ -1,0 +1,73 @@
+"""Demo: a public vote running on last year's demo round, with some votes (a few flagged)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from grants import audit
+from grants.applications.models import Application
+from grants.organisations.models import Organisation
+from grants.rounds.models import Round, Track
+from grants.timeutil import now
+from grants.votes import services
+from grants.votes.models import Vote
+
+PROJECTS = (
+    ("长者食堂互助计划", "社区长者每周三次午餐，志愿者送餐上门，并开展健康讲座。"),
+    ("四点半课堂", "放学后为双职工家庭的孩子提供作业辅导和阅读陪伴。"),
+    ("楼道议事会", "在老旧小区推动居民自治，每月协商解决楼道公共事务。"),
+    ("心灵驿站", "为社区居民提供心理咨询和压力疏导小组活动。"),
+)
+
+
+def load_votes(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
+    round_ = session.execute(select(Round).where(Round.status == "finished")
+                             .order_by(Round.id)).scalars().first()
+    if round_ is None:
+        return {"votes": 0}
+    tracks = list(session.execute(select(Track).where(Track.round_id == round_.id)
+                                  .order_by(Track.position)).scalars())
+    orgs = list(session.execute(select(Organisation).order_by(Organisation.id)
+                                .limit(len(PROJECTS))).scalars())
+    apps = []
+    for n, ((title, summary), org) in enumerate(zip(PROJECTS, orgs, strict=False)):
+        app = Application(round_id=round_.id, organisation_id=org.id, status="eligible",
+                          track_id=tracks[n % len(tracks)].id if tracks else None,
+                          title=title, summary=summary, submitted_at=now() - timedelta(days=300))
+        session.add(app)
+        apps.append(app)
+    session.flush()
+    setup = services.configure(session, actor, round_, None, {
+        "opens_at": now() - timedelta(days=2), "closes_at": now() + timedelta(days=12),
+        "votes_per_day": 3, "use": "award", "weight_pct": 0, "show_counts": True,
+        "difficulty": 16, "per_address_hour": 60, "per_device_hour": 20})
+    before = audit.snapshot(setup)
+    setup.status = "open"
+    audit.record(session, actor, "vote.open", setup, before=before)
+    base = now() - timedelta(hours=5)
+    count = 0
+    # Ordinary voters, spread over the afternoon, from different addresses.
+    for n in range(18):
+        for k, app in enumerate(apps[: 1 + n % 3]):
+            session.add(_vote(setup.round_id, app.id, f"demo-voter-{n}", f"10.1.{n}.1",
+                              base + timedelta(minutes=13 * n + k)))
+            count += 1
+    # Six voters from one address, for the "many voters from one network address" flag.
+    for n in range(6):
+        session.add(_vote(setup.round_id, apps[1].id, f"demo-shared-{n}", "203.0.113.7",
+                          base + timedelta(hours=2, minutes=n * 7)))
+        count += 1
+    session.flush()
+    return {"votes": count}
+
+
+def _vote(round_id: int, app_id: int, voter: str, ip: str, at: object) -> Vote:
+    from grants.timeutil import local
+
+    return Vote(round_id=round_id, application_id=app_id,
+                voter_hash=services.keyed("email", f"{voter}@example.org"),
+                ip_hash=services.keyed("ip", ip), device_hash=services.keyed("device", voter),
+                day=local(at).date(), at=at)

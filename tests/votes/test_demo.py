@@ -1,0 +1,21 @@
+"""The demo has a public vote running, with votes and a few flagged."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from grants.demo import load
+from grants.votes import services
+from grants.votes.models import VoteSetup
+
+
+def test_the_demo_vote_runs_with_flagged_votes(client, session) -> None:
+    load.load(session)
+    session.commit()
+    setup = session.execute(select(VoteSetup)).scalar_one()
+    assert services.is_open(setup)
+    assert sum(services.vote_counts(session, setup.round_id).values()) > 20
+    flagged = services.flags(session, setup.round_id)
+    assert 0 < len(flagged) <= 10
+    page = client.get(f"/vote/{setup.round_id}")
+    assert page.status_code == 200 and "长者食堂互助计划" in page.text

@@ -1,0 +1,135 @@
+"""The public vote through HTTP: the page, confirming an address, voting, the organiser's pages."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from grants.notifications.models import OutboxMessage
+from grants.votes import services
+from grants.votes.models import Vote
+from tests import factories
+from tests.votes.factories import voting_round
+
+
+def _confirm(client, round_id: int, email: str, session: Session) -> str:
+    client.get(f"/vote/{round_id}")
+    page = client.post_form(f"/vote/{round_id}/code", {"email": email})
+    assert page.status_code == 303
+    session.expire_all()
+    body = session.execute(select(OutboxMessage).where(OutboxMessage.to == email)
+                           .order_by(OutboxMessage.id.desc())).scalars().first().body
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    page = client.post_form(f"/vote/{round_id}/confirm", {"code": code})
+    assert page.status_code == 303
+    return client._session_data()["vote_tokens"][str(round_id)]
+
+
+def _vote(client, round_id: int, app_id: int, token: str, setup) -> object:
+    page = client.get(f"/vote/{round_id}")
+    challenge = re.search(rf'action="[^"]*/projects/{app_id}"[^>]*data-challenge="([^"]+)"',
+                          page.text).group(1)
+    nonce = services.solve(challenge, setup.difficulty)
+    return client.post_form(f"/vote/{round_id}/projects/{app_id}",
+                            {"token": token, "challenge": challenge, "nonce": nonce})
+
+
+def test_the_public_page_shows_projects_and_nothing_personal(client, session: Session) -> None:
+    round_, setup, apps = voting_round(session)
+    session.commit()
+    token = _confirm(client, round_.id, "private.person@example.org", session)
+    assert _vote(client, round_.id, apps[0].id, token, setup).status_code == 303
+    session.commit()
+    with type(client)(client.app, base_url="http://testserver",
+                      headers={"accept-language": "en"}) as stranger:
+        page = stranger.get(f"/vote/{round_.id}")
+    assert page.status_code == 200
+    assert all(a.title in page.text and a.summary in page.text for a in apps)
+    assert "private.person" not in page.text and "example.org" not in page.text
+    vote = session.execute(select(Vote)).scalars().one()
+    assert vote.voter_hash not in page.text and vote.ip_hash not in page.text
+    assert "testclient" not in page.text  # the client's address
+    counts = re.findall(r'class="vote-count">(\d+)<', page.text)
+    assert sorted(counts) == ["0", "0", "1"]
+
+
+def test_counts_are_hidden_unless_the_organiser_shows_them(client, session: Session) -> None:
+    round_, _setup, _apps = voting_round(session, show_counts=False)
+    session.commit()
+    assert "vote-count" not in client.get(f"/vote/{round_.id}").text
+
+
+def test_a_draft_vote_has_no_public_page(client, session: Session) -> None:
+    round_, setup, _apps = voting_round(session)
+    setup.status = "draft"
+    session.commit()
+    assert client.get(f"/vote/{round_.id}").status_code == 404
+
+
+def test_voting_through_the_pages_once_per_project(client, session: Session) -> None:
+    round_, setup, apps = voting_round(session)
+    session.commit()
+    token = _confirm(client, round_.id, "v@example.org", session)
+    assert _vote(client, round_.id, apps[1].id, token, setup).status_code == 303
+    again = _vote(client, round_.id, apps[1].id, token, setup)
+    assert again.status_code == 400 and "already voted" in again.text
+    wrong = client.post_form(f"/vote/{round_.id}/projects/{apps[0].id}",
+                             {"token": token, "challenge": "x", "nonce": "1"})
+    assert wrong.status_code == 400 and "not valid" in wrong.text
+    session.expire_all()
+    assert services.vote_counts(session, round_.id) == {apps[1].id: 1}
+
+
+def test_a_wrong_code_is_refused_and_gives_no_token(client, session: Session) -> None:
+    round_, _setup, _apps = voting_round(session)
+    session.commit()
+    client.get(f"/vote/{round_.id}")
+    client.post_form(f"/vote/{round_.id}/code", {"email": "v@example.org"})
+    page = client.post_form(f"/vote/{round_.id}/confirm", {"code": "12345x"})
+    assert page.status_code == 400 and "code is wrong" in page.text
+    assert "vote_tokens" not in client._session_data()
+    bad = client.post_form(f"/vote/{round_.id}/code", {"email": "not an address"})
+    assert bad.status_code == 400 and "valid e-mail" in bad.text
+
+
+def test_the_organiser_configures_opens_and_excludes(client, session: Session) -> None:
+    round_, setup, apps = voting_round(session)
+    setup.status = "draft"
+    organiser = factories.user(session, "organiser", username="org-vote")
+    session.commit()
+    client.login("org-vote")
+    page = client.post_form(f"/rounds/{round_.id}/vote", {
+        "opens_at": "2026-01-01T09:00", "closes_at": "2025-01-01T09:00", "votes_per_day": "3",
+        "use": "score", "weight_pct": "", "difficulty": "16", "per_address_hour": "60",
+        "per_device_hour": "20", "application_ids": [str(apps[0].id)]})
+    assert page.status_code == 400 and "close after it opens" in page.text
+    page = client.post_form(f"/rounds/{round_.id}/vote", {
+        "opens_at": "2026-01-01T09:00", "closes_at": "2030-01-01T09:00", "votes_per_day": "2",
+        "use": "score", "weight_pct": "20", "difficulty": "8", "per_address_hour": "60",
+        "per_device_hour": "20", "show_counts": "1",
+        "application_ids": [str(a.id) for a in apps]})
+    assert page.status_code == 303
+    session.expire_all()
+    stored = services.setup_for(session, round_.id)
+    assert (stored.use, stored.weight_pct, stored.votes_per_day) == ("score", 20, 2)
+    assert client.post_form(f"/rounds/{round_.id}/vote/move/open").status_code == 303
+    session.expire_all()
+    assert services.setup_for(session, round_.id).status == "open"
+    from tests.votes.factories import token_for, vote
+
+    stored = services.setup_for(session, round_.id)
+    token = token_for(session, stored, "x@example.org", "device-jjjjjjjjjjjj")
+    cast = vote(session, stored, apps[0].id, token, "device-jjjjjjjjjjjj")
+    session.commit()
+    refused = client.post_form(f"/rounds/{round_.id}/vote/exclude",
+                               {"vote_ids": [str(cast.id)], "reason": ""})
+    assert refused.status_code == 400
+    done = client.post_form(f"/rounds/{round_.id}/vote/exclude",
+                            {"vote_ids": [str(cast.id)], "reason": "test vote"})
+    assert done.status_code == 303
+    results = client.get(f"/rounds/{round_.id}/vote/results").text
+    assert re.search(rf'id="result-{apps[0].id}".*?class="counted">0<.*?class="excluded">1<',
+                     results, re.S)
+    assert organiser.id
