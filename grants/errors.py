@@ -8,27 +8,28 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from grants.i18n import N_
 from grants.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
 TITLES = {
-    400: "Bad request",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Method not allowed",
-    409: "Changed at the same time",
-    413: "Upload too large",
-    500: "Something went wrong",
+    400: N_("Bad request"),
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    405: N_("Method not allowed"),
+    409: N_("Changed at the same time"),
+    413: N_("Upload too large"),
+    500: N_("Something went wrong"),
 }
 
 DEFAULT_MESSAGES = {
-    400: "The request could not be understood.",
-    403: "You do not have permission to see this page or do this.",
-    404: "There is nothing at this address. It may have been moved or deleted.",
-    405: "This address does not accept that kind of request.",
-    413: "The upload is too large.",
-    500: "The error has been logged. Please try again, or contact the organiser.",
+    400: N_("The request could not be understood."),
+    403: N_("You do not have permission to see this page or do this."),
+    404: N_("There is nothing at this address. It may have been moved or deleted."),
+    405: N_("This address does not accept that kind of request."),
+    413: N_("The upload is too large."),
+    500: N_("The error has been logged. Please try again, or contact the organiser."),
 }
 
 

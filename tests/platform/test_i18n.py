@@ -46,3 +46,10 @@ def test_lists_are_joined_as_the_language_writes_them():
         assert join_list(["Nanshan", "Yuehai"]) == "Nanshan, Yuehai"
     finally:
         current_locale.reset(marker)
+
+
+def test_error_pages_speak_chinese(zh_client, session):
+    page = zh_client.get("/no-such-page")
+    assert page.status_code == 404
+    assert "页面不存在" in page.text and "Page not found" not in page.text
+    assert "此地址没有内容" in page.text
