@@ -41,11 +41,13 @@ ROUTE_MODULES = [
     "grants.audit.routes",
     "grants.notifications.routes",
     "grants.votes.routes",
+    "grants.awards.routes",
 ]
 
 # Routes that accept file uploads: only multipart posts to these may be as large as
 # MAX_UPLOAD_BYTES; every other body is limited to MAX_FORM_BYTES.
-UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import", "judging_panel_import"})
+UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import", "judging_panel_import",
+                           "public_objection"})
 
 
 def collect_routes(threaded: bool = True) -> list[BaseRoute]:

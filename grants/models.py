@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from grants.accounts.models import LoginFailure, User
 from grants.applications import models as application_tables  # noqa: F401 - applications, versions…
 from grants.audit import AuditEvent
+from grants.awards import models as award_tables  # noqa: F401 - awards, notices, objections
 from grants.funds.models import Fund, FundEntry
 from grants.judging import models as judging_tables  # noqa: F401 - panels, sheets…
 from grants.notifications import models as notification_tables  # noqa: F401 - outbox, notices

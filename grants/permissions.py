@@ -24,6 +24,7 @@ WORKFLOW_MODULES = (
     "grants.organisations.workflow",
     "grants.judging.workflow",
     "grants.votes.workflow",
+    "grants.awards.workflow",
 )
 
 
@@ -300,6 +301,10 @@ RULES: dict[str, tuple[str, ...]] = {
     # Public vote (the round's vote moves are in grants/votes/workflow.py)
     "vote.manage": ("organiser_in_scope",),  # the vote's settings, results, flags and exclusions
     "vote.exclude": ("organiser_in_scope",),
+    # Awards (the notice, award and objection moves are in grants/awards/workflow.py)
+    "award.manage": ("organiser_in_scope",),  # proposal, notice, objections, documents
+    "award.documents": ("staff_in_scope", "member"),  # a confirmed award's letter and so on
+    "objection.manage": ("organiser_in_scope",),
 }
 
 

@@ -41,7 +41,10 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
               "users": len(data.USERS), **load_rounds(session, actor)}
     from grants.votes.demo import load_votes
 
-    return {**counts, **load_judging(session, actor), **load_votes(session, actor)}
+    from grants.awards.demo import load as load_awards
+
+    return {**counts, **load_judging(session, actor), **load_votes(session, actor),
+            **load_awards(session, actor)}
 
 
 def _fund_region(session: Session, spec: dict, owner: Organisation | None) -> int | None:

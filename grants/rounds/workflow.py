@@ -56,9 +56,9 @@ LIFECYCLE = lifecycle.register(Lifecycle(
                    N_("Scoring begins, following the stage plan. Every application must have "
                       "been screened.")),
         Transition("decide", (Status.JUDGING,), Status.DECIDED, ("organiser_in_scope",),
-                   ("screening_finished", "judging_finished"),
+                   ("screening_finished", "judging_finished", "awards_confirmed"),
                    N_("Record the decision"),
-                   N_("The results are final: awards are approved and the funds committed.")),
+                   N_("The results are final. This happens when the awards are confirmed after their public notice.")),
         Transition("start_projects", (Status.DECIDED,), Status.RUNNING, ("organiser_in_scope",),
                    ("reporting_plan_set",),
                    N_("Start the projects"),
@@ -235,3 +235,4 @@ def status_label(status: str) -> str:
 
 # The judging area registers its checks ("judging_finished") on this lifecycle.
 from grants.judging import workflow as _judging_workflow  # noqa: E402,F401
+from grants.awards import workflow as _awards_workflow  # noqa: E402,F401 - "awards_confirmed"

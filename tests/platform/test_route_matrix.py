@@ -31,7 +31,9 @@ from tests.rounds import factories as rf
 
 # Routes anyone may use without logging in.
 PUBLIC = {"login", "healthz", "switch_language", "organisation_register", "organisation_join",
-          "judge_invite", "vote_public", "vote_code", "vote_confirm", "vote_cast"}
+          "judge_invite", "vote_public", "vote_code", "vote_confirm", "vote_cast",
+          "public_index", "public_notice", "public_notice_pdf", "public_objection", "verify",
+          "verify_code"}
 
 
 @dataclass
@@ -56,6 +58,9 @@ class World:
     change: Any = None  # an identity change request of org_a
     roadshow: Any = None
     pending_entry: Any = None  # an adjustment out of other_fund waiting for a second person
+    award: Any = None  # a confirmed award of app_b, on a published notice of the round
+    objection: Any = None  # an objection to it, with evidence
+    sheet: Any = None  # the judge's submitted score sheet of app_b
 
 
 Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
@@ -194,6 +199,18 @@ EXPECT: dict[str, Guard] = {
                   lambda w: {"id": w.round.id, "action": "open"}),
     "vote_results": ("vote.manage", lambda w: w.round, _round),
     "vote_exclude": ("vote.exclude", lambda w: w.round, _round),
+    **{name: ("award.manage", lambda w: w.round, _round)
+       for name in ("round_awards", "round_awards_propose", "round_awards_publish",
+                    "round_awards_confirm", "round_award_list_pdf", "round_certificates_pdf")},
+    **{name: ("award.manage", lambda w: w.award, lambda w: {"id": w.award.id})
+       for name in ("award_edit", "award_withdraw")},
+    **{name: ("award.documents", lambda w: w.award, lambda w: {"id": w.award.id})
+       for name in ("award_certificate_pdf", "award_letter_pdf", "award_agreement_pdf")},
+    **{name: ("objection.manage", lambda w: w.objection, lambda w: {"id": w.objection.id})
+       for name in ("objection_detail", "objection_evidence")},
+    "stage_score_summary_pdf": ("judging.manage", lambda w: w.stage,
+                                lambda w: {"id": w.stage.id}),
+    "sheet_pdf": ("sheet.view", lambda w: w.sheet, lambda w: {"id": w.sheet.id}),
 }
 
 IDENTITIES = ("anonymous", "organiser", "street_organiser", "finance", "judge", "funder",
@@ -269,13 +286,53 @@ def _world(session) -> World:
 
     pending = fund_services.add_entry(session, actor, other, kind="adjustment_out",
                                       amount_fen=1_00)
+    award, objection, sheet = _award_objects(session, round_, stage, app_b, users["judge"])
     session.commit()
     return World(users=users, round=round_, app_a=app_a, app_b=app_b, attachment=attachment,
                  org_a=session.get(type(funder_org), user_a.organisation_id),
                  org_b=session.get(type(funder_org), user_b.organisation_id), fund=fund,
                  other_fund=other, region=factories.community(session), notice_a=notice,
                  stage=stage, track=track, criterion=criterion, round_fund=round_fund,
-                 change=change, roadshow=roadshow, pending_entry=pending)
+                 change=change, roadshow=roadshow, pending_entry=pending, award=award,
+                 objection=objection, sheet=sheet)
+
+
+def _award_objects(session, round_, stage, app, judge) -> tuple[Any, Any, Any]:
+    """A published notice with a confirmed award (documents exist), an objection with
+    evidence, the stage closed with results, and a judge's submitted sheet."""
+    from datetime import timedelta
+
+    from grants.awards import services as awards
+    from grants.awards.models import Award, AwardNotice
+    from grants.judging.models import Assignment, PanelMember, ScoreSheet, StageJudging
+    from grants.timeutil import now, today
+
+    notice = AwardNotice(round_id=round_.id, status="published", title="公示",
+                         window_start=today(), window_end=today() + timedelta(days=7),
+                         published_at=now())
+    session.add(notice)
+    session.flush()
+    award = Award(round_id=round_.id, notice_id=notice.id, application_id=app.id,
+                  organisation_id=app.organisation_id, status="confirmed", position=1,
+                  amount_fen=10_000_00, code=awards.new_code(), confirmed_at=now())
+    session.add(award)
+    session.flush()
+    objection = awards.lodge(session, notice, name="王先生", contact="13800000000",
+                             reasons="请核实该项目的预算是否合理。", application_id=app.id,
+                             filename="证据.pdf", data=b"%PDF-1.4\n%%EOF\n", ip="192.0.2.1")
+    session.add(StageJudging(stage_id=stage.id, round_id=round_.id, status="closed",
+                             results={"method": "mean", "applications": []}))
+    session.add(PanelMember(round_id=round_.id, user_id=judge.id))
+    assignment = Assignment(stage_id=stage.id, application_id=app.id, user_id=judge.id,
+                            status="confirmed")
+    session.add(assignment)
+    session.flush()
+    sheet = ScoreSheet(assignment_id=assignment.id, stage_id=stage.id, application_id=app.id,
+                       user_id=judge.id, status="submitted", points={}, total=0.0,
+                       submitted_at=now())
+    session.add(sheet)
+    session.flush()
+    return award, objection, sheet
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)
