@@ -42,6 +42,7 @@ ROUTE_MODULES = [
     "grants.notifications.routes",
     "grants.votes.routes",
     "grants.awards.routes",
+    "grants.calendar.routes",
 ]
 
 # Routes that accept file uploads: only multipart posts to these may be as large as

@@ -6,6 +6,7 @@ from grants.accounts.models import LoginFailure, User
 from grants.applications import models as application_tables  # noqa: F401 - applications, versions…
 from grants.audit import AuditEvent
 from grants.awards import models as award_tables  # noqa: F401 - awards, notices, objections
+from grants.calendar.models import CalendarDay
 from grants.funds.models import Fund, FundEntry
 from grants.judging import models as judging_tables  # noqa: F401 - panels, sheets…
 from grants.notifications import models as notification_tables  # noqa: F401 - outbox, notices
@@ -18,6 +19,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "AuditEvent",
+    "CalendarDay",
     "Criterion",
     "Fund",
     "FundEntry",

@@ -305,6 +305,9 @@ RULES: dict[str, tuple[str, ...]] = {
     "award.manage": ("organiser_in_scope",),  # proposal, notice, objections, documents
     "award.documents": ("staff_in_scope", "member"),  # a confirmed award's letter and so on
     "objection.manage": ("organiser_in_scope",),
+    # The working-day calendar (national: any organiser)
+    "calendar.view": ("organiser",),
+    "calendar.edit": ("organiser",),
 }
 
 

@@ -16,11 +16,11 @@ from sqlmodel import Session
 from grants import audit, lifecycle
 from grants.accounts.models import User
 from grants.awards import services
+from grants.funds import services as funds_services
+from grants.funds.models import Fund
 from grants.judging import results
 from grants.judging import services as judging
 from grants.judging.demo import JUDGES, _round_in_judging, _score_some
-from grants.funds import services as funds_services
-from grants.funds.models import Fund
 from grants.rounds.models import Round, RoundFund, Stage
 from grants.timeutil import local, now, today
 

@@ -156,8 +156,8 @@ def agreement(session: Session, award: Award) -> Document:
     application = session.get(Application, award.application_id)
     org = session.get(Organisation, award.organisation_id)
     assert round_ is not None and application is not None and org is not None
-    months = sorted({m for (m,) in session.execute(select(ActivityItem.month).where(
-        ActivityItem.application_id == application.id)).all()})
+    months: list[str] = sorted({str(m) for m in session.execute(select(ActivityItem.month).where(
+        ActivityItem.application_id == application.id)).scalars()})
     deliverables = [f"{a.activity}（{a.month}，{a.sessions}场）" for a in session.execute(
         select(ActivityItem).where(ActivityItem.application_id == application.id)
         .order_by(ActivityItem.position, ActivityItem.id)).scalars()]

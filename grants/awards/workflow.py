@@ -68,7 +68,10 @@ AWARD = register(Lifecycle(
                    N_("Withdraw the award"),
                    N_("The application receives nothing; for instance after an objection is "
                       "upheld. The reason is recorded."), needs_reason=True),
-        Transition("confirm", ("proposed",), "confirmed", (), (), N_("Confirm")),
+        # Done only by the notice's confirmation (grants.awards.services.confirm); no route
+        # confirms a single award.
+        Transition("confirm", ("proposed",), "confirmed", ("organiser_in_scope",),
+                   label=N_("Confirm")),
     ),
 ))
 

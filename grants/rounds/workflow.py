@@ -9,6 +9,7 @@ Each transition names the checks that block it; a check returns plain-language p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -58,7 +59,8 @@ LIFECYCLE = lifecycle.register(Lifecycle(
         Transition("decide", (Status.JUDGING,), Status.DECIDED, ("organiser_in_scope",),
                    ("screening_finished", "judging_finished", "awards_confirmed"),
                    N_("Record the decision"),
-                   N_("The results are final. This happens when the awards are confirmed after their public notice.")),
+                   N_("The results are final. This happens when the awards are confirmed "
+                      "after their public notice.")),
         Transition("start_projects", (Status.DECIDED,), Status.RUNNING, ("organiser_in_scope",),
                    ("reporting_plan_set",),
                    N_("Start the projects"),
@@ -73,7 +75,8 @@ LIFECYCLE = lifecycle.register(Lifecycle(
     ),
     prepare=lambda session, round_: services.load_config(session, round_),
 ))
-register_check = LIFECYCLE.check
+register_check: Callable[[str, str], Callable[[lifecycle.Check], lifecycle.Check]] = (
+    LIFECYCLE.check)
 STATUSES: dict[str, str] = LIFECYCLE.labels()
 
 
@@ -234,5 +237,5 @@ def status_label(status: str) -> str:
 
 
 # The judging area registers its checks ("judging_finished") on this lifecycle.
-from grants.judging import workflow as _judging_workflow  # noqa: E402,F401
 from grants.awards import workflow as _awards_workflow  # noqa: E402,F401 - "awards_confirmed"
+from grants.judging import workflow as _judging_workflow  # noqa: E402,F401

@@ -109,7 +109,10 @@ def test_closing_is_blocked_below_the_minimum_until_a_replacement_scores(client,
     session.commit()
     assert client.post_form(f"/stages/{w.stage.id}/judging/close").status_code == 303
     session.expire_all()
-    assert lifecycle.problems(session, "round.decide", session.get(Round, w.round.id)) == []
+    from grants.rounds.workflow import LIFECYCLE
+
+    finished = LIFECYCLE.checks["judging_finished"].function
+    assert finished(session, session.get(Round, w.round.id), None) == []
 
 
 def test_reminders_go_to_judges_who_are_behind(client, session):

@@ -211,6 +211,9 @@ EXPECT: dict[str, Guard] = {
     "stage_score_summary_pdf": ("judging.manage", lambda w: w.stage,
                                 lambda w: {"id": w.stage.id}),
     "sheet_pdf": ("sheet.view", lambda w: w.sheet, lambda w: {"id": w.sheet.id}),
+    "calendar": ("calendar.view", _none, _no_params),
+    "calendar_day_save": ("calendar.edit", _none, _no_params),
+    "calendar_day_remove": ("calendar.edit", _none, _no_params),
 }
 
 IDENTITIES = ("anonymous", "organiser", "street_organiser", "finance", "judge", "funder",

@@ -203,8 +203,17 @@ def test_the_whole_life_of_a_round_is_audited(client, session, organiser):
     round_ = session.get(Round, round_.id)
     round_.closes_at = now() - timedelta(minutes=1)
     session.commit()
-    for target in ("closed", "judging", "decided"):
+    for target in ("closed", "judging"):
         assert client.post_form(f"/rounds/{round_.id}/transition/{target}").status_code == 303
+    # Deciding needs awards confirmed after their public notice (tests/awards walks that path).
+    response = client.post_form(f"/rounds/{round_.id}/transition/decided")
+    assert response.status_code == 400
+    assert any("Confirm the awards" in e for e in errors_of(response))
+    from grants.awards.models import AwardNotice
+
+    session.add(AwardNotice(round_id=round_.id, status="confirmed"))
+    session.commit()
+    assert client.post_form(f"/rounds/{round_.id}/transition/decided").status_code == 303
     # Running needs the final report's due date.
     response = client.post_form(f"/rounds/{round_.id}/transition/running")
     assert response.status_code == 400

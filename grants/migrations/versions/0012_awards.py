@@ -1,7 +1,7 @@
 """awards
 
 Revision ID: 0012_awards
-Revises: 0010_votes
+Revises: 0011_calendar
 Create Date: 2026-11-22 14:50:55.759991
 """
 
@@ -15,7 +15,7 @@ import grants.db
 import grants.db
 import sqlmodel
 revision = '0012_awards'
-down_revision = '0010_votes'
+down_revision = '0011_calendar'
 branch_labels = None
 depends_on = None
 
