@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEBIAN_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 postgresql wrk
+DEBIAN_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 postgresql wrk poppler-utils zbar-tools
 
 .PHONY: help run test test-sqlite test-postgres lint bench system-deps venv demo messages clean
 
