@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_scoring.py", "bench_pages.py", "bench_load.py", "bench_vote.py"]
+BENCHMARKS = ["bench_scoring.py", "bench_pages.py", "bench_load.py", "bench_vote.py",
+              "bench_pdf.py"]
 
 
 def main() -> int:

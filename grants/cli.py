@@ -93,6 +93,11 @@ def print_logins(data: object) -> None:
         if user["role"] == "organiser":
             org = f" — scope: {user.get('scope') or 'platform-wide'}"
         print(f"  {user['role']:<10} {user['username']:<12} {user['display_name']}{org}")
+    tour = getattr(data, "TOUR", ())
+    if tour:
+        print("\nWhat to try:")
+        for who, what in tour:
+            print(f"  {who:<10} {what}")
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:

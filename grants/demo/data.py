@@ -1159,3 +1159,12 @@ DEMO_CREDIT_CODES = {
     "沪滨爱尔眼科": "91371602202600555G",
     "滨城区康悦养生咨询服务中心": "52371602202600592C",
 }
+
+# What to look at first, printed with the logins by `make run`.
+TOUR = (
+    ("organiser", "轮次 Rounds → …（评审演示）: scoring in progress, judge progress, provisional results"),
+    ("judge1", "…（路演演示）: a roadshow ready to score live"),
+    ("organiser", "…（公示演示）→ 资助与公示 Awards: a published notice, one objection pending, one resolved"),
+    ("organiser", "…（立项演示）→ 资助与公示 Awards: confirmed awards; list, certificates, letters, agreements"),
+    ("anyone", "/public (公示公告) and /verify (证书查验): no login needed"),
+)

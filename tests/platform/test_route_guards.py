@@ -8,7 +8,8 @@ from starlette.routing import Route
 from grants.app import collect_routes
 from tests import factories
 
-PUBLIC = {"/login", "/healthz", "/register"}  # /join/{token} answers 404 without a valid token
+# /join/{token} and the public notices answer 404 without a valid token or a published notice
+PUBLIC = {"/login", "/healthz", "/register", "/public", "/verify", "/verify/1"}
 
 
 def _concrete(path):
