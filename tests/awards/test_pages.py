@@ -118,6 +118,7 @@ def test_documents_are_for_the_organisation_and_staff_only(app, client, session,
     session.commit()
     with Client(app, base_url="http://testserver") as other:
         other.login(member.username)
+        assert 'id="award-documents"' in other.get(f"/applications/{award.application_id}").text
         assert other.get(f"/awards/{award.id}/letter.pdf").status_code == 200
         assert other.get(f"/rounds/{w.round.id}/awards").status_code == 403
     with Client(app, base_url="http://testserver") as other:

@@ -4,14 +4,16 @@ versions."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from grants.applications import forms, rules, services, workflow
-from grants.applications.models import ApplicationVersion
+from grants.applications.models import Application, ApplicationVersion
 from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
+from grants.awards.models import Award
 from grants.i18n import gettext as _
 from grants.regions import services as regions
 from grants.rounds.models import Round
@@ -134,7 +136,14 @@ async def detail(request: Request) -> Response:
         "decision": services.latest_decision(session, app),
         "statuses": workflow.STATUSES, "paths": regions.path_labels(session),
         "category_labels": rules.CATEGORY_LABELS, "errors": {},
+        "award": _confirmed_award(session, app),
     })
+
+
+def _confirmed_award(session: Session, app: Application) -> Award | None:
+    """The application's confirmed award, whose documents its page links to."""
+    return session.execute(select(Award).where(Award.application_id == app.id,
+                                               Award.status == "confirmed")).scalars().first()
 
 
 @login_required
