@@ -19,6 +19,7 @@ from grants.awards import documents, services, workflow
 from grants.awards.models import Award, AwardNotice, Objection
 from grants.i18n import gettext as _
 from grants.i18n import ngettext
+from grants.money import format_yuan
 from grants.rounds.models import Round
 from grants.urls import path
 from grants.validation import FormErrors
@@ -66,7 +67,7 @@ def _awards_context(request: Request, round_: Round, errors: dict | None = None,
         context["moves"] = [t for t in lifecycle.available(user, notice, "award_notice")
                             if t.action in ("publish", "confirm")]
         context["total_fen"] = sum(r.award.amount_fen for r in context["rows"]
-                                   if r.award.status != "withdrawn")
+                                   if r.award.status in workflow.LIVE)
     return context
 
 
@@ -153,7 +154,8 @@ def _award_context(request: Request, award: Award, errors: dict | None = None,
             "current": current, "errors": errors or {}, "values": values or {},
             "LEVELS": services.LEVELS, "AWARD_STATUSES": workflow.AWARD_STATUSES,
             "can_edit": _applies(award, "award.edit"),
-            "can_withdraw": _applies(award, "award.withdraw")}
+            "can_withdraw": _applies(award, "award.withdraw"),
+            "can_revoke": _applies(award, "award.revoke")}
 
 
 def _award_or_404(request: Request, action: str) -> Award:
@@ -200,6 +202,26 @@ async def award_withdraw(request: Request) -> Response:
         return render(request, "awards/award.html",
                       _award_context(request, award, exc.errors, dict(form)), status_code=400)
     flash(request, _("The award is withdrawn."))
+    return redirect(path("round_awards", id=award.round_id))
+
+
+@login_required
+async def award_revoke(request: Request) -> Response:
+    award = _award_or_404(request, "award.manage")
+    session = db(request)
+    form = await get_form(request)
+    try:
+        if form.get("confirm") != "1":
+            raise FormErrors({"confirm": _("Tick the box to confirm the revocation.")})
+        released = services.revoke(session, actor(request), current_user(request), award,
+                                   str(form.get("reason", "")))
+    except FormErrors as exc:
+        session.rollback()
+        award = get_or_404(session, Award, request.path_params["id"])
+        return render(request, "awards/award.html",
+                      _award_context(request, award, exc.errors, dict(form)), status_code=400)
+    flash(request, _("The award is revoked; %(amount)s is released in the funds.",
+                     amount=format_yuan(released)))
     return redirect(path("round_awards", id=award.round_id))
 
 
@@ -454,6 +476,7 @@ routes = [
           name="round_certificates_pdf"),
     Route("/awards/{id:id}", award_edit, methods=["GET", "POST"], name="award_edit"),
     Route("/awards/{id:id}/withdraw", award_withdraw, methods=["POST"], name="award_withdraw"),
+    Route("/awards/{id:id}/revoke", award_revoke, methods=["POST"], name="award_revoke"),
     Route("/awards/{id:id}/certificate.pdf", certificate_pdf, name="award_certificate_pdf"),
     Route("/awards/{id:id}/letter.pdf", letter_pdf, name="award_letter_pdf"),
     Route("/awards/{id:id}/agreement.pdf", agreement_pdf, name="award_agreement_pdf"),

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from grants import audit, lifecycle
 from grants.applications.models import Application
 from grants.awards.models import Award, AwardAllocation, AwardNotice, AwardUnfunded, Objection
-from grants.awards.workflow import UNRESOLVED
+from grants.awards.workflow import LIVE, UNRESOLVED
 from grants.db import lock_row
 from grants.funds import services as funds_services
 from grants.funds.models import Fund
@@ -113,7 +113,7 @@ def award_rows(session: Session, notice: AwardNotice, *, live_only: bool = False
              .join(Organisation, Organisation.id == Award.organisation_id)
              .where(Award.notice_id == notice.id).order_by(Award.position, Award.id))
     if live_only:
-        query = query.where(Award.status != "withdrawn")
+        query = query.where(Award.status.in_(LIVE))
     rows = session.execute(query).all()
     allocations: dict[int, list[tuple[str, int]]] = {}
     for award_id, name, amount in session.execute(
@@ -154,7 +154,7 @@ def fund_use(session: Session, round_id: int) -> list[FundUse]:
     awarded = dict(session.execute(
         select(AwardAllocation.fund_id, func.sum(AwardAllocation.amount_fen))
         .join(Award, Award.id == AwardAllocation.award_id)
-        .where(AwardAllocation.round_id == round_id, Award.status != "withdrawn")
+        .where(AwardAllocation.round_id == round_id, Award.status.in_(LIVE))
         .group_by(AwardAllocation.fund_id)).all())
     return [FundUse(f, int(amount), int(awarded.get(f.id, 0) or 0)) for f, amount in attached]
 
@@ -426,6 +426,29 @@ def withdraw(session: Session, actor: audit.Actor, user: Any, award: Award,
     return award
 
 
+def revoke(session: Session, actor: audit.Actor, user: Any, award: Award, reason: str) -> int:
+    """Cancel a confirmed award: each fund's committed part that has not been paid out is
+    released in its ledger. Returns the money released, in fen."""
+    errors = column_problems(Award, {"withdrawn_reason": reason.strip()})
+    if errors:
+        raise FormErrors({"reason": next(iter(errors.values()))})
+    lifecycle.perform(session, actor, user, "award.revoke", award, reason=reason)
+    award.withdrawn_reason = reason.strip()
+    released = 0
+    for allocation in session.execute(select(AwardAllocation).where(
+            AwardAllocation.award_id == award.id).order_by(AwardAllocation.fund_id)).scalars():
+        fund = session.get(Fund, allocation.fund_id)
+        assert fund is not None
+        committed = funds_services.balances(session, [fund.id])[fund.id or 0].committed
+        amount = min(allocation.amount_fen, committed)
+        if amount > 0:
+            funds_services.add_entry(session, actor, fund, kind="release", amount_fen=amount,
+                                     ref_type="award", ref_id=award.id,
+                                     memo=f"award #{award.id} revoked"[:300])
+            released += amount
+    return released
+
+
 # ---- publishing and confirming ------------------------------------------------------------
 
 def publish(session: Session, actor: audit.Actor, user: Any, notice: AwardNotice, *,
@@ -547,7 +570,7 @@ def lodge(session: Session, notice: AwardNotice, *, name: str, contact: str, rea
     else:
         errors.update(column_problems(Objection, {"reasons": reasons}))
     concerned = {a for (a,) in session.execute(select(Award.application_id).where(
-        Award.notice_id == notice.id, Award.status != "withdrawn")).all()}
+        Award.notice_id == notice.id, Award.status.in_(LIVE))).all()}
     if application_id is not None and application_id not in concerned:
         errors["application_id"] = _("Choose a project listed in this notice.")
     kind = ""
@@ -681,6 +704,7 @@ def plural_objections(n: int) -> str:
 class Verification:
     found: bool
     valid: bool = False
+    revoked: bool = False
     award: Award | None = None
     organisation: str = ""
     project: str = ""
@@ -702,6 +726,7 @@ def verify(session: Session, code: str) -> Verification:
     if row is None:
         return Verification(found=False)
     award, project, organisation, round_name, unit = row
-    return Verification(found=True, valid=award.status == "confirmed", award=award,
+    return Verification(found=True, valid=award.status == "confirmed",
+                        revoked=award.status == "revoked", award=award,
                         organisation=organisation, project=project, round_name=round_name,
                         organiser_unit=unit)

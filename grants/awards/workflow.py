@@ -3,6 +3,7 @@
     award notice:  draft (the proposal, editable) → published (公示, objection window)
                    → confirmed (money committed, round decided)
     award:         proposed → confirmed (with the notice) | withdrawn (with a reason)
+                   confirmed → revoked (with a reason; unpaid money released)
     objection:     lodged → investigating → upheld | dismissed (the objector is told)
 """
 
@@ -23,6 +24,7 @@ from grants.rounds.models import Round
 from grants.timeutil import today as local_today
 
 UNRESOLVED = ("lodged", "investigating")
+LIVE = ("proposed", "confirmed")  # awards that count: not withdrawn or revoked
 
 
 def _notice_is_draft(obj: Any) -> bool:
@@ -59,8 +61,9 @@ NOTICE = register(Lifecycle(
 
 AWARD = register(Lifecycle(
     noun="award",
-    states=(State("proposed", N_("Proposed")), State("confirmed", N_("Confirmed"), final=True),
-            State("withdrawn", N_("Withdrawn"), final=True)),
+    states=(State("proposed", N_("Proposed")), State("confirmed", N_("Confirmed")),
+            State("withdrawn", N_("Withdrawn"), final=True),
+            State("revoked", N_("Revoked"), final=True)),
     transitions=(
         Transition("edit", ("proposed",), None, ("organiser_in_scope",), (), N_("Change"),
                    when=_notice_is_draft, needs_reason=True),
@@ -72,6 +75,11 @@ AWARD = register(Lifecycle(
         # confirms a single award.
         Transition("confirm", ("proposed",), "confirmed", ("organiser_in_scope",),
                    label=N_("Confirm")),
+        Transition("revoke", ("confirmed",), "revoked", ("organiser_in_scope",), (),
+                   N_("Revoke the award"),
+                   N_("A confirmed award is cancelled, for instance after misconduct comes to "
+                      "light: the money not yet paid is released in the funds' ledgers and the "
+                      "certificate check says the award is revoked."), needs_reason=True),
     ),
 ))
 
@@ -114,7 +122,7 @@ def _final_ranking(session: Session, notice: AwardNotice, _ctx: Any) -> list[str
 @NOTICE.check("has_awards", N_("At least one award"))
 def _has_awards(session: Session, notice: AwardNotice, _ctx: Any) -> list[str]:
     n = session.execute(select(func.count()).select_from(Award).where(
-        Award.notice_id == notice.id, Award.status != "withdrawn")).scalar_one()
+        Award.notice_id == notice.id, Award.status.in_(LIVE))).scalar_one()
     return [] if n else [_("There is no award to announce; propose awards first.")]
 
 

@@ -278,3 +278,30 @@ def test_the_window_ends_today_until_the_end_of_the_day(session, monkeypatch):
     assert awards.window_open(notice, date(2026, 9, 24))
     assert not awards.window_open(notice, date(2026, 9, 24) + timedelta(days=1))
     assert not awards.window_open(notice, date(2026, 9, 17))
+
+
+def test_revoking_a_confirmed_award_releases_its_money_and_the_check_says_so(
+        session, monkeypatch):
+    w, notice = proposed(session, budget_fen=100_000_00)
+    monkeypatch.setattr(awards, "today", lambda: date(2026, 9, 18))
+    awards.publish(session, SYSTEM, w.organiser, notice, title="公示", contact="",
+                   working_days=5)
+    monkeypatch.setattr(workflow, "local_today", lambda: date(2026, 9, 28))
+    awards.confirm(session, SYSTEM, w.organiser, notice)
+    session.commit()
+    first = _awards(session, notice)[0]
+    with pytest.raises(lifecycle.Refused):
+        awards.revoke(session, SYSTEM, w.organiser, first, "  ")
+    session.rollback()
+    first = _awards(session, notice)[0]
+    assert awards.revoke(session, SYSTEM, w.organiser, first, "发现重复申报") == 50_000_00
+    session.commit()
+    fund_id = session.execute(select(RoundFund.fund_id).where(
+        RoundFund.round_id == w.round.id)).scalar_one()
+    assert fund_services.balances(session, [fund_id])[fund_id].committed == 50_000_00
+    check = awards.verify(session, first.code)
+    assert check.found and check.revoked and not check.valid
+    assert first.id not in {r.award.id for r in awards.award_rows(session, notice,
+                                                                  live_only=True)}
+    with pytest.raises(lifecycle.Refused):  # once revoked, always revoked
+        awards.revoke(session, SYSTEM, w.organiser, first, "再次")

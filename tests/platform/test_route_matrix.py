@@ -203,7 +203,7 @@ EXPECT: dict[str, Guard] = {
        for name in ("round_awards", "round_awards_propose", "round_awards_publish",
                     "round_awards_confirm", "round_award_list_pdf", "round_certificates_pdf")},
     **{name: ("award.manage", lambda w: w.award, lambda w: {"id": w.award.id})
-       for name in ("award_edit", "award_withdraw")},
+       for name in ("award_edit", "award_withdraw", "award_revoke")},
     **{name: ("award.documents", lambda w: w.award, lambda w: {"id": w.award.id})
        for name in ("award_certificate_pdf", "award_letter_pdf", "award_agreement_pdf")},
     **{name: ("objection.manage", lambda w: w.objection, lambda w: {"id": w.objection.id})
