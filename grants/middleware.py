@@ -134,7 +134,7 @@ class CSRFMiddleware:
         limit = settings.max_upload_bytes + 64 * 1024 if upload else settings.max_form_bytes
         max_fields = settings.max_form_fields
         declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
             await _refuse_size(scope, receive, send, upload, limit)
             return
         body = bytearray()

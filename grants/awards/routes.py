@@ -34,7 +34,7 @@ def _applies(obj: Any, action: str) -> bool:
 
 def _int(value: Any) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 # ---- organiser: the round's awards page ------------------------------------------------------

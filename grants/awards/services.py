@@ -229,7 +229,7 @@ def parse_levels(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         if not raw:
             levels[code] = 0
             continue
-        if not raw.isdigit() or len(raw) > 4:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
             errors[code] = _("Enter a whole number between 0 and 1000.")
             continue
         levels[code] = int(raw)

@@ -22,7 +22,7 @@ def _year(raw: Any) -> int | None:
     text = str(raw or "").strip()
     if not text:
         return today().year
-    if not text.isdigit() or len(text) != 4 or not 2000 <= int(text) <= 2100:
+    if not (text.isascii() and text.isdigit()) or len(text) != 4 or not 2000 <= int(text) <= 2100:
         return None
     return int(text)
 

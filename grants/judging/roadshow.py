@@ -48,11 +48,11 @@ def control(session: Session, actor: audit.Actor, stage: Stage, action: str,
     before = audit.snapshot(state)
     if action == "set_current":
         raw = str(form.get("application_id", ""))
-        app_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+        app_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
         if app_id not in services.stage_application_ids(session, stage):
             raise FormErrors({"application_id": _("Choose an application of this stage.")})
         minutes = str(form.get("minutes", "8"))
-        if not minutes.isdigit() or not 1 <= int(minutes) <= 60:
+        if not (minutes.isascii() and minutes.isdigit()) or not 1 <= int(minutes) <= 60:
             raise FormErrors({"minutes": _("Between 1 and 60 minutes.")})
         state.current_application_id = app_id
         state.timer_seconds = int(minutes) * 60

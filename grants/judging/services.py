@@ -59,7 +59,8 @@ def panel(session: Session, round_: Round) -> list[Seat]:
 
 
 def _ids(values: Any) -> list[int]:
-    return sorted({int(v) for v in values or [] if str(v).isdigit()})
+    texts = [str(v) for v in values or []]
+    return sorted({int(t) for t in texts if t.isascii() and t.isdigit() and len(t) < 12})
 
 
 def add_member(session: Session, actor: audit.Actor, round_: Round, user: User, *,

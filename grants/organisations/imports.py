@@ -155,7 +155,7 @@ def read(session: Session, data: bytes, within: set[int] | None = None
         data_row["rating"] = rating or None
         members = cell("党员人数")
         if members:
-            if members.isdigit():
+            if members.isascii() and members.isdigit():
                 data_row["party_members"] = int(members)
             else:
                 report.problems.append(_("党员人数: enter a whole number."))

@@ -67,7 +67,7 @@ def next_edition(name: str) -> str:
 
     def bump(match: re.Match[str]) -> str:
         text = match.group(1)
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return f"第{int(text) + 1}届"
         value = _from_chinese(text)
         return f"第{chinese_number(value + 1)}届" if value is not None and value < 99 else match.group(0)

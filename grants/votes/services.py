@@ -185,7 +185,8 @@ def check_proof(setup: VoteSetup, challenge: str, nonce: str) -> None:
     if len(parts) != 5 or not hmac.compare_digest(_sign(".".join(parts[:4])), parts[4]):
         raise VoteRefused(_("The voting check is not valid. Reload the page and try again."))
     round_id, expires, difficulty = parts[0], parts[1], parts[2]
-    if round_id != str(setup.round_id) or not expires.isdigit() or not difficulty.isdigit():
+    if (round_id != str(setup.round_id) or not (expires.isascii() and expires.isdigit())
+            or not (difficulty.isascii() and difficulty.isdigit())):
         raise VoteRefused(_("The voting check is not valid. Reload the page and try again."))
     if int(expires) < now().timestamp():
         raise VoteRefused(_("The voting check has expired. Reload the page and try again."))

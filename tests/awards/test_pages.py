@@ -33,6 +33,8 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
 def _walk_to_published(client, session, w, monkeypatch):
     monkeypatch.setattr(awards, "today", lambda: date(2026, 9, 18))
     client.login(w.organiser.username)
+    odd = client.post_form(f"/rounds/{w.round.id}/awards/propose", {"first": "²"})
+    assert odd.status_code == 400  # a superscript digit is not a number here, nor a 500
     page = client.get(f"/rounds/{w.round.id}/awards")
     assert page.status_code == 200 and 'id="propose-button"' in page.text
     response = client.post_form(f"/rounds/{w.round.id}/awards/propose",

@@ -77,7 +77,7 @@ def test_the_calendar_page(client, session):
     page = client.get("/calendar?year=2026")
     assert page.status_code == 200 and "2026-10-10" in page.text
     assert 'id="not-announced"' in client.get("/calendar?year=2027").text
-    for bad in ("abc", "99999", "1999", "２０２６x", "-1"):
+    for bad in ("abc", "99999", "1999", "２０２６x", "-1", "²⁰²⁶", "٢٠٢٦"):
         assert client.get("/calendar", params={"year": bad}).status_code == 400
     response = client.post_form("/calendar/days", {"day": "2026-12-31", "kind": "holiday",
                                                    "name": "跨年"})
