@@ -77,9 +77,11 @@ def render(template: str, **context: Any) -> bytes:
     return write(html(template, **context))
 
 
-def qr_svg_data_uri(url: str) -> str:
-    """A QR code of the URL as an SVG data URI for <img src> (error correction M)."""
-    return str(segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2))
+def qr_data_uri(url: str) -> str:
+    """A QR code of the URL as a PNG data URI for <img src> (error correction M); a raster
+    of one pixel a module, drawn without smoothing (image-rendering: pixelated), prints sharply
+    at any size and renders far faster than SVG."""
+    return str(segno.make(url, error="m", micro=False).png_data_uri(scale=1, border=2))
 
 
-env.globals["qr_svg_data_uri"] = qr_svg_data_uri
+env.globals["qr_data_uri"] = qr_data_uri
