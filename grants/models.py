@@ -7,6 +7,7 @@ from grants.applications import models as application_tables  # noqa: F401 - app
 from grants.audit import AuditEvent
 from grants.awards import models as award_tables  # noqa: F401 - awards, notices, objections
 from grants.calendar.models import CalendarDay
+from grants.disbursements import models as money_tables  # noqa: F401 - agreements, payments…
 from grants.funds.models import Fund, FundEntry
 from grants.judging import models as judging_tables  # noqa: F401 - panels, sheets…
 from grants.notifications import models as notification_tables  # noqa: F401 - outbox, notices

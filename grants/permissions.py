@@ -25,6 +25,7 @@ WORKFLOW_MODULES = (
     "grants.judging.workflow",
     "grants.votes.workflow",
     "grants.awards.workflow",
+    "grants.disbursements.workflow",
 )
 
 
@@ -248,6 +249,29 @@ def _judge_while_open(user: User, obj: Any) -> bool:
     return _assigned_judge(user, obj) and stage_is_open(obj)
 
 
+# ---- money: finance records, a different person approves --------------------------------
+
+@relation("finance_in_scope")
+def _finance_in_scope(user: User, obj: Any) -> bool:
+    """Finance staff (their work spans every organiser's rounds)."""
+    return user.role == "finance"
+
+
+@relation("payment_checker")
+def _payment_checker(user: User, payment: Any) -> bool:
+    """Finance staff other than the person who recorded the payment."""
+    return user.role == "finance" and (
+        payment is None or payment.recorded_by_id is None or payment.recorded_by_id != user.id)
+
+
+@relation("refund_checker")
+def _refund_checker(user: User, refund: Any) -> bool:
+    """Finance staff, or an organiser in scope, other than the person who asked for the
+    write-off."""
+    return _staff_in_scope(user, refund) and (
+        refund is None or refund.requested_by_id is None or refund.requested_by_id != user.id)
+
+
 # ---- rules: actions that do not move a lifecycle -----------------------------------------
 
 RULES: dict[str, tuple[str, ...]] = {
@@ -305,6 +329,14 @@ RULES: dict[str, tuple[str, ...]] = {
     "award.manage": ("organiser_in_scope",),  # proposal, notice, objections, documents
     "award.documents": ("staff_in_scope", "member"),  # a confirmed award's letter and so on
     "objection.manage": ("organiser_in_scope",),
+    # Money after the award (the moves are in grants/disbursements/workflow.py)
+    "agreement.view": ("staff_in_scope", "member"),
+    "agreement.evaluate": ("organiser_in_scope",),  # record a mid-term or final outcome
+    "finance.work": ("staff_in_scope",),  # due tranches, approvals waiting, exports
+    "payment.record": ("finance_in_scope",),
+    "payment.view": ("staff_in_scope",),
+    "refund.open": ("organiser_in_scope",),
+    "fund.statement": ("staff_in_scope", "funder_of"),
     # The working-day calendar (national: any organiser)
     "calendar.view": ("organiser",),
     "calendar.edit": ("organiser",),

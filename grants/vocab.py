@@ -92,6 +92,7 @@ FUND_ENTRY_KINDS = {
     "disbursement": N_("Disbursement"),
     "adjustment_in": N_("Adjustment in"),
     "adjustment_out": N_("Adjustment out"),
+    "refund": N_("Refund"),
 }
 
 

@@ -432,8 +432,23 @@ def revoke(session: Session, actor: audit.Actor, user: Any, award: Award, reason
     errors = column_problems(Award, {"withdrawn_reason": reason.strip()})
     if errors:
         raise FormErrors({"reason": next(iter(errors.values()))})
+    from grants.disbursements import services as disbursements
+
+    agreement = disbursements.agreement_of(session, award.id or 0)
+    waiting = [t for t in (disbursements.tranches_of(session, agreement) if agreement else [])
+               if t.status == "requested"]
+    if waiting:
+        raise FormErrors({"reason": _("A payment on this award awaits approval; approve or "
+                                      "reject it first.")})
     lifecycle.perform(session, actor, user, "award.revoke", award, reason=reason)
     award.withdrawn_reason = reason.strip()
+    if agreement is not None:  # unpaid tranches are cancelled, releasing their commitment
+        released = 0
+        for tranche in disbursements.tranches_of(session, agreement):
+            if tranche.status in ("scheduled", "due"):
+                released += disbursements.stop(session, actor, user, tranche, reason,
+                                               action="cancel")
+        return released
     released = 0
     for allocation in session.execute(select(AwardAllocation).where(
             AwardAllocation.award_id == award.id).order_by(AwardAllocation.fund_id)).scalars():
@@ -510,6 +525,10 @@ def confirm(session: Session, actor: audit.Actor, user: Any, notice: AwardNotice
         award.confirmed_at = moment
     notice.confirmed_at = moment
     round_workflow.transition(session, actor, user, round_, "decided")
+    from grants.disbursements import services as disbursements
+
+    for award in awards:  # each award gets its agreement, with the round's tranche template
+        disbursements.create_for_award(session, actor, award)
     for award in awards:
         notify(session, members(session, award.organisation_id),
                title=N_("Award confirmed: %(round)s"),

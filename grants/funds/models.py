@@ -19,6 +19,7 @@ ENTRY_EFFECTS: dict[str, tuple[int, int]] = {
     "commitment": (-1, +1),
     "release": (+1, -1),
     "disbursement": (0, -1),
+    "refund": (+1, 0),  # disbursed money paid back (a clawback)
 }
 
 
@@ -69,3 +70,6 @@ class FundEntry(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # The one-time key of the form that recorded the entry: a form sent twice adds one entry.
     form_key: str | None = Field(default=None, max_length=64)
+    # A correction: this entry undoes the entry it names (same kind, opposite effect). Entries
+    # are never edited or deleted; each can be reversed once.
+    reverses_id: int | None = Field(default=None, foreign_key="fund_entry.id", unique=True)

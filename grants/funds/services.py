@@ -45,6 +45,7 @@ class Balance:
     contributed: int = 0  # contributions + adjustments in - adjustments out (approved)
     committed: int = 0  # committed to awards and not yet disbursed
     disbursed: int = 0  # paid out
+    refunded: int = 0  # paid out, then paid back (clawbacks)
     reserved: int = 0  # attached to rounds that have promised it to applicants
     pending_out: int = 0  # adjustments out waiting for a second person's approval
     available: int = 0  # free to attach, commit or withdraw
@@ -179,6 +180,49 @@ def add_entry(session: Session, actor: audit.Actor, fund: Fund, *, kind: str, am
     return entry
 
 
+MANUAL_KINDS = ("contribution", "adjustment_in", "adjustment_out")
+
+
+def reverse_entry(session: Session, actor: audit.Actor, entry: FundEntry,
+                  reason: str) -> FundEntry:
+    """Correct a manual entry by a reversing entry (same kind, opposite effect): entries are
+    never edited or deleted. Money moved by awards, payments and refunds is corrected there."""
+    reason = reason.strip()
+    errors = column_problems(FundEntry, {"memo": reason})
+    if not reason:
+        errors["reason"] = _("Give a reason.")
+    elif "memo" in errors:
+        errors["reason"] = errors.pop("memo")
+    if entry.kind not in MANUAL_KINDS or entry.ref_type:
+        errors["entry"] = _("Only contributions and adjustments are corrected here; money "
+                            "moved by awards, payments and refunds is corrected there.")
+    elif entry.reverses_id is not None:
+        errors["entry"] = _("This entry is itself a correction.")
+    elif entry.status != "approved":
+        errors["entry"] = _("Only approved entries can be reversed.")
+    if errors:
+        raise FormErrors(errors)
+    fund = session.get(Fund, entry.fund_id)
+    assert fund is not None
+    lock_fund(session, fund)
+    done = session.execute(select(FundEntry.id).where(FundEntry.reverses_id == entry.id)
+                           ).scalar()
+    if done is not None:
+        raise FormErrors({"entry": _("This entry has already been reversed.")})
+    effect_available, _effect_committed = ENTRY_EFFECTS[entry.kind]
+    current = balances(session, [fund.id])[fund.id or 0]
+    if current.available - effect_available * entry.amount_fen < 0:
+        raise FormErrors({"entry": shortfall_message(current, entry.amount_fen)})
+    reversal = FundEntry(fund_id=entry.fund_id, kind=entry.kind, amount_fen=entry.amount_fen,
+                         occurred_on=today(), counterparty=entry.counterparty,
+                         memo=reason[:300], created_by_id=actor.id, reverses_id=entry.id)
+    session.add(reversal)
+    session.flush()
+    audit.record(session, actor, "fund.reverse", reversal, after={
+        **audit.snapshot(reversal), "reverses": entry.id})
+    return reversal
+
+
 def shortfall_message(current: Balance, amount_fen: int) -> str:
     if current.reserved or current.committed:
         return _("The fund has only %(available)s available: of %(held)s held, %(reserved)s "
@@ -244,9 +288,12 @@ def balances(session: Session, fund_ids: list[int | None],
         ((FundEntry.status == "pending") & (FundEntry.kind == "adjustment_out"),
          FundEntry.amount_fen), else_=0)), 0)
     # The kind sums count approved entries only; pending withdrawals are shown apart.
+    # A reversing entry counts against its kind (entries are corrected, never edited).
+    signed = case((FundEntry.reverses_id.is_(None), FundEntry.amount_fen),
+                  else_=-FundEntry.amount_fen)
     rows = session.execute(
         select(FundEntry.fund_id, *[func.coalesce(func.sum(case(
-            ((FundEntry.kind == k) & (FundEntry.status == "approved"), FundEntry.amount_fen),
+            ((FundEntry.kind == k) & (FundEntry.status == "approved"), signed),
             else_=0)), 0).label(k) for k in ENTRY_EFFECTS], pending.label("pending"))
         .where(FundEntry.fund_id.in_(ids))
         .group_by(FundEntry.fund_id)
@@ -271,7 +318,8 @@ def balances(session: Session, fund_ids: list[int | None],
         held = sum(effect[0] * totals[k] for k, effect in ENTRY_EFFECTS.items())
         promised = sum(a for _n, a in reserved.get(fid, []))
         out[fid] = Balance(contributed=contributed, committed=committed,
-                           disbursed=totals["disbursement"], reserved=promised,
+                           disbursed=totals["disbursement"], refunded=totals["refund"],
+                           reserved=promised,
                            pending_out=pending_out, available=held - promised,
                            reserved_by=tuple(reserved.get(fid, [])))
     return out

@@ -1,0 +1,593 @@
+"""Agreements, tranches, payments and refunds. Every money event is a ledger entry (through
+grants.funds.services.add_entry, the one definition of a balance) and an audit event.
+
+Every function takes the session first and never commits; input that breaks a rule raises
+FormErrors (or lifecycle.Refused) and changes nothing. Writers that check and then act take
+row locks (tranche, payment, refund) so that parallel requests pay a tranche once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from grants import audit, lifecycle
+from grants.awards.models import Award, AwardAllocation
+from grants.db import lock_row
+from grants.disbursements.models import Agreement, Payment, Refund, Tranche, TrancheShare
+from grants.disbursements.workflow import OPEN_TRANCHES
+from grants.funds import services as funds
+from grants.funds.models import Fund, FundEntry
+from grants.i18n import gettext as _
+from grants.money import format_yuan
+from grants.rounds.models import Round
+from grants.timeutil import today
+from grants.validation import FormErrors, column_problems
+
+CONDITIONS = ("signing", "midterm_passed", "final_accepted", "date")
+EVALUATIONS = ("midterm", "final")
+
+
+def split(total: int, weights: list[int]) -> list[int]:
+    """Split integer fen in proportion to weights; the parts add up to `total` exactly
+    (largest remainders get the leftover fen, earlier first on ties)."""
+    if total == 0 or not weights or sum(weights) == 0:
+        return [0] * len(weights)
+    whole = sum(weights)
+    parts = [total * w // whole for w in weights]
+    rest = total - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in order[:rest]:
+        parts[i] += 1
+    return parts
+
+
+# ---- agreements -----------------------------------------------------------------------------
+
+def agreement_of(session: Session, award_id: int) -> Agreement | None:
+    return session.execute(select(Agreement).where(Agreement.award_id == award_id)
+                           ).scalars().first()
+
+
+def tranches_of(session: Session, agreement: Agreement) -> list[Tranche]:
+    return list(session.execute(select(Tranche).where(Tranche.agreement_id == agreement.id)
+                                .order_by(Tranche.position)).scalars())
+
+
+def create_for_award(session: Session, actor: audit.Actor, award: Award) -> Agreement:
+    """The agreement of a confirmed award, with the round's tranche template applied."""
+    from grants.awards import documents
+
+    existing = agreement_of(session, award.id or 0)
+    if existing is not None:
+        return existing
+    round_ = session.get(Round, award.round_id)
+    assert round_ is not None
+    facts = documents.agreement(session, award).context
+    agreement = Agreement(award_id=award.id, round_id=award.round_id,
+                          organisation_id=award.organisation_id, number=facts["number"],
+                          amount_fen=award.amount_fen,
+                          deliverables=list(facts["project"]["deliverables"])[:50],
+                          period=str(facts["project"]["period"])[:60])
+    session.add(agreement)
+    session.flush()
+    template = round_.tranche_template or [{"percent": 100, "condition": "signing"}]
+    amounts = split(award.amount_fen, [int(t.get("percent", 0)) for t in template])
+    _replace_tranches(session, agreement, [
+        {"percent": int(t.get("percent", 0)), "amount_fen": a,
+         "condition": str(t.get("condition", "signing")), "due_on": None}
+        for t, a in zip(template, amounts, strict=True)])
+    audit.record(session, actor, "agreement.create", agreement)
+    return agreement
+
+
+def _replace_tranches(session: Session, agreement: Agreement, rows: list[dict[str, Any]]
+                      ) -> None:
+    old = select(Tranche.id).where(Tranche.agreement_id == agreement.id)
+    session.execute(TrancheShare.__table__.delete().where(TrancheShare.tranche_id.in_(old)))
+    session.execute(Tranche.__table__.delete().where(Tranche.agreement_id == agreement.id))
+    allocations = list(session.execute(select(AwardAllocation).where(
+        AwardAllocation.award_id == agreement.award_id).order_by(AwardAllocation.fund_id)
+    ).scalars())
+    fund_total = [a.amount_fen for a in allocations]
+    given = [0] * len(allocations)
+    for position, row in enumerate(rows, start=1):
+        tranche = Tranche(agreement_id=agreement.id, round_id=agreement.round_id,
+                          organisation_id=agreement.organisation_id, position=position,
+                          percent=row["percent"], amount_fen=row["amount_fen"],
+                          condition=row["condition"], due_on=row.get("due_on"))
+        session.add(tranche)
+        session.flush()
+        if position == len(rows):  # the last tranche takes what each fund has left
+            parts = [t - g for t, g in zip(fund_total, given, strict=True)]
+            if sum(parts) != tranche.amount_fen:
+                parts = split(tranche.amount_fen, fund_total)
+        else:
+            parts = split(tranche.amount_fen, fund_total)
+        for allocation, amount in zip(allocations, parts, strict=True):
+            given[allocations.index(allocation)] += amount
+            session.add(TrancheShare(tranche_id=tranche.id, fund_id=allocation.fund_id,
+                                     amount_fen=amount))
+    session.flush()
+
+
+def parse_schedule(form: Any, n: int) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Rows `amount_<i>` (yuan), `condition_<i>`, `due_on_<i>` for i in 1..n (blank rows
+    skipped)."""
+    from grants.money import MoneyError, parse_yuan
+    from grants.validation import parse_date
+
+    rows: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    for i in range(1, n + 1):
+        raw = str(form.get(f"amount_{i}", "") or "").strip()
+        condition = str(form.get(f"condition_{i}", "") or "").strip()
+        if not raw and not condition:
+            continue
+        try:
+            amount = parse_yuan(raw)
+        except MoneyError as error:
+            errors[f"amount_{i}"] = str(error)
+            continue
+        if amount <= 0:
+            errors[f"amount_{i}"] = _("Enter an amount greater than zero.")
+        if condition not in CONDITIONS:
+            errors[f"condition_{i}"] = _("Not a valid choice.")
+        due_on = None
+        if condition == "date":
+            try:
+                due_on = parse_date(str(form.get(f"due_on_{i}", "") or ""), 2000, 2100)
+            except ValueError:
+                errors[f"due_on_{i}"] = _("Enter a date like 2027-03-31.")
+        rows.append({"amount_fen": amount, "condition": condition, "due_on": due_on,
+                     "percent": 0})
+    if not rows and not errors:
+        errors["amount_1"] = _("Enter at least one tranche.")
+    return rows, errors
+
+
+def change_schedule(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
+                    rows: list[dict[str, Any]], reason: str) -> None:
+    """Replace the tranche schedule of a draft agreement; it must add up to the award."""
+    total = sum(r["amount_fen"] for r in rows)
+    if total != agreement.amount_fen:
+        raise FormErrors({"amount_1": _(
+            "The tranches add up to %(total)s, not the award's %(amount)s.",
+            total=format_yuan(total), amount=format_yuan(agreement.amount_fen))})
+    if len(rows) > 12:
+        raise FormErrors({"amount_1": _("At most 12 tranches.")})
+    before = [{"amount_fen": t.amount_fen, "condition": t.condition}
+              for t in tranches_of(session, agreement)]
+    for row in rows:
+        row["percent"] = round(100 * row["amount_fen"] / agreement.amount_fen)
+    _replace_tranches(session, agreement, rows)
+    lifecycle.perform(session, actor, user, "agreement.edit", agreement, reason=reason,
+                      extra={"before": before, "schedule": [
+                          {"amount_fen": r["amount_fen"], "condition": r["condition"],
+                           "due_on": r["due_on"].isoformat() if r["due_on"] else None}
+                          for r in rows]})
+
+
+def sign(session: Session, actor: audit.Actor, user: Any, agreement: Agreement, *,
+         signed_on: date | None, signatories: str, filename: str = "",
+         data: bytes = b"") -> Agreement:
+    """Record the signing (date, who signed, the scanned copy) and make the tranches due on
+    signing payable."""
+    from grants.applications import attachments
+
+    signatories = signatories.strip()
+    errors = column_problems(Agreement, {"signatories": signatories})
+    if signed_on is None:
+        errors["signed_on"] = _("Enter a date like 2027-03-31.")
+    elif signed_on > today():
+        errors["signed_on"] = _("The date cannot be in the future.")
+    if not signatories:
+        errors["signatories"] = _("This field is required.")
+    kind = ""
+    if data:
+        try:
+            kind = attachments.check_upload(filename, data)
+        except FormErrors as error:
+            errors["scan"] = error.errors.get("file") or _("This file is not accepted.")
+    if errors:
+        raise FormErrors(errors)
+    if data:
+        agreement.scan_stored = _store(data)
+        agreement.scan_name = attachments.safe_filename(filename)
+        agreement.scan_kind = kind
+    agreement.signed_on = signed_on
+    agreement.signatories = signatories
+    lifecycle.perform(session, actor, user, "agreement.sign", agreement)
+    refresh_due(session, actor, agreement)
+    return agreement
+
+
+def _store(data: bytes) -> str:
+    from grants.applications import attachments
+
+    stored = uuid.uuid4().hex
+    target = attachments.storage_path(stored)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return stored
+
+
+def _condition_holds(agreement: Agreement, tranche: Tranche, day: date) -> bool:
+    if agreement.status == "draft":
+        return False
+    if tranche.condition == "signing":
+        return True
+    if tranche.condition == "midterm_passed":
+        return agreement.midterm == "passed"
+    if tranche.condition == "final_accepted":
+        return agreement.final == "passed"
+    return tranche.due_on is not None and tranche.due_on <= day
+
+
+def refresh_due(session: Session, actor: audit.Actor, agreement: Agreement) -> int:
+    """Make every scheduled tranche whose condition now holds due. Returns how many."""
+    day = today()
+    moved = 0
+    for tranche in tranches_of(session, agreement):
+        if tranche.status == "scheduled" and _condition_holds(agreement, tranche, day):
+            if tranche.condition != "date":
+                tranche.due_on = day
+            lifecycle.perform(session, actor, None, "tranche.become_due", tranche)
+            moved += 1
+    return moved
+
+
+def refresh_all_due(session: Session, actor: audit.Actor) -> int:
+    """Dated tranches whose day has come become due (the finance page runs this)."""
+    ids = session.execute(select(Tranche.agreement_id).where(
+        Tranche.status == "scheduled", Tranche.condition == "date",
+        Tranche.due_on <= today()).distinct()).scalars().all()
+    return sum(refresh_due(session, actor, a) for a in session.execute(
+        select(Agreement).where(Agreement.id.in_(ids))).scalars())
+
+
+def record_evaluation(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
+                      which: str, passed: bool | None, note: str,
+                      refund_fen: int | None = None) -> None:
+    """The outcome of the mid-term or final evaluation: passing makes the tranches waiting for
+    it due; failing stops every later unpaid tranche (their commitment is released) and may
+    open a refund of money already paid."""
+    note = note.strip()
+    errors: dict[str, str] = {}
+    if which not in EVALUATIONS:
+        errors["which"] = _("Not a valid choice.")
+    if passed is None:
+        errors["passed"] = _("Choose passed or failed.")
+    if not note:
+        errors["note"] = _("Give a reason.")
+    elif len(note) > 500:
+        errors["note"] = _("At most %(max)s characters (you entered %(n)s).", max=500,
+                           n=len(note))
+    if agreement.status != "signed":
+        errors["which"] = _("Evaluations are recorded on signed agreements.")
+    elif which in EVALUATIONS and getattr(agreement, which):
+        errors["which"] = _("This evaluation is already recorded.")
+    paid = paid_total(session, agreement)
+    if refund_fen is not None and not passed and not 0 < refund_fen <= paid:
+        errors["refund"] = _("A refund is between ¥0.01 and the %(paid)s already paid.",
+                             paid=format_yuan(paid))
+    if errors:
+        raise FormErrors(errors)
+    setattr(agreement, which, "passed" if passed else "failed")
+    agreement.evaluations = [*agreement.evaluations, {
+        "which": which, "passed": bool(passed), "note": note, "on": today().isoformat()}]
+    audit.record(session, actor, "agreement.evaluate", agreement,
+                 after={"which": which, "passed": bool(passed), "note": note})
+    if passed:
+        refresh_due(session, actor, agreement)
+        return
+    for tranche in tranches_of(session, agreement):
+        if tranche.status in ("scheduled", "due"):
+            stop(session, actor, user, tranche,
+                 _("The %(which)s evaluation failed: %(note)s",
+                   which=_("mid-term") if which == "midterm" else _("final"), note=note))
+    if refund_fen:
+        open_refund(session, actor, user, agreement, refund_fen, note)
+
+
+def stop(session: Session, actor: audit.Actor, user: Any, tranche: Tranche, reason: str,
+         action: str = "stop") -> int:
+    """Stop (or cancel) an unpaid tranche: what its funds committed and did not pay is
+    released in their ledgers. Returns the money released."""
+    lock_row(session, Tranche, tranche.id)
+    session.refresh(tranche)
+    tranche.stopped_reason = reason.strip()[:500]
+    lifecycle.perform(session, actor, user, f"tranche.{action}", tranche, reason=reason[:500])
+    released = 0
+    for share in session.execute(select(TrancheShare).where(
+            TrancheShare.tranche_id == tranche.id).order_by(TrancheShare.fund_id)).scalars():
+        left = share.amount_fen - share.paid_fen
+        if left > 0:
+            fund = session.get(Fund, share.fund_id)
+            assert fund is not None
+            funds.add_entry(session, actor, fund, kind="release", amount_fen=left,
+                            ref_type="tranche", ref_id=tranche.id,
+                            memo=f"tranche #{tranche.id} {action}")
+            released += left
+    return released
+
+
+# ---- payments ---------------------------------------------------------------------------------
+
+def paid_total(session: Session, agreement: Agreement) -> int:
+    return int(session.execute(select(func.coalesce(func.sum(Tranche.paid_fen), 0)).where(
+        Tranche.agreement_id == agreement.id)).scalar_one())
+
+
+def pending_on(session: Session, tranche_id: int) -> int:
+    return int(session.execute(select(func.coalesce(func.sum(Payment.amount_fen), 0)).where(
+        Payment.tranche_id == tranche_id, Payment.status == "pending")).scalar_one())
+
+
+class DuplicatePayment(Exception):
+    def __init__(self, payment: Payment):
+        super().__init__(f"payment {payment.id} already recorded")
+        self.payment = payment
+
+
+def record_payment(session: Session, actor: audit.Actor, user: Any, tranche: Tranche, *,
+                   amount_fen: int | None, paid_on: date | None, bank_reference: str,
+                   note: str = "", filename: str = "", data: bytes = b"",
+                   form_key: str | None = None) -> Payment:
+    """Finance records money paid on a due tranche; it counts once a different person
+    approves it. Partial payments add up; together they never exceed the tranche."""
+    from grants.applications import attachments
+
+    bank_reference, note = bank_reference.strip(), note.strip()
+    errors = column_problems(Payment, {"bank_reference": bank_reference, "note": note,
+                                       "form_key": form_key})
+    if amount_fen is None or amount_fen <= 0:
+        errors.setdefault("amount", _("Enter an amount greater than zero."))
+    if paid_on is None:
+        errors["paid_on"] = _("Enter a date like 2027-03-31.")
+    elif paid_on > today():
+        errors["paid_on"] = _("The date cannot be in the future.")
+    if not bank_reference:
+        errors["bank_reference"] = _("Enter the bank's reference for the transfer.")
+    kind = ""
+    if data:
+        try:
+            kind = attachments.check_upload(filename, data)
+        except FormErrors as error:
+            errors["voucher"] = error.errors.get("file") or _("This file is not accepted.")
+    if errors:
+        raise FormErrors(errors)
+    assert amount_fen is not None and paid_on is not None
+    lock_row(session, Tranche, tranche.id)
+    session.refresh(tranche)
+    if form_key:
+        earlier = session.execute(select(Payment).where(Payment.form_key == form_key)
+                                  ).scalars().first()
+        if earlier is not None:
+            raise DuplicatePayment(earlier)
+    room = tranche.amount_fen - tranche.paid_fen - pending_on(session, tranche.id or 0)
+    if amount_fen > room:
+        raise FormErrors({"amount": _(
+            "Only %(room)s of this tranche is left to pay (%(amount)s, of which %(paid)s is "
+            "paid and the rest awaits approval).", room=format_yuan(max(0, room)),
+            amount=format_yuan(tranche.amount_fen), paid=format_yuan(tranche.paid_fen))})
+    agreement = session.get(Agreement, tranche.agreement_id)
+    assert agreement is not None
+    if tranche.status == "due":
+        lifecycle.perform(session, actor, user, "tranche.request", tranche)
+    elif tranche.status != "requested":
+        raise lifecycle.Refused([lifecycle.state_refusal(
+            lifecycle.LIFECYCLES["tranche"], lifecycle.LIFECYCLES["tranche"].transition(
+                "request"), tranche)])
+    payment = Payment(tranche_id=tranche.id, agreement_id=agreement.id,
+                      round_id=tranche.round_id, organisation_id=tranche.organisation_id,
+                      amount_fen=amount_fen, paid_on=paid_on, bank_reference=bank_reference,
+                      note=note, recorded_by_id=getattr(user, "id", None),
+                      form_key=form_key or None)
+    if data:
+        payment.voucher_stored = _store(data)
+        payment.voucher_name = attachments.safe_filename(filename)
+        payment.voucher_kind = kind
+    session.add(payment)
+    session.flush()
+    audit.record(session, actor, "payment.record", payment)
+    return payment
+
+
+def approve(session: Session, actor: audit.Actor, user: Any, payment: Payment) -> Payment:
+    """A different person approves: the amount leaves the funds as disbursements (split over
+    the tranche's funds by what each still owes) and the tranche is paid when covered."""
+    lock_row(session, Payment, payment.id)
+    session.refresh(payment)
+    tranche = session.get(Tranche, payment.tranche_id)
+    assert tranche is not None
+    lock_row(session, Tranche, tranche.id)
+    session.refresh(tranche)
+    if payment.status == "pending" and tranche.paid_fen + payment.amount_fen > tranche.amount_fen:
+        raise FormErrors({"payment": _("This payment would pay more than the tranche.")})
+    lifecycle.perform(session, actor, user, "payment.approve", payment)
+    payment.decided_by_id = getattr(user, "id", None)
+    payment.decided_at = payment.updated_at
+    shares = list(session.execute(select(TrancheShare).where(
+        TrancheShare.tranche_id == tranche.id).order_by(TrancheShare.fund_id)).scalars())
+    owed = [s.amount_fen - s.paid_fen for s in shares]
+    for share, part in zip(shares, split(payment.amount_fen, owed), strict=True):
+        if part <= 0:
+            continue
+        fund = session.get(Fund, share.fund_id)
+        assert fund is not None
+        funds.add_entry(session, actor, fund, kind="disbursement", amount_fen=part,
+                        occurred_on=payment.paid_on, counterparty=_organisation_name(
+                            session, payment.organisation_id)[:100],
+                        memo=f"payment #{payment.id} {payment.bank_reference}"[:300],
+                        ref_type="payment", ref_id=payment.id)
+        share.paid_fen += part
+    tranche.paid_fen += payment.amount_fen
+    if tranche.paid_fen == tranche.amount_fen:
+        lifecycle.perform(session, actor, None, "tranche.settle", tranche)
+    elif pending_on(session, tranche.id or 0) == 0:
+        lifecycle.perform(session, actor, None, "tranche.reopen", tranche)
+    return payment
+
+
+def reject(session: Session, actor: audit.Actor, user: Any, payment: Payment,
+           reason: str) -> Payment:
+    lock_row(session, Payment, payment.id)
+    session.refresh(payment)
+    lifecycle.perform(session, actor, user, "payment.reject", payment, reason=reason)
+    payment.decided_by_id = getattr(user, "id", None)
+    payment.decided_at = payment.updated_at
+    payment.note = (payment.note + " / " if payment.note else "") + reason.strip()[:200]
+    tranche = session.get(Tranche, payment.tranche_id)
+    assert tranche is not None
+    lock_row(session, Tranche, tranche.id)
+    session.refresh(tranche)
+    if tranche.status == "requested" and pending_on(session, tranche.id or 0) == 0:
+        lifecycle.perform(session, actor, None, "tranche.reopen", tranche)
+    return payment
+
+
+def _organisation_name(session: Session, organisation_id: int) -> str:
+    from grants.organisations.models import Organisation
+
+    return session.execute(select(Organisation.name).where(
+        Organisation.id == organisation_id)).scalar() or ""
+
+
+# ---- refunds (clawbacks) ------------------------------------------------------------------
+
+def open_refund(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
+                amount_fen: int, reason: str) -> Refund:
+    paid = paid_total(session, agreement)
+    already = int(session.execute(select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+        Refund.agreement_id == agreement.id,
+        Refund.status.in_(("due", "write_off_requested", "refunded")))).scalar_one())
+    if not 0 < amount_fen <= paid - already:
+        raise FormErrors({"refund": _("A refund is between ¥0.01 and the %(paid)s already paid.",
+                                      paid=format_yuan(max(0, paid - already)))})
+    refund = Refund(agreement_id=agreement.id, round_id=agreement.round_id,
+                    organisation_id=agreement.organisation_id, amount_fen=amount_fen,
+                    reason=reason.strip()[:2000], requested_by_id=getattr(user, "id", None))
+    session.add(refund)
+    session.flush()
+    audit.record(session, actor, "refund.open", refund)
+    return refund
+
+
+def record_refund(session: Session, actor: audit.Actor, user: Any, refund: Refund, *,
+                  refunded_on: date | None, bank_reference: str) -> Refund:
+    """The organisation paid the money back: it returns to the funds that paid it, in
+    proportion to what each disbursed."""
+    bank_reference = bank_reference.strip()
+    errors = column_problems(Refund, {"bank_reference": bank_reference})
+    if refunded_on is None:
+        errors["refunded_on"] = _("Enter a date like 2027-03-31.")
+    elif refunded_on > today():
+        errors["refunded_on"] = _("The date cannot be in the future.")
+    if not bank_reference:
+        errors["bank_reference"] = _("Enter the bank's reference for the transfer.")
+    if errors:
+        raise FormErrors(errors)
+    lock_row(session, Refund, refund.id)
+    session.refresh(refund)
+    refund.refunded_on = refunded_on
+    refund.bank_reference = bank_reference
+    lifecycle.perform(session, actor, user, "refund.record", refund)
+    paid_by_fund = session.execute(
+        select(TrancheShare.fund_id, func.sum(TrancheShare.paid_fen))
+        .join(Tranche, Tranche.id == TrancheShare.tranche_id)
+        .where(Tranche.agreement_id == refund.agreement_id)
+        .group_by(TrancheShare.fund_id).order_by(TrancheShare.fund_id)).all()
+    parts = split(refund.amount_fen, [int(p) for _f, p in paid_by_fund])
+    for (fund_id, _paid), part in zip(paid_by_fund, parts, strict=True):
+        if part > 0:
+            fund = session.get(Fund, fund_id)
+            assert fund is not None
+            funds.add_entry(session, actor, fund, kind="refund", amount_fen=part,
+                            occurred_on=refunded_on, counterparty=_organisation_name(
+                                session, refund.organisation_id)[:100],
+                            memo=f"refund #{refund.id} {bank_reference}"[:300],
+                            ref_type="refund", ref_id=refund.id)
+    return refund
+
+
+def request_write_off(session: Session, actor: audit.Actor, user: Any, refund: Refund,
+                      reason: str) -> Refund:
+    refund.write_off_reason = reason.strip()[:500]
+    refund.requested_by_id = getattr(user, "id", None)
+    lifecycle.perform(session, actor, user, "refund.request_write_off", refund, reason=reason)
+    return refund
+
+
+def decide_write_off(session: Session, actor: audit.Actor, user: Any, refund: Refund,
+                     approve_it: bool, reason: str = "") -> Refund:
+    lock_row(session, Refund, refund.id)
+    session.refresh(refund)
+    action = "refund.approve_write_off" if approve_it else "refund.reject_write_off"
+    lifecycle.perform(session, actor, user, action, refund, reason=reason)
+    refund.decided_by_id = getattr(user, "id", None)
+    return refund
+
+
+# ---- finance views ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Movement:
+    entry: FundEntry
+    signed_available: int  # the effect on the fund's money not committed
+    signed_held: int  # the effect on what the fund holds (available + committed)
+
+
+def statement(session: Session, fund: Fund, first: date, last: date) -> dict[str, Any]:
+    """Opening balance, every approved movement of the period, closing balance. Balances are
+    of money held (contributed + refunds − disbursed) and committed, from the ledger alone."""
+    from grants.funds.models import ENTRY_EFFECTS
+
+    def held_effect(kind: str) -> int:
+        a, c = ENTRY_EFFECTS[kind]
+        return a + c  # money in the fund: commitments move money within it
+
+    def sums(condition: Any) -> tuple[int, int]:
+        rows = session.execute(select(FundEntry.kind, FundEntry.reverses_id.is_(None),
+                                      func.sum(FundEntry.amount_fen))
+                               .where(FundEntry.fund_id == fund.id,
+                                      FundEntry.status == "approved", condition)
+                               .group_by(FundEntry.kind, FundEntry.reverses_id.is_(None))).all()
+        held = committed = 0
+        for kind, original, amount in rows:
+            sign = 1 if original else -1
+            held += sign * held_effect(kind) * int(amount)
+            committed += sign * ENTRY_EFFECTS[kind][1] * int(amount)
+        return held, committed
+
+    opening_held, opening_committed = sums(FundEntry.occurred_on < first)
+    entries = list(session.execute(select(FundEntry).where(
+        FundEntry.fund_id == fund.id, FundEntry.status == "approved",
+        FundEntry.occurred_on >= first, FundEntry.occurred_on <= last)
+        .order_by(FundEntry.occurred_on, FundEntry.id)).scalars())
+    moves = []
+    held, committed = opening_held, opening_committed
+    for e in entries:
+        sign = 1 if e.reverses_id is None else -1
+        a, c = ENTRY_EFFECTS[e.kind]
+        held += sign * (a + c) * e.amount_fen
+        committed += sign * c * e.amount_fen
+        moves.append(Movement(e, sign * a * e.amount_fen, sign * (a + c) * e.amount_fen))
+    totals: dict[str, int] = {}
+    for m in moves:
+        sign = 1 if m.entry.reverses_id is None else -1
+        totals[m.entry.kind] = totals.get(m.entry.kind, 0) + sign * m.entry.amount_fen
+    return {"fund": fund, "first": first, "last": last, "opening_held": opening_held,
+            "opening_committed": opening_committed, "moves": moves, "closing_held": held,
+            "closing_committed": committed, "totals": totals}
+
+
+def open_tranches_of(session: Session, agreement_ids: list[int]) -> list[Tranche]:
+    return list(session.execute(select(Tranche).where(
+        Tranche.agreement_id.in_(agreement_ids), Tranche.status.in_(OPEN_TRANCHES))
+        .order_by(Tranche.due_on, Tranche.id)).scalars())

@@ -1,0 +1,201 @@
+"""The money after an award: agreements from the round's template, tranches that become due,
+maker-checker payments, stopped tranches, refunds and write-offs — every yuan in the ledger."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from grants import lifecycle
+from grants.audit import SYSTEM, Actor, AuditEvent
+from grants.disbursements import services as money
+from grants.disbursements.models import Payment, Tranche, TrancheShare
+from grants.funds import services as funds
+from grants.funds.models import FundEntry
+from grants.rounds.models import RoundFund
+from grants.validation import FormErrors
+from tests.disbursements.factories import confirmed, finance_pair, signed
+
+pytestmark = pytest.mark.db
+
+
+def _fund_id(session, w):
+    return session.execute(select(RoundFund.fund_id).where(
+        RoundFund.round_id == w.round.id)).scalar_one()
+
+
+def _pay(session, user, tranche, amount, ref="CMB20261010001", **kw):
+    return money.record_payment(session, Actor(user.id, user.username), user, tranche,
+                                amount_fen=amount, paid_on=date(2026, 10, 10),
+                                bank_reference=ref, **kw)
+
+
+def test_agreements_follow_the_template_and_split_over_funds(session, monkeypatch):
+    w, agreements = confirmed(session, monkeypatch)
+    first = agreements[0]
+    assert first.amount_fen == 50_000_00 and first.status == "draft"
+    tranches = money.tranches_of(session, first)
+    assert [(t.amount_fen, t.condition, t.status) for t in tranches] == [
+        (25_000_00, "signing", "scheduled"), (15_000_00, "midterm_passed", "scheduled"),
+        (10_000_00, "final_accepted", "scheduled")]
+    shares = session.execute(select(func.sum(TrancheShare.amount_fen)).where(
+        TrancheShare.tranche_id.in_([t.id for t in tranches]))).scalar_one()
+    assert shares == 50_000_00
+    assert money.split(10_00, [1, 1, 1]) == [334, 333, 333]
+    assert sum(money.split(99_999_99, [7, 3, 11])) == 99_999_99
+
+
+def test_signing_makes_the_first_tranche_due_and_the_schedule_can_change_before(
+        session, monkeypatch):
+    w, agreements = confirmed(session, monkeypatch)
+    agreement = agreements[1]
+    rows = [{"amount_fen": 20_000_00, "condition": "signing", "due_on": None},
+            {"amount_fen": 20_000_00, "condition": "date", "due_on": date(2026, 10, 1)}]
+    with pytest.raises(FormErrors):  # does not add up
+        money.change_schedule(session, SYSTEM, w.organiser, agreement, rows[:1], "调整")
+    with pytest.raises(lifecycle.Refused):  # needs a reason
+        money.change_schedule(session, SYSTEM, w.organiser, agreement, rows, "  ")
+    session.rollback()
+    money.change_schedule(session, SYSTEM, w.organiser, agreement, rows, "按街道财务要求分两期")
+    signed(session, agreement)
+    assert [t.status for t in money.tranches_of(session, agreement)] == ["due", "due"]
+    with pytest.raises(lifecycle.Refused):  # fixed once signed
+        money.change_schedule(session, SYSTEM, w.organiser, agreement, rows, "再改")
+
+
+def test_a_payment_needs_a_second_person_and_moves_the_ledger(session, monkeypatch):
+    w, agreements = confirmed(session, monkeypatch)
+    maker, checker = finance_pair(session)
+    agreement = signed(session, agreements[0])
+    tranche = money.tranches_of(session, agreement)[0]
+    fund_id = _fund_id(session, w)
+    before = funds.balances(session, [fund_id])[fund_id]
+    payment = _pay(session, maker, tranche, 10_000_00)
+    session.commit()
+    assert tranche.status == "requested"
+    with pytest.raises(lifecycle.Refused):  # nobody approves their own payment
+        money.approve(session, SYSTEM, maker, payment)
+    session.rollback()
+    money.approve(session, SYSTEM, checker, session.get(Payment, payment.id))
+    session.commit()
+    tranche = session.get(Tranche, tranche.id)
+    assert (tranche.status, tranche.paid_fen) == ("due", 10_000_00)  # partial: due again
+    second = _pay(session, maker, tranche, 15_000_00, ref="CMB20261011002")
+    session.commit()
+    with pytest.raises(FormErrors):  # nothing left beyond what awaits approval
+        _pay(session, maker, tranche, 1)
+    session.rollback()
+    money.approve(session, SYSTEM, checker, session.get(Payment, second.id))
+    session.commit()
+    assert session.get(Tranche, tranche.id).status == "paid"
+    after = funds.balances(session, [fund_id])[fund_id]
+    assert after.disbursed - before.disbursed == 25_000_00
+    assert before.committed - after.committed == 25_000_00
+    assert after.available == before.available
+    kinds = session.execute(select(FundEntry.kind, FundEntry.ref_type)
+                            .where(FundEntry.ref_type == "payment")).all()
+    assert kinds == [("disbursement", "payment")] * 2
+    assert session.execute(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action.in_(("payment.record", "payment.approve")))).scalar_one() == 4
+
+
+def test_bad_payments_change_nothing(session, monkeypatch):
+    w, agreements = confirmed(session, monkeypatch)
+    maker, _checker = finance_pair(session)
+    agreement = agreements[0]
+    tranche = money.tranches_of(session, agreement)[0]
+    with pytest.raises(lifecycle.Refused):  # not due before signing
+        _pay(session, maker, tranche, 100)
+    session.rollback()
+    signed(session, agreement)
+    tranche = money.tranches_of(session, agreement)[0]
+    for kwargs in ({"amount": 0}, {"amount": -5}, {"amount": None}, {"amount": 25_000_01},
+                   {"amount": 100, "ref": ""}, {"amount": 100, "ref": "x" * 61},
+                   {"amount": 100, "ref": "a\x00b"}):
+        amount = kwargs.pop("amount")
+        with pytest.raises(FormErrors):
+            _pay(session, maker, tranche, amount, **kwargs)
+        session.rollback()
+    with pytest.raises(FormErrors):
+        money.record_payment(session, SYSTEM, maker, tranche, amount_fen=100,
+                             paid_on=date(2099, 1, 1), bank_reference="X")
+    session.rollback()
+    assert session.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
+
+
+def test_a_failed_evaluation_stops_later_tranches_and_opens_a_refund(session, monkeypatch):
+    w, agreements = confirmed(session, monkeypatch)
+    maker, checker = finance_pair(session)
+    agreement = signed(session, agreements[0])
+    first = money.tranches_of(session, agreement)[0]
+    payment = _pay(session, maker, first, 25_000_00)
+    money.approve(session, SYSTEM, checker, payment)
+    session.commit()
+    fund_id = _fund_id(session, w)
+    committed_before = funds.balances(session, [fund_id])[fund_id].committed
+    with pytest.raises(FormErrors):  # more than was paid
+        money.record_evaluation(session, SYSTEM, w.organiser, agreement, "midterm", False,
+                                "活动未按计划开展", refund_fen=25_000_01)
+    session.rollback()
+    money.record_evaluation(session, SYSTEM, w.organiser, agreement, "midterm", False,
+                            "活动未按计划开展", refund_fen=5_000_00)
+    session.commit()
+    statuses = [t.status for t in money.tranches_of(session, agreement)]
+    assert statuses == ["paid", "stopped", "stopped"]
+    balance = funds.balances(session, [fund_id])[fund_id]
+    assert committed_before - balance.committed == 25_000_00  # the stopped 15k + 10k released
+    refund = session.execute(select(money.Refund)).scalar_one()
+    assert refund.status == "due" and refund.amount_fen == 5_000_00
+    # Writing it off needs a second person.
+    money.request_write_off(session, SYSTEM, maker, refund, "机构已注销，无法追回")
+    session.commit()
+    with pytest.raises(lifecycle.Refused):
+        money.decide_write_off(session, SYSTEM, maker, refund, True)
+    session.rollback()
+    refund = session.get(money.Refund, refund.id)
+    money.decide_write_off(session, SYSTEM, checker, refund, False, "请先发函催收")
+    assert refund.status == "due"
+    money.record_refund(session, SYSTEM, maker, refund, refunded_on=date(2026, 11, 2),
+                        bank_reference="ICBC-R-001")
+    session.commit()
+    after = funds.balances(session, [fund_id])[fund_id]
+    assert after.refunded == 5_000_00 and after.available == balance.available + 5_000_00
+
+
+def test_passing_the_midterm_makes_the_next_tranche_due(session, monkeypatch):
+    w, agreements = confirmed(session, monkeypatch)
+    agreement = signed(session, agreements[1])
+    money.record_evaluation(session, SYSTEM, w.organiser, agreement, "midterm", True, "合格")
+    assert [t.status for t in money.tranches_of(session, agreement)] == [
+        "due", "due", "scheduled"]
+    with pytest.raises(FormErrors):  # recorded once
+        money.record_evaluation(session, SYSTEM, w.organiser, agreement, "midterm", True, "再评")
+
+
+def test_revoking_an_award_cancels_its_unpaid_tranches(session, monkeypatch):
+    from grants.awards import services as awards
+    from grants.awards.models import Award
+
+    w, agreements = confirmed(session, monkeypatch)
+    maker, checker = finance_pair(session)
+    agreement = signed(session, agreements[0])
+    first = money.tranches_of(session, agreement)[0]
+    money.approve(session, SYSTEM, checker, _pay(session, maker, first, 25_000_00))
+    session.commit()
+    released = awards.revoke(session, SYSTEM, w.organiser,
+                             session.get(Award, agreement.award_id), "发现虚假材料")
+    assert released == 25_000_00
+    assert [t.status for t in money.tranches_of(session, agreement)] == [
+        "paid", "cancelled", "cancelled"]
+
+
+def test_manual_entries_are_corrected_by_reversal_never_edited(session):
+    from tests import factories
+
+    fund = factories.fund(session, contributed_fen=10_000_00)
+    entry = session.execute(select(FundEntry).where(FundEntry.fund_id == fund.id)).scalar_one()
+    funds.reverse_entry(session, SYSTEM, entry, "重复录入")
+    assert funds.balances(session, [fund.id])[fund.id].available == 0
+    with pytest.raises(FormErrors):
+        funds.reverse_entry(session, SYSTEM, entry, "再冲一次")
+    assert session.execute(select(func.count()).select_from(FundEntry)).scalar_one() == 2
