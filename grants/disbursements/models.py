@@ -119,7 +119,7 @@ class Refund(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     amount_fen: int
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="due", max_length=16, index=True)
+    status: str = Field(default="due", max_length=20, index=True)
     refunded_on: date | None = None
     bank_reference: str = Field(default="", max_length=60)
     write_off_reason: str = Field(default="", max_length=500)

@@ -61,7 +61,7 @@ def upgrade() -> None:
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('amount_fen', sa.Integer(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('refunded_on', sa.Date(), nullable=True),
     sa.Column('bank_reference', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('write_off_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
