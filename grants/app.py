@@ -43,12 +43,14 @@ ROUTE_MODULES = [
     "grants.votes.routes",
     "grants.awards.routes",
     "grants.calendar.routes",
+    "grants.disbursements.routes",
 ]
 
 # Routes that accept file uploads: only multipart posts to these may be as large as
 # MAX_UPLOAD_BYTES; every other body is limited to MAX_FORM_BYTES.
 UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import", "judging_panel_import",
-                           "public_objection"})
+                           "public_objection", "agreement_sign", "tranche_pay",
+                           "fund_reconcile"})
 
 
 def collect_routes(threaded: bool = True) -> list[BaseRoute]:

@@ -22,31 +22,49 @@ class MoneyError(ValueError):
 
 
 _AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")  # 12,000.50: commas every 3 digits
+
+
+def _(message: str, **params: object) -> str:
+    from grants.i18n import gettext
+
+    return gettext(message, **params)
 
 
 def parse_yuan(text: str | int | None, *, allow_negative: bool = False) -> int:
-    """Read an amount in yuan as typed by a person ('12,000.50', '１２０００', '¥3.5') into fen."""
+    """Read an amount in yuan as typed by a person ('12,000.50', '１２０００', '¥3.5') into fen.
+
+    Full-width digits are read as digits; commas must group thousands; 万 is refused with a
+    hint (amounts are typed in yuan). Messages are translated."""
     if text is None:
-        raise MoneyError("an amount is required")
+        raise MoneyError(_("Enter an amount."))
     if isinstance(text, bool):
-        raise MoneyError("an amount must be a number")
+        raise MoneyError(_("An amount must be a number."))
     if isinstance(text, int):
         text = str(text)
     cleaned = unicodedata.normalize("NFKC", str(text)).strip()
-    cleaned = cleaned.replace(",", "").replace("¥", "").replace("￥", "").replace(" ", "")
-    cleaned = cleaned.removesuffix("元")
+    cleaned = cleaned.replace("¥", "").replace("￥", "").replace(" ", "").removesuffix("元")
     if not cleaned:
-        raise MoneyError("an amount is required")
+        raise MoneyError(_("Enter an amount."))
+    if "万" in cleaned:
+        raise MoneyError(_("Enter the amount in yuan, not in 万 (for example 20000 for 2万)."))
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            raise MoneyError(_("%(text)s: commas may only separate thousands, as in 12,000.50.",
+                               text=str(text)[:40]))
+        cleaned = cleaned.replace(",", "")
     if not _AMOUNT.match(cleaned):
-        raise MoneyError(f"{text!s} is not an amount in yuan (at most two decimal places)")
+        raise MoneyError(_("%(text)s is not an amount in yuan: use digits, with at most two "
+                           "decimal places.", text=str(text)[:40]))
     try:
         fen = int(Decimal(cleaned) * 100)
     except InvalidOperation:
-        raise MoneyError(f"{text!s} is not an amount in yuan") from None
+        raise MoneyError(_("%(text)s is not an amount in yuan: use digits, with at most two "
+                           "decimal places.", text=str(text)[:40])) from None
     if fen < 0 and not allow_negative:
-        raise MoneyError("an amount cannot be negative")
+        raise MoneyError(_("An amount cannot be negative."))
     if abs(fen) >= MAX_FEN:
-        raise MoneyError("the amount is too large")
+        raise MoneyError(_("The amount is too large."))
     return fen
 
 

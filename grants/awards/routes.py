@@ -50,7 +50,7 @@ def _awards_context(request: Request, round_: Round, errors: dict | None = None,
         "NOTICE_STATUSES": workflow.NOTICE_STATUSES, "AWARD_STATUSES": workflow.AWARD_STATUSES,
         "OBJECTION_STATUSES": workflow.OBJECTION_STATUSES,
         "uses": services.fund_use(session, round_.id), "rows": [], "unfunded": [],
-        "objections": [], "checks": {}, "moves": []}
+        "objections": [], "checks": {}, "moves": [], "agreements": {}}
     probe = notice or AwardNotice(round_id=round_.id)
     context["propose_problems"] = (lifecycle.problems(session, "award_notice.propose", probe)
                                    if probe.status == "draft" else [])
@@ -66,6 +66,10 @@ def _awards_context(request: Request, round_: Round, errors: dict | None = None,
                     session, f"award_notice.{action}", notice)
         context["moves"] = [t for t in lifecycle.available(user, notice, "award_notice")
                             if t.action in ("publish", "confirm")]
+        from grants.disbursements.models import Agreement
+
+        context["agreements"] = dict(session.execute(select(
+            Agreement.award_id, Agreement.id).where(Agreement.round_id == round_.id)).all())
         context["total_fen"] = sum(r.award.amount_fen for r in context["rows"]
                                    if r.award.status in workflow.LIVE)
     return context

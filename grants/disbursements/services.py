@@ -378,6 +378,8 @@ def record_payment(session: Session, actor: audit.Actor, user: Any, tranche: Tra
             amount=format_yuan(tranche.amount_fen), paid=format_yuan(tranche.paid_fen))})
     agreement = session.get(Agreement, tranche.agreement_id)
     assert agreement is not None
+    if tranche.status == "scheduled":  # a dated tranche whose day has come
+        refresh_due(session, actor, agreement)
     if tranche.status == "due":
         lifecycle.perform(session, actor, user, "tranche.request", tranche)
     elif tranche.status != "requested":
@@ -591,3 +593,123 @@ def open_tranches_of(session: Session, agreement_ids: list[int]) -> list[Tranche
     return list(session.execute(select(Tranche).where(
         Tranche.agreement_id.in_(agreement_ids), Tranche.status.in_(OPEN_TRANCHES))
         .order_by(Tranche.due_on, Tranche.id)).scalars())
+
+
+# ---- reconciliation against a bank statement ------------------------------------------------
+
+@dataclass(frozen=True)
+class BankLine:
+    row: int
+    on: date | None
+    reference: str
+    amount_fen: int  # negative: money out of the account; positive: money in
+
+
+def parse_bank_statement(filename: str, data: bytes) -> list[BankLine]:
+    """Rows of an xlsx or CSV bank statement with the columns date, reference and amount
+    (Chinese headers 日期, 参考号/摘要, 金额 are understood). FormErrors says what is wrong."""
+    import csv
+    import io
+
+    from grants import spreadsheets
+    from grants.money import MoneyError, parse_yuan
+    from grants.validation import parse_date
+
+    if not data:
+        raise FormErrors({"file": _("Choose a file to upload.")})
+    rows: list[list[Any]]
+    if filename.lower().endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise FormErrors({"file": _("The CSV file is neither UTF-8 nor GB18030 "
+                                            "text.")}) from None
+        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+    else:
+        try:
+            book = spreadsheets.load(data)
+        except spreadsheets.UnsafeWorkbook:
+            raise FormErrors({"file": _("This is not an Excel (.xlsx) or CSV file we can "
+                                        "read.")}) from None
+        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    if not rows:
+        raise FormErrors({"file": _("The file is empty.")})
+    header = [str(h or "").strip().lower() for h in rows[0]]
+    names = {"date": ("date", "日期", "交易日期"), "reference": ("reference", "参考号", "摘要",
+                                                          "流水号"),
+             "amount": ("amount", "金额", "交易金额")}
+    index = {}
+    for key, options in names.items():
+        found = [i for i, h in enumerate(header) if h in options]
+        if not found:
+            raise FormErrors({"file": _("The first row must name the columns date, reference "
+                                        "and amount (日期, 参考号, 金额).")})
+        index[key] = found[0]
+    out: list[BankLine] = []
+    problems: list[str] = []
+    for number, row in enumerate(rows[1:5001], start=2):
+        if not any(str(c or "").strip() for c in row):
+            continue
+        padded = [*row, None, None, None]
+        raw_date, raw_amount = padded[index["date"]], padded[index["amount"]]
+        reference = str(padded[index["reference"]] or "")
+        try:
+            day = (raw_date.date() if hasattr(raw_date, "date") else
+                   parse_date(str(raw_date or "").strip()[:10], 2000, 2100))
+        except ValueError:
+            day = None
+        try:
+            text = str(raw_amount if raw_amount is not None else "").strip()
+            negative = text.startswith("-")
+            amount = parse_yuan(text.lstrip("-+"))
+            amount = -amount if negative else amount
+        except MoneyError as error:
+            problems.append(_("Row %(row)s: %(problem)s", row=number, problem=str(error)))
+            continue
+        out.append(BankLine(number, day, reference.strip()[:60], amount))
+    if len(rows) > 5001:
+        problems.append(_("Only the first 5,000 rows are read."))
+    if problems and not out:
+        raise FormErrors({"file": "; ".join(problems[:5])})
+    return out
+
+
+@dataclass
+class Reconciliation:
+    matched: list[tuple[BankLine, str]]
+    bank_only: list[BankLine]
+    ledger_only: list[tuple[str, str, int, date | None]]  # (kind, reference, amount, date)
+
+
+def reconcile(session: Session, fund: Fund, lines: list[BankLine]) -> Reconciliation:
+    """Match bank lines with the payments and refunds that touched the fund, by reference and
+    amount (payments out, refunds in); list what does not match on either side."""
+    payments = session.execute(
+        select(Payment.bank_reference, Payment.amount_fen, Payment.paid_on)
+        .where(Payment.status == "approved", Payment.id.in_(
+            select(FundEntry.ref_id).where(FundEntry.fund_id == fund.id,
+                                           FundEntry.ref_type == "payment")))).all()
+    refunds = session.execute(
+        select(Refund.bank_reference, Refund.amount_fen, Refund.refunded_on)
+        .where(Refund.status == "refunded", Refund.id.in_(
+            select(FundEntry.ref_id).where(FundEntry.fund_id == fund.id,
+                                           FundEntry.ref_type == "refund")))).all()
+    ledger: dict[tuple[str, int], list[tuple[str, str, int, date | None]]] = {}
+    for ref, amount, on in payments:
+        ledger.setdefault((ref, -int(amount)), []).append(("payment", ref, -int(amount), on))
+    for ref, amount, on in refunds:
+        ledger.setdefault((ref, int(amount)), []).append(("refund", ref, int(amount), on))
+    matched, bank_only = [], []
+    for line in lines:
+        waiting = ledger.get((line.reference, line.amount_fen))
+        if waiting:
+            kind = waiting.pop(0)[0]
+            matched.append((line, kind))
+        else:
+            bank_only.append(line)
+    ledger_only = [item for items in ledger.values() for item in items]
+    return Reconciliation(matched, bank_only, sorted(ledger_only, key=lambda i: (
+        i[3] or date.min, i[1])))

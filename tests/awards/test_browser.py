@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from grants.audit import SYSTEM
-from grants.awards import documents
+from grants.awards import documents, workflow
 from grants.awards import services as awards
-from grants.awards import workflow
 from grants.awards.models import Award
 from tests.awards.factories import judged
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, browser, live_server  # noqa: F401

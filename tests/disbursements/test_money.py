@@ -31,7 +31,7 @@ def _pay(session, user, tranche, amount, ref="CMB20261010001", **kw):
 
 
 def test_agreements_follow_the_template_and_split_over_funds(session, monkeypatch):
-    w, agreements = confirmed(session, monkeypatch)
+    _w, agreements = confirmed(session, monkeypatch)
     first = agreements[0]
     assert first.amount_fen == 50_000_00 and first.status == "draft"
     tranches = money.tranches_of(session, first)
@@ -100,7 +100,7 @@ def test_a_payment_needs_a_second_person_and_moves_the_ledger(session, monkeypat
 
 
 def test_bad_payments_change_nothing(session, monkeypatch):
-    w, agreements = confirmed(session, monkeypatch)
+    _w, agreements = confirmed(session, monkeypatch)
     maker, _checker = finance_pair(session)
     agreement = agreements[0]
     tranche = money.tranches_of(session, agreement)[0]

@@ -61,6 +61,10 @@ class World:
     award: Any = None  # a confirmed award of app_b, on a published notice of the round
     objection: Any = None  # an objection to it, with evidence
     sheet: Any = None  # the judge's submitted score sheet of app_b
+    agreement: Any = None  # the agreement of the award, signed, with a paid first tranche
+    tranche: Any = None  # its first tranche
+    payment: Any = None  # the approved payment of it (with a voucher)
+    refund: Any = None  # a refund due on it
 
 
 Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
@@ -212,6 +216,23 @@ EXPECT: dict[str, Guard] = {
                                 lambda w: {"id": w.stage.id}),
     "sheet_pdf": ("sheet.view", lambda w: w.sheet, lambda w: {"id": w.sheet.id}),
     "calendar": ("calendar.view", _none, _no_params),
+    "finance": ("finance.work", _none, _no_params),
+    "finance_payments_xlsx": ("finance.work", _none, _no_params),
+    **{name: ("agreement.view", lambda w: w.agreement, lambda w: {"id": w.agreement.id})
+       for name in ("agreement_detail", "agreement_schedule", "agreement_sign")},
+    "agreement_evaluate": ("agreement.evaluate", lambda w: w.agreement,
+                           lambda w: {"id": w.agreement.id}),
+    "agreement_scan": ("agreement.view", lambda w: w.agreement,
+                       lambda w: {"id": w.agreement.id}),
+    "payment_voucher_file": ("payment.view", lambda w: w.payment,
+                             lambda w: {"id": w.agreement.id, "pid": w.payment.id}),
+    "tranche_pay": ("payment.record", lambda w: w.tranche, lambda w: {"id": w.tranche.id}),
+    "payment_decide": ("payment.view", lambda w: w.payment, lambda w: {"id": w.payment.id}),
+    "payment_voucher": ("payment.view", lambda w: w.payment, lambda w: {"id": w.payment.id}),
+    "refund_act": ("payment.view", lambda w: w.refund, lambda w: {"id": w.refund.id}),
+    **{name: ("fund.statement", lambda w: w.fund, lambda w: {"id": w.fund.id})
+       for name in ("fund_statement", "fund_statement_xlsx")},
+    "fund_reconcile": ("finance.work", lambda w: w.fund, lambda w: {"id": w.fund.id}),
     "calendar_day_save": ("calendar.edit", _none, _no_params),
     "calendar_day_remove": ("calendar.edit", _none, _no_params),
 }
@@ -290,6 +311,7 @@ def _world(session) -> World:
     pending = fund_services.add_entry(session, actor, other, kind="adjustment_out",
                                       amount_fen=1_00)
     award, objection, sheet = _award_objects(session, round_, stage, app_b, users["judge"])
+    agreement, tranche, payment, refund = _money_objects(session, award, fund)
     session.commit()
     return World(users=users, round=round_, app_a=app_a, app_b=app_b, attachment=attachment,
                  org_a=session.get(type(funder_org), user_a.organisation_id),
@@ -297,7 +319,36 @@ def _world(session) -> World:
                  other_fund=other, region=factories.community(session), notice_a=notice,
                  stage=stage, track=track, criterion=criterion, round_fund=round_fund,
                  change=change, roadshow=roadshow, pending_entry=pending, award=award,
-                 objection=objection, sheet=sheet)
+                 objection=objection, sheet=sheet, agreement=agreement, tranche=tranche,
+                 payment=payment, refund=refund)
+
+
+def _money_objects(session, award, fund) -> tuple[Any, Any, Any, Any]:
+    """The award's agreement (signed, with a scan), its first tranche paid by an approved
+    payment with a voucher, and a refund due."""
+    from datetime import date
+
+    from grants.audit import SYSTEM
+    from grants.awards.models import AwardAllocation
+    from grants.disbursements import services as money
+    from grants.funds import services as fund_services
+
+    session.add(AwardAllocation(award_id=award.id, round_id=award.round_id, fund_id=fund.id,
+                                amount_fen=award.amount_fen))
+    fund_services.add_entry(session, SYSTEM, fund, kind="commitment",
+                            amount_fen=award.amount_fen, ref_type="award", ref_id=award.id)
+    agreement = money.create_for_award(session, SYSTEM, award)
+    money.sign(session, SYSTEM, None, agreement, signed_on=date(2026, 10, 8),
+               signatories="甲乙", filename="协议.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    tranche = money.tranches_of(session, agreement)[0]
+    maker = factories.user(session, "finance")
+    payment = money.record_payment(session, SYSTEM, maker, tranche,
+                                   amount_fen=tranche.amount_fen, paid_on=date(2026, 10, 9),
+                                   bank_reference="REF-1", filename="回单.pdf",
+                                   data=b"%PDF-1.4\n%%EOF\n")
+    money.approve(session, SYSTEM, None, payment)
+    refund = money.open_refund(session, SYSTEM, None, agreement, 1_00, "测试")
+    return agreement, tranche, payment, refund
 
 
 def _award_objects(session, round_, stage, app, judge) -> tuple[Any, Any, Any]:

@@ -14,6 +14,7 @@ from grants.applications.models import Application, ApplicationVersion
 from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
 from grants.awards.models import Award
+from grants.disbursements.services import agreement_of
 from grants.i18n import gettext as _
 from grants.regions import services as regions
 from grants.rounds.models import Round
@@ -136,7 +137,8 @@ async def detail(request: Request) -> Response:
         "decision": services.latest_decision(session, app),
         "statuses": workflow.STATUSES, "paths": regions.path_labels(session),
         "category_labels": rules.CATEGORY_LABELS, "errors": {},
-        "award": _confirmed_award(session, app),
+        "award": (award := _confirmed_award(session, app)),
+        "agreement": agreement_of(session, award.id or 0) if award else None,
     })
 
 

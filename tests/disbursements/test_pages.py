@@ -1,0 +1,100 @@
+"""The money pages as finance staff use them: sign, pay with a second person approving, the
+voucher, the fund statement matching its export and an imported bank statement; funders see
+their own funds only."""
+
+import io
+import subprocess
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from grants.disbursements import services as money
+from grants.disbursements.models import Payment, Tranche
+from grants.funds.models import Fund
+from grants.rounds.models import RoundFund
+from tests import factories
+from tests.conftest import Client
+from tests.disbursements.factories import confirmed, finance_pair
+
+pytestmark = pytest.mark.db
+
+
+def test_finance_walk_from_signing_to_reconciliation(app, client, session, monkeypatch):
+    w, agreements = confirmed(session, monkeypatch)
+    maker, checker = finance_pair(session)
+    agreement = agreements[0]
+    client.login(w.organiser.username)
+    page = client.get(f"/agreements/{agreement.id}")
+    assert page.status_code == 200 and 'id="sign-form"' in page.text
+    bad = client.post_form(f"/agreements/{agreement.id}/sign",
+                           {"signed_on": "2099-01-01", "signatories": ""})
+    assert bad.status_code == 400
+    signed = client.post_form(f"/agreements/{agreement.id}/sign",
+                              {"signed_on": "2026-10-08", "signatories": "张主任；王理事长"},
+                              files={"scan": ("协议.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    assert signed.status_code == 303
+    assert client.get(f"/agreements/{agreement.id}/scan").status_code == 200
+    tranche = money.tranches_of(session, agreement)[0]
+    with Client(app, base_url="http://testserver", headers={"accept-language": "en"}) as a:
+        a.login(maker.username)
+        assert "Tranches to pay" in a.get("/finance").text
+        for amount in ("abc", "-1", "1.234", "2万", "25,000.00.1", "1,2,3", "0", "25000.01"):
+            response = a.post_form(f"/tranches/{tranche.id}/payments", {
+                "amount": amount, "paid_on": "2026-10-10", "bank_reference": "CMB001",
+                "form_key": "k-" + amount})
+            assert response.status_code == 400, amount
+        form = {"amount": "２５，０００.00", "paid_on": "2026-10-10", "bank_reference": "CMB001",
+                "form_key": "k1"}
+        assert a.post_form(f"/tranches/{tranche.id}/payments", form).status_code == 303
+        assert a.post_form(f"/tranches/{tranche.id}/payments", form).status_code == 303  # twice
+        payment = session.execute(select(Payment)).scalar_one()
+        own = a.post_form(f"/payments/{payment.id}/decide", {"action": "approve"})
+        assert own.status_code == 400  # nobody approves their own payment
+    with Client(app, base_url="http://testserver", headers={"accept-language": "en"}) as b:
+        b.login(checker.username)
+        assert b.post_form(f"/payments/{payment.id}/decide",
+                           {"action": "approve"}).status_code == 303
+        voucher = b.get(f"/payments/{payment.id}/voucher.pdf")
+        assert voucher.status_code == 200
+        text = subprocess.run(["pdftotext", "-", "-"], input=voucher.content,
+                              capture_output=True, check=True).stdout.decode().replace(" ", "")
+        assert "付款凭证" in text and "贰万伍仟元整" in text and "CMB001" in text
+        fund_id = session.execute(select(RoundFund.fund_id).where(
+            RoundFund.round_id == w.round.id)).scalar_one()
+        statement = b.get(f"/funds/{fund_id}/statement?from=2026-01-01&to=2026-12-31")
+        assert statement.status_code == 200 and "Disbursement" in statement.text
+        export = b.get(f"/funds/{fund_id}/statement.xlsx?from=2026-01-01&to=2026-12-31")
+        rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+        held = [r[6] for r in rows[1:] if r[6] is not None]
+        assert held[0] + sum(held[1:-1]) == held[-1]  # opening + movements = closing
+        assert -25000.0 in [r[6] for r in rows]
+        csv = ("日期,参考号,金额\n2026-10-10,CMB001,-25000.00\n2026-10-11,UNKNOWN9,-10.00\n"
+               ).encode()
+        result = b.post_form(f"/funds/{fund_id}/reconcile", {},
+                             files={"file": ("bank.csv", csv, "text/csv")})
+        assert result.status_code == 200
+        assert 'id="matched"' in result.text and "UNKNOWN9" in result.text
+        bad_file = b.post_form(f"/funds/{fund_id}/reconcile", {},
+                               files={"file": ("bank.xlsx", b"not a workbook", "x")})
+        assert bad_file.status_code == 400
+    session.expire_all()
+    assert session.get(Tranche, tranche.id).status == "paid"
+
+
+def test_funders_see_statements_of_their_own_funds_only(app, session):
+    owner_org = factories.organisation(session)
+    funder = factories.user(session, "funder", organisation=owner_org)
+    mine = factories.fund(session, owner_org_id=owner_org.id, contributed_fen=1_000_00)
+    other = factories.fund(session, contributed_fen=1_000_00)
+    session.commit()
+    with Client(app, base_url="http://testserver") as c:
+        c.login(funder.username)
+        assert c.get(f"/funds/{mine.id}/statement").status_code == 200
+        assert c.get(f"/funds/{other.id}/statement").status_code in (403, 404)
+        assert c.get(f"/funds/{mine.id}/reconcile").status_code in (403, 404)
+        assert c.get("/finance").status_code == 403
+        bad = c.get(f"/funds/{mine.id}/statement?from=2026-13-01")
+        assert bad.status_code == 400
+    assert session.get(Fund, mine.id) is not None and date.today()
