@@ -1022,6 +1022,13 @@ USERS = [
         "email": "finance@demo.invalid",
     },
     {
+        "username": "finance2",
+        "display_name": "王芳（街道财务复核）",
+        "role": "finance",
+        "organisation": None,
+        "email": "finance2@demo.invalid",
+    },
+    {
         "username": "judge1",
         "display_name": "李教授（深圳大学社会工作系）",
         "role": "judge",
@@ -1166,5 +1173,6 @@ TOUR = (
     ("judge1", "…（路演演示）: a roadshow ready to score live"),
     ("organiser", "…（公示演示）→ 资助与公示 Awards: a published notice, one objection pending, one resolved"),
     ("organiser", "…（立项演示）→ 资助与公示 Awards: confirmed awards; list, certificates, letters, agreements"),
+    ("finance", "财务 Finance: a payment to approve (recorded by finance2), tranches to pay, a refund due"),
     ("anyone", "/public (公示公告) and /verify (证书查验): no login needed"),
 )

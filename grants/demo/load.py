@@ -42,8 +42,11 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     from grants.awards.demo import load as load_awards
     from grants.votes.demo import load_votes
 
-    return {**counts, **load_judging(session, actor), **load_votes(session, actor),
-            **load_awards(session, actor)}
+    from grants.disbursements.demo import load as load_money
+
+    counts = {**counts, **load_judging(session, actor), **load_votes(session, actor),
+              **load_awards(session, actor)}
+    return {**counts, **load_money(session, actor)}
 
 
 def _fund_region(session: Session, spec: dict, owner: Organisation | None) -> int | None:

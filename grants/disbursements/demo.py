@@ -1,0 +1,53 @@
+"""Demo money: the confirmed demo awards get signed agreements; one has its first tranche
+paid, one a payment waiting for the finance login's approval, and one a failed mid-term
+evaluation that stopped its later tranches and asks for a refund. The fund statement shows
+them all.
+
+Called by the demo loader after the awards demo; goes through the money services.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from grants import audit
+from grants.accounts.models import User
+from grants.disbursements import services as money
+from grants.disbursements.models import Agreement
+from grants.timeutil import today
+
+
+def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
+    users = {u.username: u for u in session.execute(select(User).where(
+        User.username.in_(("finance", "finance2", "organiser")))).scalars()}
+    agreements = list(session.execute(select(Agreement).order_by(Agreement.id)).scalars())
+    if len(agreements) < 3 or len(users) < 3:
+        return {}
+    finance, finance2, organiser = users["finance"], users["finance2"], users["organiser"]
+    as_finance = audit.Actor(finance.id, finance.username)
+    as_finance2 = audit.Actor(finance2.id, finance2.username)
+    as_organiser = audit.Actor(organiser.id, organiser.username)
+    signed_on = today() - timedelta(days=10)
+    for agreement in agreements:
+        money.sign(session, as_organiser, organiser, agreement, signed_on=signed_on,
+                   signatories="南山街道办事处 李主任；" + money._organisation_name(
+                       session, agreement.organisation_id)[:60] + " 负责人")
+    paid, waiting, failed = agreements[0], agreements[1], agreements[2]
+    for agreement, reference in ((paid, "CMB2026110001"), (failed, "CMB2026110002")):
+        first = money.tranches_of(session, agreement)[0]
+        payment = money.record_payment(session, as_finance, finance, first,
+                                       amount_fen=first.amount_fen,
+                                       paid_on=signed_on + timedelta(days=2),
+                                       bank_reference=reference, note="首期拨付")
+        money.approve(session, as_finance2, finance2, payment)
+    first = money.tranches_of(session, waiting)[0]
+    money.record_payment(session, as_finance2, finance2, first, amount_fen=first.amount_fen,
+                         paid_on=today(), bank_reference="CMB2026110003", note="首期拨付")
+    paid_first = money.tranches_of(session, failed)[0].amount_fen
+    money.record_evaluation(session, as_organiser, organiser, failed, "midterm", False,
+                            "中期评估不合格：活动场次不足计划的一半，台账缺失。",
+                            refund_fen=paid_first // 5)
+    return {"agreements": len(agreements)}

@@ -1,0 +1,31 @@
+"""The demo's money: signed agreements, a paid first tranche, a payment waiting for the
+finance login, a stopped tranche with a refund due, and a statement showing them."""
+
+import pytest
+from sqlalchemy import select
+
+from grants.demo import data
+from grants.disbursements.models import Agreement, Payment, Refund, Tranche
+from grants.rounds.models import RoundFund
+
+pytestmark = pytest.mark.db
+
+
+def test_demo_money_leaves_finance_work_waiting(client, session):
+    from grants.demo import load
+
+    load.load(session)
+    session.commit()
+    assert {a.status for a in session.execute(select(Agreement)).scalars()} == {"signed"}
+    assert sorted(p.status for p in session.execute(select(Payment)).scalars()) == [
+        "approved", "approved", "pending"]
+    assert "stopped" in {t.status for t in session.execute(select(Tranche)).scalars()}
+    assert session.execute(select(Refund.status)).scalar_one() == "due"
+    client.login("finance", data.DEMO_PASSWORD)
+    page = client.get("/finance").text
+    assert 'id="waiting-approval"' in page and "CMB2026110003" in page
+    agreement = session.execute(select(Agreement).order_by(Agreement.id)).scalars().first()
+    fund_id = session.execute(select(RoundFund.fund_id).where(
+        RoundFund.round_id == agreement.round_id)).scalars().first()
+    statement = client.get(f"/funds/{fund_id}/statement?from=2000-01-01")
+    assert statement.status_code == 200 and "CMB2026110001" in statement.text
