@@ -540,7 +540,7 @@ def decide_write_off(session: Session, actor: audit.Actor, user: Any, refund: Re
 
 @dataclass(frozen=True)
 class Movement:
-    entry: FundEntry
+    entry: Any  # the entry's row: id, kind, amount_fen, occurred_on, counterparty, memo…
     signed_available: int  # the effect on the fund's money not committed
     signed_held: int  # the effect on what the fund holds (available + committed)
 
@@ -568,10 +568,13 @@ def statement(session: Session, fund: Fund, first: date, last: date) -> dict[str
         return held, committed
 
     opening_held, opening_committed = sums(FundEntry.occurred_on < first)
-    entries = list(session.execute(select(FundEntry).where(
-        FundEntry.fund_id == fund.id, FundEntry.status == "approved",
-        FundEntry.occurred_on >= first, FundEntry.occurred_on <= last)
-        .order_by(FundEntry.occurred_on, FundEntry.id)).scalars())
+    table = FundEntry.__table__  # plain rows: a statement may list 100,000 entries
+    entries = session.execute(select(
+        table.c.id, table.c.kind, table.c.amount_fen, table.c.occurred_on,
+        table.c.counterparty, table.c.memo, table.c.reverses_id).where(
+        table.c.fund_id == fund.id, table.c.status == "approved",
+        table.c.occurred_on >= first, table.c.occurred_on <= last)
+        .order_by(table.c.occurred_on, table.c.id)).all()
     moves = []
     held, committed = opening_held, opening_committed
     for e in entries:
