@@ -118,6 +118,30 @@ def _funds(session: Session, award: Award) -> list[dict[str, Any]]:
         .where(AwardAllocation.award_id == award.id).order_by(AwardAllocation.id)).all()]
 
 
+def agreed_tranches(session: Session, award: Award) -> list[dict[str, Any]] | None:
+    """The agreement's own schedule (as changed before signing), when the award has one."""
+    from grants.disbursements.models import Agreement, Tranche
+
+    agreement_id = session.execute(select(Agreement.id).where(
+        Agreement.award_id == award.id)).scalar()
+    if agreement_id is None:
+        return None
+    rows = session.execute(select(Tranche).where(Tranche.agreement_id == agreement_id)
+                           .order_by(Tranche.position)).scalars().all()
+    out = []
+    for t in rows:
+        condition = (f"{t.due_on.year}年{t.due_on.month}月{t.due_on.day}日" if
+                     t.condition == "date" and t.due_on else
+                     TRANCHE_CONDITIONS_ZH.get(t.condition, t.condition))
+        out.append({"label": _period_label(t.position), "percent": t.percent,
+                    "amount_fen": t.amount_fen, "condition_label": condition})
+    return out
+
+
+def _period_label(i: int) -> str:
+    return f"第{'一二三四五六七八九十'[i - 1] if i <= 10 else i}期"
+
+
 def tranches(round_: Round, amount_fen: int) -> list[dict[str, Any]]:
     """The round's tranche template applied to the award; the last tranche takes the
     remainder so that the parts add up to the award exactly, in fen."""
@@ -129,7 +153,7 @@ def tranches(round_: Round, amount_fen: int) -> list[dict[str, Any]]:
         amount = (amount_fen - paid if i == len(template)
                   else amount_fen * percent // 100)
         paid += amount
-        out.append({"label": f"第{'一二三四五六七八九十'[i - 1] if i <= 10 else i}期",
+        out.append({"label": _period_label(i),
                     "percent": percent, "amount_fen": amount,
                     "condition_label": TRANCHE_CONDITIONS_ZH.get(str(part.get("condition")),
                                                                  str(part.get("condition")))})
@@ -145,8 +169,9 @@ def letter(session: Session, award: Award) -> Document:
                "organiser_unit": unit, "amount_fen": award.amount_fen,
                "level_label": services.LEVEL_NAMES_ZH.get(award.level, ""),
                "funds": "、".join(f["name"] for f in _funds(session, award)),
-               "issued_on": _day(award.confirmed_at), "tranches": tranches(round_,
-                                                                          award.amount_fen),
+               "issued_on": _day(award.confirmed_at),
+               "tranches": agreed_tranches(session, award) or tranches(round_,
+                                                                       award.amount_fen),
                "code": award.code, "contact": notice.contact if notice else ""}
     return Document("pdf/letter.html", f"letter-{award.code}.pdf", context)
 
@@ -175,7 +200,8 @@ def agreement(session: Session, award: Award) -> Document:
         "project": {"title": application.title, "summary": application.summary,
                     "deliverables": deliverables or [application.objectives or application.title],
                     "period": f"{months[0]} 至 {months[-1]}" if months else f"{round_.year}年度"},
-        "amount_fen": award.amount_fen, "tranches": tranches(round_, award.amount_fen),
+        "amount_fen": award.amount_fen,
+        "tranches": agreed_tranches(session, award) or tranches(round_, award.amount_fen),
         "issued_on": _day(award.confirmed_at)}
     return Document("pdf/agreement.html", f"agreement-{award.code}.pdf", context)
 

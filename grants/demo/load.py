@@ -40,9 +40,8 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     counts = {"regions": len(community_ids), "organisations": len(orgs), "funds": fund_count,
               "users": len(data.USERS), **load_rounds(session, actor)}
     from grants.awards.demo import load as load_awards
-    from grants.votes.demo import load_votes
-
     from grants.disbursements.demo import load as load_money
+    from grants.votes.demo import load_votes
 
     counts = {**counts, **load_judging(session, actor), **load_votes(session, actor),
               **load_awards(session, actor)}

@@ -57,6 +57,12 @@ def test_signing_makes_the_first_tranche_due_and_the_schedule_can_change_before(
         money.change_schedule(session, SYSTEM, w.organiser, agreement, rows, "  ")
     session.rollback()
     money.change_schedule(session, SYSTEM, w.organiser, agreement, rows, "按街道财务要求分两期")
+    from grants.awards import documents
+    from grants.awards.models import Award
+
+    printed = documents.agreement(session, session.get(Award, agreement.award_id)).context
+    assert [(t["amount_fen"], t["condition_label"]) for t in printed["tranches"]] == [
+        (20_000_00, "协议签订后"), (20_000_00, "2026年10月1日")]  # the PDF follows the change
     signed(session, agreement)
     assert [t.status for t in money.tranches_of(session, agreement)] == ["due", "due"]
     with pytest.raises(lifecycle.Refused):  # fixed once signed
