@@ -166,12 +166,33 @@ async def fund_entry_decide(request: Request) -> Response:
     return redirect(path("fund_detail", id=fund.id))
 
 
+@login_required
+async def fund_entry_reverse(request: Request) -> Response:
+    """Correct a contribution or adjustment by a reversing entry (never by editing it)."""
+    session = db(request)
+    fund = get_or_404(session, Fund, path_int(request))
+    entry = get_or_404(session, FundEntry, path_int(request, "entry_id"))
+    if entry.fund_id != fund.id:
+        raise HTTPException(404)
+    require(request, "fund.record_entry", fund)
+    form = await get_form(request)
+    try:
+        services.reverse_entry(session, actor(request), entry, str(form.get("reason", "")))
+    except FormErrors as exc:
+        session.rollback()
+        return await fund_detail.__wrapped__(request, {}, exc.errors, 400)
+    flash(request, _("The entry is reversed by a correcting entry."))
+    return redirect(path("fund_detail", id=fund.id))
+
+
 routes = [
     Route("/funds", fund_list, name="funds"),
     Route("/funds/new", fund_new, methods=["GET", "POST"], name="fund_new"),
     Route("/funds/{id:id}", fund_detail, name="fund_detail"),
     Route("/funds/{id:id}/edit", fund_edit, methods=["GET", "POST"], name="fund_edit"),
     Route("/funds/{id:id}/entries", fund_entry_new, methods=["POST"], name="fund_entry_new"),
+    Route("/funds/{id:id}/entries/{entry_id:id}/reverse", fund_entry_reverse, methods=["POST"],
+          name="fund_entry_reverse"),
     Route("/funds/{id:id}/entries/{entry_id:id}/approve", fund_entry_decide, methods=["POST"],
           name="fund_entry_approve"),
     Route("/funds/{id:id}/entries/{entry_id:id}/reject", fund_entry_decide, methods=["POST"],

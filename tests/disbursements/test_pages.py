@@ -98,3 +98,22 @@ def test_funders_see_statements_of_their_own_funds_only(app, session):
         bad = c.get(f"/funds/{mine.id}/statement?from=2026-13-01")
         assert bad.status_code == 400
     assert session.get(Fund, mine.id) is not None and date.today()
+
+
+def test_a_contribution_is_corrected_by_reversal_from_the_fund_page(client, session):
+    from grants.funds.models import FundEntry
+
+    organiser = factories.user(session, "organiser")
+    fund = factories.fund(session, contributed_fen=3_000_00)
+    session.commit()
+    entry = session.execute(select(FundEntry).where(FundEntry.fund_id == fund.id)).scalar_one()
+    client.login(organiser.username)
+    url = f"/funds/{fund.id}/entries/{entry.id}/reverse"
+    assert client.post_form(url, {"reason": ""}).status_code == 400
+    assert client.post_form(url, {"reason": "重复录入"}).status_code == 303
+    assert client.post_form(url, {"reason": "再次"}).status_code == 400
+    page = client.get(f"/funds/{fund.id}").text
+    assert f"#{entry.id}" in page
+    entries = session.execute(select(FundEntry).where(FundEntry.fund_id == fund.id)
+                              .order_by(FundEntry.id)).scalars().all()
+    assert [e.reverses_id for e in entries] == [None, entry.id]

@@ -143,6 +143,8 @@ EXPECT: dict[str, Guard] = {
     "fund_edit": ("fund.edit", lambda w: w.other_fund, lambda w: {"id": w.other_fund.id}),
     "fund_entry_new": ("fund.record_entry", lambda w: w.other_fund,
                        lambda w: {"id": w.other_fund.id}),
+    "fund_entry_reverse": ("fund.record_entry", lambda w: w.other_fund,
+                           lambda w: {"id": w.other_fund.id, "entry_id": w.pending_entry.id}),
     "fund_entry_approve": ("fund.decide_entry", lambda w: w.pending_entry,
                            lambda w: {"id": w.other_fund.id, "entry_id": w.pending_entry.id}),
     "fund_entry_reject": ("fund.decide_entry", lambda w: w.pending_entry,
