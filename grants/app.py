@@ -44,6 +44,7 @@ ROUTE_MODULES = [
     "grants.awards.routes",
     "grants.calendar.routes",
     "grants.disbursements.routes",
+    "grants.reports.routes",
 ]
 
 # Routes that accept file uploads: only multipart posts to these may be as large as

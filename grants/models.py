@@ -13,6 +13,7 @@ from grants.judging import models as judging_tables  # noqa: F401 - panels, shee
 from grants.notifications import models as notification_tables  # noqa: F401 - outbox, notices
 from grants.organisations.models import Organisation
 from grants.regions.models import Region
+from grants.reports import models as report_tables  # noqa: F401 - reports, evaluations
 from grants.rounds.models import Criterion, Round, RoundFund, Stage, Track
 from grants.votes import models as vote_tables  # noqa: F401 - public vote
 

@@ -26,6 +26,7 @@ WORKFLOW_MODULES = (
     "grants.votes.workflow",
     "grants.awards.workflow",
     "grants.disbursements.workflow",
+    "grants.reports.workflow",
 )
 
 
@@ -337,6 +338,9 @@ RULES: dict[str, tuple[str, ...]] = {
     "payment.view": ("staff_in_scope",),
     "refund.open": ("organiser_in_scope",),
     "fund.statement": ("staff_in_scope", "funder_of"),
+    # Reports (their moves are in grants/reports/workflow.py)
+    "report.view": ("staff_in_scope", "member"),
+    "report.start": ("applicant_member",),
     # The working-day calendar (national: any organiser)
     "calendar.view": ("organiser",),
     "calendar.edit": ("organiser",),

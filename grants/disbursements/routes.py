@@ -25,6 +25,8 @@ from grants.i18n import gettext as _
 from grants.money import MoneyError, parse_yuan
 from grants.organisations.models import Organisation
 from grants.permissions import can
+from grants.reports import services as report_services
+from grants.reports import workflow as report_workflow
 from grants.rounds.choices import TRANCHE_CONDITION_LABELS
 from grants.rounds.models import Round
 from grants.timeutil import today
@@ -124,7 +126,9 @@ def _agreement_context(request: Request, agreement: Agreement, errors: dict | No
             "TRANCHE_STATUSES": workflow.TRANCHE_STATUSES,
             "PAYMENT_STATUSES": workflow.PAYMENT_STATUSES,
             "REFUND_STATUSES": workflow.REFUND_STATUSES,
-            "CONDITIONS": CONDITION_LABELS, "form_key": services.uuid.uuid4().hex}
+            "CONDITIONS": CONDITION_LABELS, "form_key": services.uuid.uuid4().hex,
+            "reports": {r.kind: r for r in report_services.reports_of(session, agreement)},
+            "REPORT_KINDS": report_workflow.KINDS, "REPORT_STATUSES": report_workflow.STATUSES}
 
 
 CONDITION_LABELS = {**TRANCHE_CONDITION_LABELS, "date": N_("on a date")}

@@ -256,7 +256,8 @@ def record_evaluation(session: Session, actor: audit.Actor, user: Any, agreement
                       refund_fen: int | None = None) -> None:
     """The outcome of the mid-term or final evaluation: passing makes the tranches waiting for
     it due; failing stops every later unpaid tranche (their commitment is released) and may
-    open a refund of money already paid."""
+    open a refund of money already paid. A tranche due on signing, or on a date already
+    past, is not "later" and stays payable."""
     note = note.strip()
     errors: dict[str, str] = {}
     if which not in EVALUATIONS:
@@ -286,8 +287,13 @@ def record_evaluation(session: Session, actor: audit.Actor, user: Any, agreement
     if passed:
         refresh_due(session, actor, agreement)
         return
+    day = today()
     for tranche in tranches_of(session, agreement):
-        if tranche.status in ("scheduled", "due"):
+        later = (tranche.condition == "final_accepted"
+                 or (which == "midterm" and tranche.condition == "midterm_passed")
+                 or (tranche.condition == "date" and (tranche.due_on is None
+                                                      or tranche.due_on > day)))
+        if tranche.status in ("scheduled", "due") and later:
             stop(session, actor, user, tranche,
                  _("The %(which)s evaluation failed: %(note)s",
                    which=_("mid-term") if which == "midterm" else _("final"), note=note))

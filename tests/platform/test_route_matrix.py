@@ -65,6 +65,7 @@ class World:
     tranche: Any = None  # its first tranche
     payment: Any = None  # the approved payment of it (with a voucher)
     refund: Any = None  # a refund due on it
+    report: Any = None  # its mid-term report, submitted
 
 
 Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
@@ -235,6 +236,12 @@ EXPECT: dict[str, Guard] = {
     **{name: ("fund.statement", lambda w: w.fund, lambda w: {"id": w.fund.id})
        for name in ("fund_statement", "fund_statement_xlsx")},
     "fund_reconcile": ("finance.work", lambda w: w.fund, lambda w: {"id": w.fund.id}),
+    "report_start": ("report.start", lambda w: w.agreement,
+                     lambda w: {"id": w.agreement.id, "kind": "final"}),
+    "report_detail": ("report.view", lambda w: w.report, lambda w: {"id": w.report.id}),
+    **{f"report_{action}": (f"report.{action}", lambda w: w.report,
+                            lambda w: {"id": w.report.id})
+       for action in ("submit", "return", "evaluate")},
     "calendar_day_save": ("calendar.edit", _none, _no_params),
     "calendar_day_remove": ("calendar.edit", _none, _no_params),
 }
@@ -314,6 +321,9 @@ def _world(session) -> World:
                                       amount_fen=1_00)
     award, objection, sheet = _award_objects(session, round_, stage, app_b, users["judge"])
     agreement, tranche, payment, refund = _money_objects(session, award, fund)
+    from grants.reports import services as report_services
+
+    report = report_services.start(session, actor, None, agreement, "midterm")
     session.commit()
     return World(users=users, round=round_, app_a=app_a, app_b=app_b, attachment=attachment,
                  org_a=session.get(type(funder_org), user_a.organisation_id),
@@ -322,7 +332,7 @@ def _world(session) -> World:
                  stage=stage, track=track, criterion=criterion, round_fund=round_fund,
                  change=change, roadshow=roadshow, pending_entry=pending, award=award,
                  objection=objection, sheet=sheet, agreement=agreement, tranche=tranche,
-                 payment=payment, refund=refund)
+                 payment=payment, refund=refund, report=report)
 
 
 def _money_objects(session, award, fund) -> tuple[Any, Any, Any, Any]:

@@ -1,0 +1,1 @@
+"""Outcome reports (mid-term and final) and their evaluations."""

@@ -1,0 +1,188 @@
+"""Reports and evaluations. A report starts prefilled with what the application planned; its
+evaluation records the mid-term or final outcome on the agreement
+(grants.disbursements.services.record_evaluation), which releases or stops tranches.
+
+Every function takes the session first, audits each change and never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from grants import audit, lifecycle
+from grants.applications.models import Application, BudgetLine
+from grants.awards.models import Award
+from grants.disbursements import services as money
+from grants.disbursements.models import Agreement
+from grants.i18n import gettext as _
+from grants.reports.models import Evaluation, Report
+from grants.reports.workflow import GRADES, KINDS
+from grants.rounds.models import Round
+from grants.validation import FormErrors, column_problems, parse_whole
+from grants.vocab import TARGET_GROUPS
+
+MAX_COUNT = 10_000_000
+MAX_TEXT = 20_000
+
+
+def report_of(session: Session, agreement: Agreement, kind: str) -> Report | None:
+    return session.execute(select(Report).where(Report.agreement_id == agreement.id,
+                                                Report.kind == kind)).scalars().first()
+
+
+def reports_of(session: Session, agreement: Agreement) -> list[Report]:
+    return list(session.execute(select(Report).where(Report.agreement_id == agreement.id)
+                                .order_by(Report.id)).scalars())
+
+
+def _due(round_: Round, kind: str) -> date | None:
+    raw = (round_.reporting_plan or {}).get(f"{kind}_due")
+    try:
+        return date.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def start(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
+          kind: str) -> Report:
+    """The agreement's report of this kind, created as a draft prefilled with the plan."""
+    if kind not in KINDS:
+        raise FormErrors({"kind": _("Not a valid choice.")})
+    if agreement.status == "draft":
+        raise FormErrors({"kind": _("Reports are filed once the agreement is signed.")})
+    existing = report_of(session, agreement, kind)
+    if existing is not None:
+        return existing
+    award = session.get(Award, agreement.award_id)
+    round_ = session.get(Round, agreement.round_id)
+    assert award is not None and round_ is not None
+    app = session.get(Application, award.application_id)
+    assert app is not None
+    lines = session.execute(select(BudgetLine).where(BudgetLine.application_id == app.id)
+                            .order_by(BudgetLine.position, BudgetLine.id)).scalars().all()
+    report = Report(agreement_id=agreement.id, award_id=award.id, round_id=agreement.round_id,
+                    organisation_id=agreement.organisation_id, kind=kind,
+                    due_on=_due(round_, kind),
+                    planned={"activities": app.planned_activities, "people": app.planned_people,
+                             "volunteers": app.planned_volunteers,
+                             "target_groups": list(app.target_groups or [])},
+                    beneficiaries=dict.fromkeys(app.target_groups or [], 0),
+                    spending=[{"line": f"{line.category}：{line.item}"[:120],
+                               "budget_fen": int(line.amount_fen), "spent_fen": 0}
+                              for line in lines])
+    session.add(report)
+    session.flush()
+    audit.record(session, actor, "report.start", report)
+    return report
+
+
+def _count(raw: Any, field: str, errors: dict[str, str]) -> int:
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return 0
+    try:
+        value = parse_whole(text)
+    except ValueError:
+        errors[field] = _("Enter a whole number.")
+        return 0
+    if not 0 <= value <= MAX_COUNT:
+        errors[field] = _("Enter a whole number between 0 and %(max)s.", max=MAX_COUNT)
+        return 0
+    return value
+
+
+def save(session: Session, actor: audit.Actor, user: Any, report: Report,
+         form: Any) -> Report:
+    """Save the figures and the narrative of a draft (or returned) report."""
+    from grants.money import MoneyError, parse_yuan
+
+    errors: dict[str, str] = {}
+    figures = {name: _count(form.get(name), name, errors)
+               for name in ("activities_held", "people_served", "volunteers",
+                            "volunteer_hours")}
+    beneficiaries = {}
+    for group in report.planned.get("target_groups", []) or []:
+        if group in TARGET_GROUPS:
+            beneficiaries[group] = _count(form.get(f"group_{group}"), f"group_{group}", errors)
+    spending = []
+    for i, line in enumerate(report.spending):
+        raw = str(form.get(f"spent_{i}", "") or "").strip()
+        try:
+            spent = parse_yuan(raw) if raw else 0
+        except MoneyError as error:
+            errors[f"spent_{i}"] = str(error)
+            spent = 0
+        spending.append({**line, "spent_fen": spent})
+    narrative = str(form.get("narrative", "") or "").strip()
+    stories = str(form.get("stories", "") or "").strip()
+    for name, text in (("narrative", narrative), ("stories", stories)):
+        if len(text) > MAX_TEXT:
+            errors[name] = _("At most %(max)s characters (you entered %(n)s).", max=MAX_TEXT,
+                             n=len(text))
+    errors.update(column_problems(Report, {"narrative": narrative, "stories": stories}))
+    if errors:
+        raise FormErrors(errors)
+    lifecycle.perform(session, actor, user, "report.edit", report)
+    for name, value in figures.items():
+        setattr(report, name, value)
+    report.beneficiaries = beneficiaries
+    report.spending = spending
+    report.narrative = narrative
+    report.stories = stories
+    audit.record(session, actor, "report.save", report)
+    return report
+
+
+def submit(session: Session, actor: audit.Actor, user: Any, report: Report) -> Report:
+    lifecycle.perform(session, actor, user, "report.submit", report)
+    report.submitted_at = report.updated_at
+    return report
+
+
+def return_for_correction(session: Session, actor: audit.Actor, user: Any, report: Report,
+                          reason: str) -> Report:
+    errors = column_problems(Report, {"returned_reason": reason.strip()})
+    if errors:
+        raise FormErrors({"reason": next(iter(errors.values()))})
+    lifecycle.perform(session, actor, user, "report.return", report, reason=reason)
+    report.returned_reason = reason.strip()
+    return report
+
+
+def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *, grade: str,
+             score: int | None, comments: str, refund_fen: int | None = None) -> Evaluation:
+    """Grade a submitted report; the outcome is recorded on the agreement (合格 or better:
+    passed; 不合格: failed, stopping later tranches and possibly asking for a refund)."""
+    comments = comments.strip()
+    errors: dict[str, str] = {}
+    if grade not in GRADES:
+        errors["grade"] = _("Choose a grade.")
+    if score is not None and not 0 <= score <= 100:
+        errors["score"] = _("Enter a whole number between 0 and %(max)s.", max=100)
+    if not comments:
+        errors["comments"] = _("Give the evaluation's findings.")
+    elif len(comments) > 5000:
+        errors["comments"] = _("At most %(max)s characters (you entered %(n)s).", max=5000,
+                               n=len(comments))
+    if errors:
+        raise FormErrors(errors)
+    agreement = session.get(Agreement, report.agreement_id)
+    assert agreement is not None
+    lifecycle.perform(session, actor, user, "report.evaluate", report,
+                      extra={"grade": grade, "score": score})
+    evaluation = Evaluation(report_id=report.id, round_id=report.round_id,
+                            evaluator_id=getattr(user, "id", None), grade=grade, score=score,
+                            comments=comments)
+    session.add(evaluation)
+    session.flush()
+    audit.record(session, actor, "evaluation.create", evaluation)
+    label = GRADES[grade]
+    note = f"{_(label)}: {comments}"[:500]
+    if not getattr(agreement, report.kind):
+        money.record_evaluation(session, actor, user, agreement, report.kind, grade != "fail",
+                                note, refund_fen=refund_fen if grade == "fail" else None)
+    return evaluation

@@ -1,0 +1,54 @@
+"""The report lifecycle, as data for the one engine (grants/lifecycle.py).
+
+    draft → submitted → returned (for correction, with a reason) → submitted → accepted
+    (an evaluation grades it; 不合格 stops the agreement's later tranches)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from grants.i18n import N_
+from grants.i18n import gettext as _
+from grants.lifecycle import Lifecycle, State, Transition, register
+from grants.reports.models import Report
+
+LIFECYCLE = register(Lifecycle(
+    noun="report",
+    states=(State("draft", N_("Draft")), State("submitted", N_("Submitted")),
+            State("returned", N_("Returned for correction")),
+            State("accepted", N_("Evaluated"), final=True)),
+    transitions=(
+        Transition("edit", ("draft", "returned"), None, ("applicant_member",), (),
+                   N_("Edit")),
+        Transition("submit", ("draft", "returned"), "submitted", ("applicant_member",),
+                   ("report_complete",), N_("Submit the report"),
+                   N_("The report goes to the organiser for evaluation and can no longer be "
+                      "changed unless it is returned.")),
+        Transition("return", ("submitted",), "returned", ("organiser_in_scope",), (),
+                   N_("Return for correction"),
+                   N_("The organisation corrects the report and submits it again."),
+                   needs_reason=True),
+        Transition("evaluate", ("submitted",), "accepted", ("organiser_in_scope",), (),
+                   N_("Record the evaluation"),
+                   N_("The grade is final. 合格 or better makes the tranches waiting for this "
+                      "report due; 不合格 stops the later tranches.")),
+    ),
+))
+
+STATUSES = LIFECYCLE.labels()
+KINDS = {"midterm": N_("Mid-term report"), "final": N_("Final report")}
+GRADES = {"excellent": N_("Excellent (优秀)"), "good": N_("Good (良好)"),
+          "pass": N_("Pass (合格)"), "fail": N_("Fail (不合格)")}
+
+
+@LIFECYCLE.check("report_complete", N_("The report is complete"))
+def _complete(session: Session, report: Report, _ctx: Any) -> list[str]:
+    found = []
+    if len(report.narrative.strip()) < 20:
+        found.append(_("Describe what was done in at least 20 characters."))
+    if report.activities_held <= 0 and report.people_served <= 0:
+        found.append(_("Give the activities held or the people served."))
+    return found
