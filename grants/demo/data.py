@@ -1174,5 +1174,6 @@ TOUR = (
     ("organiser", "…（公示演示）→ 资助与公示 Awards: a published notice, one objection pending, one resolved"),
     ("organiser", "…（立项演示）→ 资助与公示 Awards: confirmed awards; list, certificates, letters, agreements"),
     ("finance", "财务 Finance: a payment to approve (recorded by finance2), tranches to pay, a refund due"),
+    ("organiser", "…（立项演示）→ Awards → Tranches and payments: a mid-term report waiting for evaluation"),
     ("anyone", "/public (公示公告) and /verify (证书查验): no login needed"),
 )

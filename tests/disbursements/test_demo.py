@@ -21,6 +21,9 @@ def test_demo_money_leaves_finance_work_waiting(client, session):
         "approved", "approved", "pending"]
     assert "stopped" in {t.status for t in session.execute(select(Tranche)).scalars()}
     assert session.execute(select(Refund.status)).scalar_one() == "due"
+    from grants.reports.models import Report
+
+    assert session.execute(select(Report.status)).scalar_one() == "submitted"
     client.login("finance", data.DEMO_PASSWORD)
     page = client.get("/finance").text
     assert 'id="waiting-approval"' in page and "CMB2026110003" in page
