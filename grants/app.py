@@ -45,6 +45,7 @@ ROUTE_MODULES = [
     "grants.calendar.routes",
     "grants.disbursements.routes",
     "grants.reports.routes",
+    "grants.impact.routes",
 ]
 
 # Routes that accept file uploads: only multipart posts to these may be as large as

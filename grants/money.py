@@ -75,6 +75,11 @@ def fen_to_yuan_str(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def yuan_decimal(fen: int) -> Decimal:
+    """Fen as an exact number of yuan (for spreadsheets: a number, never a float)."""
+    return Decimal(int(fen)).scaleb(-2)
+
+
 def format_yuan(fen: int | None) -> str:
     """¥12,000.00 style."""
     if fen is None:

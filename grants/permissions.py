@@ -341,6 +341,8 @@ RULES: dict[str, tuple[str, ...]] = {
     # Reports (their moves are in grants/reports/workflow.py)
     "report.view": ("staff_in_scope", "member"),
     "report.start": ("applicant_member",),
+    # Impact: organisers see their scope, finance everything, a funder its own funds' projects
+    "impact.view": ("staff_in_scope", "funder"),
     # The working-day calendar (national: any organiser)
     "calendar.view": ("organiser",),
     "calendar.edit": ("organiser",),

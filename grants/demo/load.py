@@ -45,7 +45,9 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
 
     counts = {**counts, **load_judging(session, actor), **load_votes(session, actor),
               **load_awards(session, actor)}
-    return {**counts, **load_money(session, actor)}
+    from grants.reports.demo import load_history
+
+    return {**counts, **load_money(session, actor), **load_history(session, actor)}
 
 
 def _fund_region(session: Session, spec: dict, owner: Organisation | None) -> int | None:

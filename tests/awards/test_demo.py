@@ -16,7 +16,9 @@ def test_demo_notice_objections_and_confirmed_awards(client, session):
 
     load.load(session)
     session.commit()
-    notices = {n.status: n for n in session.execute(select(AwardNotice)).scalars()}
+    notices = {n.status: n for n in session.execute(  # the past years' rounds are finished
+        select(AwardNotice).join(Round, Round.id == AwardNotice.round_id)
+        .where(Round.status != "finished")).scalars()}
     assert set(notices) == {"published", "confirmed"}
     running = notices["published"]
     statuses = sorted(o.status for o in session.execute(select(Objection).where(

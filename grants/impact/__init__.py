@@ -1,0 +1,1 @@
+"""Impact: what the funded projects achieved, for funders, organisers and the public."""

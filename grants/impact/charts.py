@@ -1,0 +1,104 @@
+"""Impact charts as SVG, drawn on the server by pygal, so that the page (without scripts) and
+the PDF show the very same pictures. Labels are in the reader's language (Chinese first) and the
+text is set in Noto Sans CJK, which WeasyPrint embeds and browsers fall back from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygal
+from markupsafe import Markup
+from pygal.style import Style
+
+from grants.i18n import gettext as _
+from grants.impact.indicators import UNCLASSIFIED, Portfolio
+from grants.vocab import SERVICE_AREAS, TARGET_GROUPS
+
+STYLE = Style(
+    font_family="'Noto Sans CJK SC', 'Noto Sans CJK', 'Source Han Sans SC', 'PingFang SC', "
+                "'Microsoft YaHei', sans-serif",
+    background="#ffffff", plot_background="#ffffff", foreground="#222222",
+    foreground_strong="#111111", foreground_subtle="#888888",
+    colors=("#2f6f9f", "#e08a2e", "#4c9a5b", "#b5495b", "#7a5ea8", "#8c6d3f", "#3f8f8f",
+            "#999999"),
+    title_font_size=15, label_font_size=11, major_label_font_size=11, legend_font_size=12,
+    value_font_size=10, tooltip_font_size=11, no_data_font_size=14,
+)
+MAX_BARS = 12
+
+
+def _config(chart: Any, title: str) -> Any:
+    chart.title = title
+    chart.no_data_text = _("No evaluated reports yet")
+    return chart
+
+
+def _svg(chart: Any) -> Markup:
+    # pygal escapes every label it writes (the document is built with an XML tree).
+    return Markup(chart.render(is_unicode=True))  # noqa: S704 - pygal's own escaped XML
+
+
+def _options(**extra: Any) -> dict[str, Any]:
+    return {"style": STYLE, "js": [], "disable_xml_declaration": True, "width": 720,
+            "height": 340, "legend_at_bottom": True, "print_values": False,
+            "margin": 12, "truncate_label": 24, "truncate_legend": 30, **extra}
+
+
+def trend(portfolio: Portfolio) -> Markup:
+    """People served (人次) per year, planned against achieved."""
+    chart = _config(pygal.Bar(**_options()), _("People served by year (person-times)"))
+    years = list(portfolio.by_year)
+    chart.x_labels = [str(year) for year in years]
+    chart.add(_("Planned"), [portfolio.by_year[y].planned["people"] for y in years])
+    chart.add(_("Achieved (evaluated reports)"),
+              [portfolio.by_year[y].achieved["people"] for y in years])
+    return _svg(chart)
+
+
+def funding_trend(portfolio: Portfolio) -> Markup:
+    """Projects and money per year."""
+    chart = _config(pygal.Bar(**_options()), _("Funding by year (yuan)"))
+    years = list(portfolio.by_year)
+    chart.x_labels = [str(year) for year in years]
+    chart.add(_("Awarded"), [portfolio.by_year[y].awarded_fen // 100 for y in years])
+    chart.add(_("Paid"), [portfolio.by_year[y].paid_fen // 100 for y in years])
+    return _svg(chart)
+
+
+def groups(portfolio: Portfolio) -> Markup:
+    """Unique beneficiaries by target group."""
+    chart = _config(pygal.HorizontalBar(**_options(show_legend=False)),
+                    _("Beneficiaries by target group"))
+    items = list(portfolio.by_group.items())[:MAX_BARS][::-1]
+    chart.x_labels = [_(TARGET_GROUPS.get(code, code)) for code, _n in items]
+    chart.add(_("Beneficiaries"), [count for _c, count in items])
+    return _svg(chart)
+
+
+def categories(portfolio: Portfolio) -> Markup:
+    """The money awarded by service area."""
+    chart = _config(pygal.Pie(**_options(inner_radius=0.45)),
+                    _("Money awarded by service area"))
+    for code, totals in sorted(portfolio.by_category.items(),
+                               key=lambda kv: -kv[1].awarded_fen)[:MAX_BARS]:
+        name = _(SERVICE_AREAS[code]) if code in SERVICE_AREAS else (
+            _("Unclassified") if code == UNCLASSIFIED else code)
+        chart.add(f"{name}（{totals.projects}）", totals.awarded_fen // 100)
+    return _svg(chart)
+
+
+def communities(portfolio: Portfolio) -> Markup:
+    """People served by community (the largest first)."""
+    chart = _config(pygal.HorizontalBar(**_options(show_legend=False)),
+                    _("People served by community (person-times)"))
+    items = list(portfolio.by_community.items())[:MAX_BARS][::-1]
+    chart.x_labels = [portfolio.community_names.get(c, _("Unknown")) if c is not None
+                      else _("Unknown") for c, _t in items]
+    chart.add(_("People served"), [totals.achieved["people"] for _c, totals in items])
+    return _svg(chart)
+
+
+def all_charts(portfolio: Portfolio) -> dict[str, Markup]:
+    return {"trend": trend(portfolio), "funding": funding_trend(portfolio),
+            "groups": groups(portfolio), "categories": categories(portfolio),
+            "communities": communities(portfolio)}
