@@ -52,7 +52,7 @@ ROUTE_MODULES = [
 # MAX_UPLOAD_BYTES; every other body is limited to MAX_FORM_BYTES.
 UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import", "judging_panel_import",
                            "public_objection", "agreement_sign", "tranche_pay",
-                           "fund_reconcile"})
+                           "fund_reconcile", "report_file_add"})
 
 
 def collect_routes(threaded: bool = True) -> list[BaseRoute]:

@@ -194,6 +194,17 @@ def cmd_mail_send(_args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from grants import jobs
+
+    day = date.fromisoformat(args.day) if args.day else None
+    counts = jobs.run(day)
+    print("; ".join(f"{name}: {n}" for name, n in counts.items()))
+    return 0
+
+
 def cmd_check(_args: argparse.Namespace) -> int:
     from grants.db import get_engine
     from grants.settings import SettingsError, get_settings
@@ -272,6 +283,14 @@ def build_parser() -> argparse.ArgumentParser:
     mail_sub = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)
     send = mail_sub.add_parser("send", help="send queued messages through MAIL_HOST (cron this)")
     send.set_defaults(func=cmd_mail_send)
+
+    jobs_cmd = sub.add_parser("jobs", help="background jobs: report reminders, late reports, "
+                              "evaluators' digests")
+    jobs_sub = jobs_cmd.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
+    run_jobs = jobs_sub.add_parser("run", help="run every job once (safe every few minutes, "
+                                   "even when runs overlap)")
+    run_jobs.add_argument("--day", help="act as if today were this date (YYYY-MM-DD; testing)")
+    run_jobs.set_defaults(func=cmd_jobs_run)
 
     check = sub.add_parser("check", help="validate the configuration and reach the database")
     check.set_defaults(func=cmd_check)

@@ -89,3 +89,10 @@ _ = gettext
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where it is shown."""
     return message
+
+
+class Msgid(str):
+    """A message id passed as a parameter, translated where the message is (per recipient in
+    notices: grants.notifications.services.notify)."""
+
+    __slots__ = ()

@@ -250,6 +250,28 @@ def _judge_while_open(user: User, obj: Any) -> bool:
     return _assigned_judge(user, obj) and stage_is_open(obj)
 
 
+@relation("round_evaluator")
+def _round_evaluator(user: User, obj: Any) -> bool:
+    """Someone given the evaluation of the object's round (organiser staff or a third-party
+    evaluation agency); with no object, anyone who evaluates some round (their list)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from grants.reports.models import RoundEvaluator
+
+    if obj is None:  # anyone who evaluates some round (their list shows only those)
+        session = object_session(user)
+        return session is not None and session.execute(select(RoundEvaluator.id).where(
+            RoundEvaluator.user_id == user.id)).first() is not None
+    round_id = getattr(obj, "round_id", None) or (
+        obj.id if getattr(obj, "__tablename__", "") == "round" else None)
+    session = object_session(obj)
+    if round_id is None or session is None:
+        return False
+    return session.execute(select(RoundEvaluator.id).where(
+        RoundEvaluator.round_id == round_id, RoundEvaluator.user_id == user.id)).first() is not None
+
+
 # ---- money: finance records, a different person approves --------------------------------
 
 @relation("finance_in_scope")
@@ -339,8 +361,11 @@ RULES: dict[str, tuple[str, ...]] = {
     "refund.open": ("organiser_in_scope",),
     "fund.statement": ("staff_in_scope", "funder_of"),
     # Reports (their moves are in grants/reports/workflow.py)
-    "report.view": ("staff_in_scope", "member"),
+    "report.view": ("staff_in_scope", "member", "round_evaluator"),
     "report.start": ("applicant_member",),
+    "report.evaluations": ("organiser_in_scope", "round_evaluator"),  # reports waiting
+    "report.evaluate_in_scope": ("organiser_in_scope",),  # every report of a round in scope
+    "evaluator.manage": ("organiser_in_scope",),  # who evaluates a round's reports
     # Impact: organisers see their scope, finance everything, a funder its own funds' projects
     "impact.view": ("staff_in_scope", "funder"),
     # The working-day calendar (national: any organiser)

@@ -13,6 +13,7 @@ ROLES = {
     "judge": N_("Judge"),
     "finance": N_("Finance"),
     "funder": N_("Funder"),
+    "evaluator": N_("Evaluator"),  # e.g. a third-party evaluation agency: rights per round
 }
 
 REGION_LEVELS = {

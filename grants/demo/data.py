@@ -1071,6 +1071,12 @@ USERS = [
         "email": "funder@demo.invalid",
     },
     {
+        "username": "evaluator",
+        "display_name": "赵敏（第三方评估机构评估师）",
+        "role": "evaluator",
+        "email": "evaluator@demo.invalid",
+    },
+    {
         "username": "applicant1",
         "display_name": "王丽（坂田义工联）",
         "role": "applicant",
@@ -1174,6 +1180,8 @@ TOUR = (
     ("organiser", "…（公示演示）→ 资助与公示 Awards: a published notice, one objection pending, one resolved"),
     ("organiser", "…（立项演示）→ 资助与公示 Awards: confirmed awards; list, certificates, letters, agreements"),
     ("finance", "财务 Finance: a payment to approve (recorded by finance2), tranches to pay, a refund due"),
-    ("organiser", "…（立项演示）→ Awards → Tranches and payments: a mid-term report waiting for evaluation"),
+    ("evaluator", "评估 Evaluations: the mid-term report waiting for evaluation (third-party evaluator of …（立项演示）)"),
+    ("funder", "成效 Impact: two past years of projects its fund paid for, charts, PDF and xlsx"),
+    ("anyone", "/public/impact (成效): the platform's figures without names"),
     ("anyone", "/public (公示公告) and /verify (证书查验): no login needed"),
 )

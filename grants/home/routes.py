@@ -65,6 +65,10 @@ async def home(request: Request) -> Response:
             i.sheet is None or i.sheet.status != "submitted")]
         context["judging_done"] = [i for i in work
                                    if i.sheet is not None and i.sheet.status == "submitted"]
+    if can(user, "report.evaluations"):
+        from grants.reports.services import waiting_for
+
+        context["reports_waiting"] = len(waiting_for(session, user))
     if can(user, "fund.list"):
         funds = list(session.execute(visible_funds(user, session).limit(10)).scalars())
         context["funds"] = funds

@@ -4,6 +4,9 @@ text is set in Noto Sans CJK, which WeasyPrint embeds and browsers fall back fro
 
 from __future__ import annotations
 
+import base64
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import pygal
@@ -33,9 +36,27 @@ def _config(chart: Any, title: str) -> Any:
     return chart
 
 
-def _svg(chart: Any) -> Markup:
-    # pygal escapes every label it writes (the document is built with an XML tree).
-    return Markup(chart.render(is_unicode=True))  # noqa: S704 - pygal's own escaped XML
+INTERACTIVE_IDS = re.compile(r' id="activate-serie-\d+"')
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: `svg` to inline (the PDF), `data_uri` for an <img> (the pages, whose
+    Content-Security-Policy refuses inline styles; an image keeps its own), `title` its text."""
+
+    svg: Markup
+    title: str
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(str(self.svg).encode()).decode()
+
+
+def _svg(chart: Any) -> Chart:
+    # pygal escapes every label it writes (the document is built with an XML tree). The ids it
+    # gives legend entries for its scripts repeat across charts; without scripts they go.
+    svg = INTERACTIVE_IDS.sub("", chart.render(is_unicode=True))
+    return Chart(svg=Markup(svg), title=str(chart.title))  # noqa: S704 - pygal's escaped XML
 
 
 def _options(**extra: Any) -> dict[str, Any]:
@@ -44,7 +65,7 @@ def _options(**extra: Any) -> dict[str, Any]:
             "margin": 12, "truncate_label": 24, "truncate_legend": 30, **extra}
 
 
-def trend(portfolio: Portfolio) -> Markup:
+def trend(portfolio: Portfolio) -> Chart:
     """People served (人次) per year, planned against achieved."""
     chart = _config(pygal.Bar(**_options()), _("People served by year (person-times)"))
     years = list(portfolio.by_year)
@@ -55,7 +76,7 @@ def trend(portfolio: Portfolio) -> Markup:
     return _svg(chart)
 
 
-def funding_trend(portfolio: Portfolio) -> Markup:
+def funding_trend(portfolio: Portfolio) -> Chart:
     """Projects and money per year."""
     chart = _config(pygal.Bar(**_options()), _("Funding by year (yuan)"))
     years = list(portfolio.by_year)
@@ -65,7 +86,7 @@ def funding_trend(portfolio: Portfolio) -> Markup:
     return _svg(chart)
 
 
-def groups(portfolio: Portfolio) -> Markup:
+def groups(portfolio: Portfolio) -> Chart:
     """Unique beneficiaries by target group."""
     chart = _config(pygal.HorizontalBar(**_options(show_legend=False)),
                     _("Beneficiaries by target group"))
@@ -75,7 +96,7 @@ def groups(portfolio: Portfolio) -> Markup:
     return _svg(chart)
 
 
-def categories(portfolio: Portfolio) -> Markup:
+def categories(portfolio: Portfolio) -> Chart:
     """The money awarded by service area."""
     chart = _config(pygal.Pie(**_options(inner_radius=0.45)),
                     _("Money awarded by service area"))
@@ -87,7 +108,7 @@ def categories(portfolio: Portfolio) -> Markup:
     return _svg(chart)
 
 
-def communities(portfolio: Portfolio) -> Markup:
+def communities(portfolio: Portfolio) -> Chart:
     """People served by community (the largest first)."""
     chart = _config(pygal.HorizontalBar(**_options(show_legend=False)),
                     _("People served by community (person-times)"))
@@ -98,7 +119,7 @@ def communities(portfolio: Portfolio) -> Markup:
     return _svg(chart)
 
 
-def all_charts(portfolio: Portfolio) -> dict[str, Markup]:
+def all_charts(portfolio: Portfolio) -> dict[str, Chart]:
     return {"trend": trend(portfolio), "funding": funding_trend(portfolio),
             "groups": groups(portfolio), "categories": categories(portfolio),
             "communities": communities(portfolio)}

@@ -13,18 +13,20 @@ One definition, used by the page, the PDF, the spreadsheet and the public page:
 - Completion (achieved ÷ planned) is computed over the projects whose final report is
   evaluated, so that a project half way through does not read as a shortfall.
 - A project's category is its track's service area (服务领域); its community is the first
-  community the application serves, or else the organisation's own community.
+  community the application serves, or else the organisation's own community (the community
+  filter and the breakdown use the same one).
 
-The reading is a handful of SQL queries returning plain rows, summed here.
+The database does the summing: one statement per breakdown over the same derived table (the
+projects in the portfolio with their counted report), one for the beneficiaries by target
+group, and one for the page of projects shown.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, case, cast, func, literal, or_, select, true, union_all
 from sqlmodel import Session
 
 from grants.applications.models import Application
@@ -49,7 +51,10 @@ class Filters:
 
     def query(self) -> dict[str, str]:
         """The filters as query parameters (for links to the PDF and the spreadsheet)."""
-        return {name: str(value) for name, value in self.__dict__.items() if value}
+        out = {name: str(value) for name, value in self.__dict__.items() if value}
+        if self.category == UNCLASSIFIED:
+            out["category"] = "none"
+        return out
 
 
 @dataclass
@@ -64,7 +69,6 @@ class Project:
     community_id: int | None
     awarded_fen: int
     paid_fen: int = 0
-    target_groups: list[str] = field(default_factory=list)
     planned: dict[str, int] = field(default_factory=dict)
     achieved: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         (*FIGURES, "volunteer_hours"), 0))
@@ -94,7 +98,6 @@ class Totals:
     final_achieved: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIGURES, 0))
     budget_fen: int = 0
     spent_fen: int = 0
-    grades: dict[str, int] = field(default_factory=dict)
 
     def completion(self, figure: str) -> int | None:
         """Achieved as a whole percentage of planned, over projects with a final report."""
@@ -107,7 +110,7 @@ class Totals:
 @dataclass
 class Portfolio:
     filters: Filters
-    projects: list[Project]
+    projects: list[Project]  # all of them, or the page asked for
     totals: Totals
     by_year: dict[int, Totals]
     by_category: dict[str, Totals]
@@ -116,155 +119,192 @@ class Portfolio:
     community_names: dict[int, str]
 
 
-def _add(totals: Totals, project: Project, organisations: set[int] | None = None) -> None:
-    totals.projects += 1
-    totals.awarded_fen += project.awarded_fen
-    totals.paid_fen += project.paid_fen
-    for name in FIGURES:
-        totals.planned[name] += project.planned.get(name, 0)
-    for name, value in project.achieved.items():
-        totals.achieved[name] = totals.achieved.get(name, 0) + value
-    if project.reported == "final":
-        totals.reported_final += 1
-        for name in FIGURES:
-            totals.final_planned[name] += project.planned.get(name, 0)
-            totals.final_achieved[name] += project.achieved.get(name, 0)
-    elif project.reported == "midterm":
-        totals.reported_midterm += 1
-    else:
-        totals.not_reported += 1
-    totals.waiting += project.waiting
-    if project.reported:
-        totals.budget_fen += project.budget_fen
-        totals.spent_fen += project.spent_fen
-    if project.grade:
-        totals.grades[project.grade] = totals.grades.get(project.grade, 0) + 1
-
-
-def _award_query(filters: Filters, fund_ids: set[int] | None,
-                 round_ids: set[int] | None) -> Any:
-    query = (select(Award.id).join(Round, Round.id == Award.round_id)
-             .where(Award.status == "confirmed"))
+def _derived(filters: Filters, fund_ids: set[int] | None, round_ids: set[int] | None) -> Any:
+    """The portfolio's projects, one row each, with their money and their counted report."""
+    funds = fund_ids or {-1}
+    if fund_ids is None:
+        awarded: Any = Award.amount_fen
+        paid_q = (select(Agreement.award_id.label("award_id"),
+                         func.sum(Tranche.paid_fen).label("paid"))
+                  .join(Tranche, Tranche.agreement_id == Agreement.id)
+                  .group_by(Agreement.award_id).subquery())
+    else:  # only the funds' part of each award
+        share_q = (select(AwardAllocation.award_id.label("award_id"),
+                          func.sum(AwardAllocation.amount_fen).label("share"))
+                   .where(AwardAllocation.fund_id.in_(funds))
+                   .group_by(AwardAllocation.award_id).subquery())
+        awarded = share_q.c.share
+        paid_q = (select(Agreement.award_id.label("award_id"),
+                         func.sum(TrancheShare.paid_fen).label("paid"))
+                  .join(Tranche, Tranche.id == TrancheShare.tranche_id)
+                  .join(Agreement, Agreement.id == Tranche.agreement_id)
+                  .where(TrancheShare.fund_id.in_(funds))
+                  .group_by(Agreement.award_id).subquery())
+    finals = select(Report.award_id).where(Report.kind == "final", Report.status == "accepted")
+    counted = (select(Report.award_id, Report.kind, Report.activities_held,
+                      Report.people_served, Report.volunteers, Report.volunteer_hours,
+                      Report.beneficiaries, Report.budget_fen, Report.spent_fen,
+                      Evaluation.grade)
+               .outerjoin(Evaluation, Evaluation.report_id == Report.id)
+               .where(Report.status == "accepted",
+                      or_(Report.kind == "final", Report.award_id.not_in(finals)))
+               .subquery())
+    waiting = (select(Report.award_id.label("award_id"), func.count().label("n"))
+               .where(Report.status == "submitted").group_by(Report.award_id).subquery())
+    community = func.coalesce(Application.community_ids[0].as_integer(),
+                              Organisation.community_id)
+    category = func.coalesce(Track.service_area, literal(UNCLASSIFIED))
+    query = (select(
+        Award.id.label("award_id"), Award.position.label("position"),
+        Award.organisation_id.label("org_id"), Organisation.name.label("org_name"),
+        Award.round_id.label("round_id"), Round.name.label("round_name"),
+        Round.year.label("year"), Application.title.label("title"),
+        category.label("category"), community.label("community"),
+        func.coalesce(awarded, 0).label("awarded"),
+        func.coalesce(paid_q.c.paid, 0).label("paid"),
+        Application.planned_activities.label("p_act"),
+        Application.planned_people.label("p_people"),
+        Application.planned_volunteers.label("p_vol"),
+        counted.c.kind.label("reported"), counted.c.grade.label("grade"),
+        func.coalesce(counted.c.activities_held, 0).label("a_act"),
+        func.coalesce(counted.c.people_served, 0).label("a_people"),
+        func.coalesce(counted.c.volunteers, 0).label("a_vol"),
+        func.coalesce(counted.c.volunteer_hours, 0).label("a_hours"),
+        counted.c.beneficiaries.label("beneficiaries"),
+        func.coalesce(counted.c.budget_fen, 0).label("budget"),
+        func.coalesce(counted.c.spent_fen, 0).label("spent"),
+        func.coalesce(waiting.c.n, 0).label("waiting"))
+        .join(Application, Application.id == Award.application_id)
+        .join(Round, Round.id == Award.round_id)
+        .join(Organisation, Organisation.id == Award.organisation_id)
+        .outerjoin(Track, Track.id == Application.track_id)
+        .outerjoin(paid_q, paid_q.c.award_id == Award.id)
+        .outerjoin(counted, counted.c.award_id == Award.id)
+        .outerjoin(waiting, waiting.c.award_id == Award.id)
+        .where(Award.status == "confirmed"))
+    if fund_ids is not None:
+        query = query.join(share_q, share_q.c.award_id == Award.id)
     if filters.year:
         query = query.where(Round.year == filters.year)
     if filters.round_id:
         query = query.where(Award.round_id == filters.round_id)
     if round_ids is not None:
         query = query.where(Award.round_id.in_(round_ids or {-1}))
-    if fund_ids is not None:
-        query = query.where(Award.id.in_(
-            select(AwardAllocation.award_id).where(AwardAllocation.fund_id.in_(fund_ids or {-1}))))
-    return query
+    if filters.category is not None:
+        query = query.where(category == filters.category)
+    if filters.community_id:
+        query = query.where(community == filters.community_id)
+    # Computed once per statement: without MATERIALIZED, SQLite flattens the derived table into
+    # a grouped query and re-reads the report subqueries for every project.
+    return query.cte("portfolio").prefix_with("MATERIALIZED")
+
+
+GROUPINGS = ("total", "year", "category", "community")
+
+
+def _beneficiaries(session: Session, d: Any, width: int) -> Any:
+    """(tag 'group', target group, unique beneficiaries, padding…) from the counted reports'
+    JSON objects, unnested by the database."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    each = (func.json_each_text if postgres else func.json_each)(d.c.beneficiaries) \
+        .table_valued("key", "value")
+    count = func.sum(cast(each.c.value, Integer))
+    return (select(literal("group").label("tag"), cast(each.c.key, String).label("key"), count,
+                   *[literal(0)] * (width - 3))
+            .select_from(d).join(each, true())
+            .where(d.c.beneficiaries.is_not(None)).group_by(each.c.key))
+
+
+def _sums(session: Session, d: Any) -> tuple[dict[str, dict[Any, Totals]], dict[str, int]]:
+    """The totals, the breakdowns by year, category and community, and the beneficiaries by
+    target group, in one statement."""
+    final = d.c.reported == "final"
+    counted = d.c.reported.is_not(None)
+
+    def when(condition: Any, value: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    columns = [func.count(), func.count(func.distinct(d.c.org_id)),
+               *[func.coalesce(func.sum(c), 0) for c in (
+                   d.c.awarded, d.c.paid, d.c.p_act, d.c.p_people, d.c.p_vol, d.c.a_act,
+                   d.c.a_people, d.c.a_vol, d.c.a_hours, d.c.waiting)],
+               when(final, 1), when(d.c.reported == "midterm", 1), when(~counted, 1),
+               *[when(final, c) for c in (d.c.p_act, d.c.p_people, d.c.p_vol, d.c.a_act,
+                                         d.c.a_people, d.c.a_vol)],
+               when(counted, d.c.budget), when(counted, d.c.spent)]
+    parts = []
+    for tag in GROUPINGS:
+        group = None if tag == "total" else d.c[tag]
+        key = cast(group if group is not None else literal(None), String)
+        part = select(literal(tag).label("tag"), key.label("key"), *columns)
+        parts.append(part.group_by(group) if group is not None else part)
+    parts.append(_beneficiaries(session, d, len(columns) + 2))
+    out: dict[str, dict[Any, Totals]] = {tag: {} for tag in GROUPINGS}
+    groups: dict[str, int] = {}
+    for tag, key, n, orgs, awarded, paid, p_act, p_people, p_vol, a_act, a_people, a_vol, \
+            hours, waiting, n_final, n_mid, n_none, fp_act, fp_people, fp_vol, fa_act, \
+            fa_people, fa_vol, budget, spent in session.execute(union_all(*parts)).all():
+        if tag == "group":
+            groups[str(key)] = int(n or 0)
+            continue
+        if not n:
+            continue
+        if tag in ("year", "community") and key is not None:
+            key = int(key)
+        elif tag == "category":
+            key = key or UNCLASSIFIED
+        out[tag][key] = Totals(
+            projects=int(n), organisations=int(orgs), awarded_fen=int(awarded),
+            paid_fen=int(paid),
+            planned={"activities": int(p_act), "people": int(p_people), "volunteers": int(p_vol)},
+            achieved={"activities": int(a_act), "people": int(a_people),
+                      "volunteers": int(a_vol), "volunteer_hours": int(hours)},
+            reported_final=int(n_final), reported_midterm=int(n_mid), not_reported=int(n_none),
+            waiting=int(waiting),
+            final_planned={"activities": int(fp_act), "people": int(fp_people),
+                           "volunteers": int(fp_vol)},
+            final_achieved={"activities": int(fa_act), "people": int(fa_people),
+                            "volunteers": int(fa_vol)},
+            budget_fen=int(budget), spent_fen=int(spent))
+    return out, groups
+
+
+def _project(row: Any) -> Project:
+    return Project(
+        award_id=row.award_id, title=row.title, organisation=row.org_name,
+        round_id=row.round_id, round_name=row.round_name, year=row.year,
+        category=row.category or UNCLASSIFIED, community_id=row.community,
+        awarded_fen=int(row.awarded), paid_fen=int(row.paid),
+        planned={"activities": int(row.p_act or 0), "people": int(row.p_people or 0),
+                 "volunteers": int(row.p_vol or 0)},
+        achieved={"activities": int(row.a_act), "people": int(row.a_people),
+                  "volunteers": int(row.a_vol), "volunteer_hours": int(row.a_hours)},
+        beneficiaries={str(k): int(v or 0) for k, v in (row.beneficiaries or {}).items()},
+        budget_fen=int(row.budget), spent_fen=int(row.spent), reported=row.reported or "",
+        grade=row.grade or "", waiting=int(row.waiting))
 
 
 def portfolio(session: Session, filters: Filters | None = None, *,
-              fund_ids: set[int] | None = None, round_ids: set[int] | None = None) -> Portfolio:
-    """The portfolio's projects and sums. `fund_ids` limits it to the awards those funds pay
-    for, counting only their part of the money; `round_ids` to an organiser's rounds (None:
-    no limit)."""
+              fund_ids: set[int] | None = None, round_ids: set[int] | None = None,
+              limit: int | None = None, offset: int = 0) -> Portfolio:
+    """The portfolio's sums, breakdowns and projects (all, or `limit` from `offset`).
+    `fund_ids` limits it to the awards those funds pay for, counting only their part of the
+    money; `round_ids` to an organiser's rounds (None: no limit)."""
     filters = filters or Filters()
     if filters.fund_id:
         fund_ids = {filters.fund_id} if fund_ids is None else fund_ids & {filters.fund_id}
-    ids = _award_query(filters, fund_ids, round_ids)
-
-    rows = session.execute(
-        select(Award.id, Award.amount_fen, Award.round_id, Round.name, Round.year,
-               Application.title, Organisation.name, Organisation.id,
-               Application.planned_activities, Application.planned_people,
-               Application.planned_volunteers, Application.community_ids,
-               Organisation.community_id, Track.service_area, Application.target_groups)
-        .join(Application, Application.id == Award.application_id)
-        .join(Round, Round.id == Award.round_id)
-        .join(Organisation, Organisation.id == Award.organisation_id)
-        .outerjoin(Track, Track.id == Application.track_id)
-        .where(Award.id.in_(ids)).order_by(Round.year, Award.round_id, Award.position,
-                                           Award.id)).all()
-    projects: dict[int, Project] = {}
-    org_of: dict[int, int] = {}
-    for (award_id, amount, round_id, round_name, year, title, org_name, org_id, p_act,
-         p_people, p_vol, communities, org_community, area, groups) in rows:
-        community = (communities[0] if communities else None) or org_community
-        category = area or UNCLASSIFIED
-        if filters.category is not None and filters.category != category:
-            continue
-        if filters.community_id and filters.community_id not in (
-                *(communities or []), org_community):
-            continue
-        projects[award_id] = Project(
-            award_id=award_id, title=title, organisation=org_name, round_id=round_id,
-            round_name=round_name, year=year, category=category, community_id=community,
-            awarded_fen=int(amount), target_groups=list(groups or []),
-            planned={"activities": int(p_act or 0), "people": int(p_people or 0),
-                     "volunteers": int(p_vol or 0)})
-        org_of[award_id] = org_id
-
-    if fund_ids is not None:  # only the funds' part of each award
-        shares = session.execute(
-            select(AwardAllocation.award_id, func.sum(AwardAllocation.amount_fen))
-            .where(AwardAllocation.fund_id.in_(fund_ids or {-1}), AwardAllocation.award_id.in_(ids))
-            .group_by(AwardAllocation.award_id)).all()
-        for award_id, amount in shares:
-            if award_id in projects:
-                projects[award_id].awarded_fen = int(amount or 0)
-        paid = session.execute(
-            select(Agreement.award_id, func.sum(TrancheShare.paid_fen))
-            .join(Tranche, Tranche.id == TrancheShare.tranche_id)
-            .join(Agreement, Agreement.id == Tranche.agreement_id)
-            .where(TrancheShare.fund_id.in_(fund_ids or {-1}), Agreement.award_id.in_(ids))
-            .group_by(Agreement.award_id)).all()
-    else:
-        paid = session.execute(
-            select(Agreement.award_id, func.sum(Tranche.paid_fen))
-            .join(Tranche, Tranche.agreement_id == Agreement.id)
-            .where(Agreement.award_id.in_(ids)).group_by(Agreement.award_id)).all()
-    for award_id, amount in paid:
-        if award_id in projects:
-            projects[award_id].paid_fen = int(amount or 0)
-
-    reports = session.execute(
-        select(Report.award_id, Report.kind, Report.status, Report.activities_held,
-               Report.people_served, Report.volunteers, Report.volunteer_hours,
-               Report.beneficiaries, Report.spending, Evaluation.grade)
-        .outerjoin(Evaluation, Evaluation.report_id == Report.id)
-        .where(Report.award_id.in_(ids), Report.status.in_(("accepted", "submitted")))).all()
-    for (award_id, kind, status, act, people, vol, hours, beneficiaries, spending,
-         grade) in reports:
-        project = projects.get(award_id)
-        if project is None:
-            continue
-        if status == "submitted":
-            project.waiting += 1
-            continue
-        if project.reported == "final" or (project.reported == "midterm" and kind == "midterm"):
-            continue
-        project.reported = kind
-        project.grade = grade or ""
-        project.achieved = {"activities": int(act or 0), "people": int(people or 0),
-                            "volunteers": int(vol or 0), "volunteer_hours": int(hours or 0)}
-        project.beneficiaries = {str(k): int(v or 0) for k, v in (beneficiaries or {}).items()}
-        project.budget_fen = sum(int(line.get("budget_fen", 0) or 0) for line in spending or [])
-        project.spent_fen = sum(int(line.get("spent_fen", 0) or 0) for line in spending or [])
-
-    totals = Totals()
-    by_year: dict[int, Totals] = defaultdict(Totals)
-    by_category: dict[str, Totals] = defaultdict(Totals)
-    by_community: dict[int | None, Totals] = defaultdict(Totals)
-    by_group: dict[str, int] = defaultdict(int)
-    for project in projects.values():
-        _add(totals, project)
-        _add(by_year[project.year], project)
-        _add(by_category[project.category], project)
-        _add(by_community[project.community_id], project)
-        for group, count in project.beneficiaries.items():
-            by_group[group] += count
-    totals.organisations = len({org_of[a] for a in projects})
-    for key, group_totals in by_year.items():
-        group_totals.organisations = len({org_of[p.award_id] for p in projects.values()
-                                          if p.year == key})
-    community_ids = {c for c in by_community if c is not None}
+    d = _derived(filters, fund_ids, round_ids)
+    sums, by_group = _sums(session, d)
+    totals = sums["total"].get(None, Totals())
+    by_year, by_category, by_community = sums["year"], sums["category"], sums["community"]
+    listing = select(d).order_by(d.c.year, d.c.round_id, d.c.position, d.c.award_id)
+    if limit is not None:
+        listing = listing.limit(limit).offset(offset)
+    projects = [_project(row) for row in session.execute(listing).all()]
+    ids = {c for c in by_community if c is not None}
     names = {row[0]: row[1] for row in session.execute(
-        select(Region.id, Region.name).where(Region.id.in_(community_ids or {-1}))).all()}
-    return Portfolio(filters=filters, projects=list(projects.values()), totals=totals,
+        select(Region.id, Region.name).where(Region.id.in_(ids or {-1}))).all()}
+    return Portfolio(filters=filters, projects=projects, totals=totals,
                      by_year=dict(sorted(by_year.items())),
                      by_category=dict(sorted(by_category.items(),
                                              key=lambda kv: -kv[1].achieved["people"])),

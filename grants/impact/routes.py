@@ -33,6 +33,7 @@ from grants.web import db, render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_PAGE = 50
+PDF_PROJECTS = 300  # the PDF lists this many projects; the spreadsheet has them all
 
 
 @dataclass
@@ -123,30 +124,41 @@ def _communities(request: Request) -> list[tuple[int, str]]:
     return [(rid, name) for rid, name in session.execute(query)]
 
 
-def _load(request: Request) -> tuple[Scope, Filters, dict[str, str], Portfolio]:
+def _load(request: Request, limit: int | None = None,
+          ) -> tuple[Scope, Filters, dict[str, str], Portfolio]:
     allowed = _scope(request)
     filters, errors = _filters(request, allowed)
     data = portfolio(db(request), filters, fund_ids=allowed.fund_ids,
-                     round_ids=allowed.round_ids)
+                     round_ids=allowed.round_ids, limit=limit)
     return allowed, filters, errors, data
 
 
 @login_required
 async def impact(request: Request) -> Response:
-    allowed, filters, errors, data = _load(request)
+    allowed = _scope(request)
+    filters, errors = _filters(request, allowed)
     try:
         page = max(1, min(int(request.query_params.get("page", "1")), 100000))
     except ValueError:
         page = 1
-    pages = max(1, -(-len(data.projects) // PER_PAGE))
-    page = min(page, pages)
+
+    def load(page: int) -> Portfolio:
+        return portfolio(db(request), filters, fund_ids=allowed.fund_ids,
+                         round_ids=allowed.round_ids, limit=PER_PAGE,
+                         offset=(page - 1) * PER_PAGE)
+
+    data = load(page)
+    pages = max(1, -(-data.totals.projects // PER_PAGE))
+    if page > pages:  # past the end: the last page
+        page = pages
+        data = load(page)
     years = sorted({r.year for r in allowed.rounds}, reverse=True)
     return render(request, "impact/index.html", {
         "data": data, "headline": headline(data), "charts": charts.all_charts(data),
         "filters": filters, "errors": errors, "query": urlencode(filters.query()),
         "funds": allowed.funds, "rounds": allowed.rounds, "years": years,
         "communities": _communities(request),
-        "projects": data.projects[(page - 1) * PER_PAGE: page * PER_PAGE],
+        "projects": data.projects,
         "page": page, "pages": pages, **_labels()}, status_code=400 if errors else 200)
 
 
@@ -165,7 +177,7 @@ def _title(request: Request, filters: Filters, allowed: Scope) -> str:
 
 @login_required
 async def impact_pdf(request: Request) -> Response:
-    allowed, filters, errors, data = _load(request)
+    allowed, filters, errors, data = _load(request, limit=PDF_PROJECTS)
     if errors:
         raise HTTPException(400, next(iter(errors.values())))
     context = {"data": data, "headline": headline(data), "charts": charts.all_charts(data),

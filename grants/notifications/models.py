@@ -37,3 +37,15 @@ class Notice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
     read_at: datetime | None = Field(default=None,
                                      sa_column=Column(UTCDateTime, nullable=True, index=True))
+
+
+class SentReminder(SQLModel, table=True):
+    """A reminder that has gone out, by its key (e.g. "report-late:12:midterm:2027-03-31").
+    The unique key makes each reminder go out once, even when two job runs overlap: the second
+    insert fails and that run skips it."""
+
+    __tablename__ = "sent_reminder"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))

@@ -45,8 +45,10 @@ def notify(session: Session, users: Iterable[User], *, title: str, body: str,
     count = 0
     for user in {u.id: u for u in users if u.is_active}.values():
         with using_locale(user.locale):
-            shown_title = i18n.gettext(title, **params)
-            shown_body = i18n.gettext(body, **params)
+            shown = {k: i18n.gettext(v) if isinstance(v, i18n.Msgid) else v
+                     for k, v in params.items()}
+            shown_title = i18n.gettext(title, **shown)
+            shown_body = i18n.gettext(body, **shown)
             footer = (i18n.gettext("Open it on the platform: %(url)s", url=base + link)
                       if link else "")
         session.add(Notice(user_id=user.id, title=shown_title[:200], body=shown_body, link=link))

@@ -36,6 +36,9 @@ class Report(SQLModel, table=True):
     volunteer_hours: int = Field(default=0)
     spending: list[dict[str, Any]] = Field(default_factory=list,
                                            sa_column=Column(JSON, nullable=False))
+    # the spending's totals, kept with it (the impact sums read these, not the JSON)
+    budget_fen: int = Field(default=0)
+    spent_fen: int = Field(default=0)
     narrative: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     stories: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     returned_reason: str = Field(default="", max_length=1000)
@@ -55,6 +58,46 @@ class Evaluation(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", index=True)
     evaluator_id: int | None = Field(default=None, foreign_key="user_account.id")
     grade: str = Field(max_length=10)  # excellent | good | pass | fail
-    score: int | None = None  # 0..100, optional
+    score: int | None = None  # 0..100, optional: the rubric's total when scored on it
+    scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     comments: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ReportFile(SQLModel, table=True):
+    """A photo of a report (re-encoded on the server without its metadata, with a thumbnail)
+    or an attachment (ledgers, sign-in sheets, receipts)."""
+
+    __tablename__ = "report_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    kind: str = Field(max_length=10)  # photo | attachment
+    filename: str = Field(max_length=200)
+    stored_name: str = Field(max_length=32)
+    thumb_name: str = Field(default="", max_length=32)
+    file_kind: str = Field(max_length=8)  # jpeg | png | pdf | docx | xlsx (what is stored)
+    size: int = Field(default=0)
+    width: int | None = None
+    height: int | None = None
+    caption: str = Field(default="", max_length=200)
+    sha256: str = Field(max_length=64)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    removed_at: datetime | None = Field(default=None,
+                                        sa_column=Column(UTCDateTime, nullable=True))
+
+
+class RoundEvaluator(SQLModel, table=True):
+    """A person given the evaluation of one round's reports: organiser staff or someone from a
+    third-party evaluation agency (第三方评估机构). The membership, not a role, gives the right."""
+
+    __tablename__ = "round_evaluator"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", name="uq_round_evaluator"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    agency: str = Field(default="", max_length=100)
+    added_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from grants.accounts.models import User
 from grants.auth import actor, current_user, login_required, require
 from grants.disbursements.models import Agreement
 from grants.i18n import gettext as _
 from grants.money import MoneyError, parse_yuan
-from grants.reports import services, workflow
-from grants.reports.models import Evaluation, Report
+from grants.organisations.models import Organisation
+from grants.reports import files, services, workflow
+from grants.reports.models import Evaluation, Report, ReportFile, RoundEvaluator
+from grants.rounds.models import Round
 from grants.urls import path
 from grants.validation import FormErrors, parse_whole
 from grants.vocab import TARGET_GROUPS
@@ -23,15 +29,16 @@ from grants.web import db, flash, get_form, get_or_404, redirect, render
 
 def _context(request: Request, report: Report, errors: dict | None = None,
              values: dict | None = None) -> dict[str, Any]:
-    from sqlalchemy import select
-
     session = db(request)
     evaluation = session.execute(select(Evaluation).where(
         Evaluation.report_id == report.id)).scalars().first()
     return {"report": report, "agreement": session.get(Agreement, report.agreement_id),
             "evaluation": evaluation, "errors": errors or {}, "values": values or {},
+            "photos": files.live(session, report, "photo"),
+            "attachments": files.live(session, report, "attachment"),
+            "MAX_PHOTOS": files.MAX_PHOTOS, "MAX_ATTACHMENTS": files.MAX_ATTACHMENTS,
             "STATUSES": workflow.STATUSES, "KINDS": workflow.KINDS, "GRADES": workflow.GRADES,
-            "TARGET_GROUPS": TARGET_GROUPS}
+            "RUBRIC": workflow.RUBRIC, "TARGET_GROUPS": TARGET_GROUPS}
 
 
 @login_required
@@ -124,16 +131,152 @@ async def report_evaluate(request: Request) -> Response:
                 refund = parse_yuan(raw_refund)
             except MoneyError as error:
                 errors["refund"] = str(error)
+        scores, rubric_errors = services.rubric_scores(form)
+        errors.update(rubric_errors)
         if errors:
             raise FormErrors(errors)
         services.evaluate(session, actor(request), current_user(request), report,
                           grade=str(form.get("grade", "")), score=score,
-                          comments=str(form.get("comments", "")), refund_fen=refund)
+                          comments=str(form.get("comments", "")), refund_fen=refund,
+                          scores=scores)
 
     return await _action(request, work, _("The evaluation is recorded."), "report.evaluate")
 
 
+# ---- photos and attachments ----------------------------------------------------------------
+
+@login_required
+async def report_file_add(request: Request) -> Response:
+    async def work(session: Any, report: Report, form: Any) -> None:
+        upload = form.get("file")
+        filename, data = "", b""
+        if isinstance(upload, UploadFile) and upload.filename:
+            filename, data = upload.filename, await upload.read()
+        kind = str(form.get("kind", "photo"))
+        if not filename:
+            raise FormErrors({kind if kind in ("photo", "attachment") else "photo":
+                              _("Choose a file to upload.")})
+        files.add(session, actor(request), current_user(request), report, kind=kind,
+                  filename=filename, data=data, caption=str(form.get("caption", "") or ""))
+
+    report = _report(request)
+    require(request, "report.edit", report)
+    session = db(request)
+    report_id = report.id
+    form = await get_form(request)
+    try:
+        await work(session, report, form)
+    except FormErrors as exc:
+        session.rollback()
+        report = get_or_404(session, Report, report_id)
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return render(request, "reports/report.html",
+                      _context(request, report, exc.errors, values), status_code=400)
+    flash(request, _("The file is added."))
+    return redirect(path("report_detail", id=report_id) + "#report-photos")
+
+
+def _file(request: Request, report: Report) -> ReportFile:
+    item = get_or_404(db(request), ReportFile, request.path_params["fid"])
+    if item.report_id != report.id or item.removed_at is not None:
+        raise HTTPException(404)
+    return item
+
+
+@login_required
+async def report_file(request: Request) -> Response:
+    from grants.applications import attachments
+
+    report = _report(request)
+    item = _file(request, report)
+    thumb = request.query_params.get("thumb") == "1" and item.thumb_name
+    stored = item.thumb_name if thumb else item.stored_name
+    path_ = attachments.storage_path(stored)
+    if not path_.exists():
+        raise HTTPException(404)
+    inline = item.file_kind in ("jpeg", "png", "pdf")
+    return FileResponse(path_, media_type=attachments.KINDS[item.file_kind][0],
+                        filename=item.filename, content_disposition_type=(
+                            "inline" if inline else "attachment"),
+                        headers={"X-Content-Type-Options": "nosniff",
+                                 "Cache-Control": "private, max-age=3600"})
+
+
+@login_required
+async def report_file_remove(request: Request) -> Response:
+    report = _report(request)
+    require(request, "report.edit", report)
+    item = _file(request, report)
+    files.remove(db(request), actor(request), current_user(request), report, item)
+    flash(request, _("The file is removed."))
+    return redirect(path("report_detail", id=report.id) + "#report-photos")
+
+
+# ---- evaluators and the evaluation list -----------------------------------------------------
+
+@login_required
+async def evaluations(request: Request) -> Response:
+    """Reports waiting for evaluation that the signed-in user may evaluate."""
+    user = require(request, "report.evaluations")
+    session = db(request)
+    waiting = services.waiting_for(session, user)
+    agreements = {a.id: a for a in session.execute(select(Agreement).where(
+        Agreement.id.in_({r.agreement_id for r in waiting} or {-1}))).scalars()}
+    names = {row[0]: row[1] for row in session.execute(
+        select(Organisation.id, Organisation.name).where(
+            Organisation.id.in_({r.organisation_id for r in waiting} or {-1}))).all()}
+    rounds = {row[0]: row[1] for row in session.execute(select(Round.id, Round.name).where(
+        Round.id.in_({r.round_id for r in waiting} or {-1}))).all()}
+    return render(request, "reports/evaluations.html", {
+        "waiting": waiting, "agreements": agreements, "names": names, "rounds": rounds,
+        "KINDS": workflow.KINDS})
+
+
+@login_required
+async def round_evaluators(request: Request) -> Response:
+    session = db(request)
+    round_ = get_or_404(session, Round, request.path_params["id"])
+    require(request, "evaluator.manage", round_)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        form = await get_form(request)
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        try:
+            if form.get("remove"):
+                try:
+                    evaluator_id = int(str(form.get("remove")))
+                except ValueError as error:
+                    raise HTTPException(400) from error
+                evaluator = session.get(RoundEvaluator, evaluator_id)
+                if evaluator is None or evaluator.round_id != round_.id:
+                    raise HTTPException(404)
+                services.remove_evaluator(session, actor(request), evaluator)
+                flash(request, _("The evaluator is removed."))
+            else:
+                added = services.add_evaluator(session, actor(request), round_.id or 0,
+                                               str(form.get("who", "")),
+                                               str(form.get("agency", "")))
+                flash(request, _("%(name)s now evaluates this round's reports.",
+                                 name=session.get(User, added.user_id).display_name))
+        except FormErrors as exc:
+            session.rollback()
+            errors = exc.errors
+        else:
+            return redirect(path("round_evaluators", id=round_.id))
+    return render(request, "reports/evaluators.html", {
+        "round": round_, "evaluators": services.evaluators(session, round_.id or 0),
+        "errors": errors, "values": values}, status_code=400 if errors else 200)
+
+
 routes = [
+    Route("/evaluations", evaluations, name="evaluations"),
+    Route("/rounds/{id:id}/evaluators", round_evaluators, methods=["GET", "POST"],
+          name="round_evaluators"),
+    Route("/reports/{id:id}/files", report_file_add, methods=["POST"], name="report_file_add"),
+    Route("/reports/{id:id}/files/{fid:id}", report_file, name="report_file"),
+    Route("/reports/{id:id}/files/{fid:id}/remove", report_file_remove, methods=["POST"],
+          name="report_file_remove"),
     Route("/agreements/{id:id}/reports/{kind:str}", report_start, methods=["POST"],
           name="report_start"),
     Route("/reports/{id:id}", report_detail, methods=["GET", "POST"], name="report_detail"),

@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from grants import audit, lifecycle
+from grants.accounts.models import User
 from grants.applications.models import Application, BudgetLine
 from grants.awards.models import Award
 from grants.disbursements import services as money
 from grants.disbursements.models import Agreement
 from grants.i18n import gettext as _
-from grants.reports.models import Evaluation, Report
-from grants.reports.workflow import GRADES, KINDS
+from grants.reports.models import Evaluation, Report, RoundEvaluator
+from grants.reports.workflow import GRADES, KINDS, RUBRIC
 from grants.rounds.models import Round
 from grants.validation import FormErrors, column_problems, parse_whole
 from grants.vocab import TARGET_GROUPS
@@ -73,7 +74,8 @@ def start(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
                     beneficiaries=dict.fromkeys(app.target_groups or [], 0),
                     spending=[{"line": f"{line.category}：{line.item}"[:120],
                                "budget_fen": int(line.amount_fen), "spent_fen": 0}
-                              for line in lines])
+                              for line in lines],
+                    budget_fen=sum(int(line.amount_fen) for line in lines))
     session.add(report)
     session.flush()
     audit.record(session, actor, "report.start", report)
@@ -131,6 +133,8 @@ def save(session: Session, actor: audit.Actor, user: Any, report: Report,
         setattr(report, name, value)
     report.beneficiaries = beneficiaries
     report.spending = spending
+    report.budget_fen = sum(int(line.get("budget_fen", 0)) for line in spending)
+    report.spent_fen = sum(int(line.get("spent_fen", 0)) for line in spending)
     report.narrative = narrative
     report.stories = stories
     audit.record(session, actor, "report.save", report)
@@ -153,12 +157,46 @@ def return_for_correction(session: Session, actor: audit.Actor, user: Any, repor
     return report
 
 
+def rubric_scores(form: Any) -> tuple[dict[str, int], dict[str, str]]:
+    """The evaluation rubric's points from a form: every criterion or none."""
+    scores: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    given = {key: str(form.get(f"rubric_{key}", "") or "").strip() for key in RUBRIC}
+    if not any(given.values()):
+        return {}, {}
+    for key, (_label, most) in RUBRIC.items():
+        raw = given[key]
+        if not raw:
+            errors[f"rubric_{key}"] = _("Score every criterion, or none.")
+            continue
+        try:
+            value = parse_whole(raw)
+        except ValueError:
+            errors[f"rubric_{key}"] = _("Enter a whole number.")
+            continue
+        if not 0 <= value <= most:
+            errors[f"rubric_{key}"] = _("Enter a whole number between 0 and %(max)s.", max=most)
+            continue
+        scores[key] = value
+    return scores, errors
+
+
 def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *, grade: str,
-             score: int | None, comments: str, refund_fen: int | None = None) -> Evaluation:
+             score: int | None, comments: str, refund_fen: int | None = None,
+             scores: dict[str, int] | None = None) -> Evaluation:
     """Grade a submitted report; the outcome is recorded on the agreement (合格 or better:
-    passed; 不合格: failed, stopping later tranches and possibly asking for a refund)."""
+    passed; 不合格: failed, stopping later tranches and possibly asking for a refund).
+    `scores`, when given, are the rubric's points and their sum becomes the score."""
     comments = comments.strip()
     errors: dict[str, str] = {}
+    if scores:
+        if set(scores) != set(RUBRIC) or any(
+                not 0 <= int(scores[k]) <= RUBRIC[k][1] for k in RUBRIC):
+            errors["rubric"] = _("Score every criterion, or none.")
+        else:
+            score = sum(int(v) for v in scores.values())
+    if user is not None and getattr(user, "organisation_id", None) == report.organisation_id:
+        errors["grade"] = _("You cannot evaluate your own organisation's report.")
     if grade not in GRADES:
         errors["grade"] = _("Choose a grade.")
     if score is not None and not 0 <= score <= 100:
@@ -176,7 +214,7 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
                       extra={"grade": grade, "score": score})
     evaluation = Evaluation(report_id=report.id, round_id=report.round_id,
                             evaluator_id=getattr(user, "id", None), grade=grade, score=score,
-                            comments=comments)
+                            scores=dict(scores or {}), comments=comments)
     session.add(evaluation)
     session.flush()
     audit.record(session, actor, "evaluation.create", evaluation)
@@ -186,3 +224,73 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
         money.record_evaluation(session, actor, user, agreement, report.kind, grade != "fail",
                                 note, refund_fen=refund_fen if grade == "fail" else None)
     return evaluation
+
+
+# ---- evaluators: organiser staff or a third-party evaluation agency, per round -------------
+
+def evaluators(session: Session, round_id: int) -> list[tuple[RoundEvaluator, User]]:
+    return [(e, u) for e, u in session.execute(
+        select(RoundEvaluator, User).join(User, User.id == RoundEvaluator.user_id)
+        .where(RoundEvaluator.round_id == round_id).order_by(RoundEvaluator.id)).all()]
+
+
+def add_evaluator(session: Session, actor: audit.Actor, round_id: int, who: str,
+                  agency: str) -> RoundEvaluator:
+    """Give a user (by username or e-mail) the evaluation of this round's reports."""
+    from grants.permissions import can
+
+    who, agency = who.strip(), agency.strip()
+    errors: dict[str, str] = {}
+    if not who:
+        errors["who"] = _("This field is required.")
+    elif len(who) > 254:
+        errors["who"] = _("At most %(max)s characters (you entered %(n)s).", max=254, n=len(who))
+    if len(agency) > 100:
+        errors["agency"] = _("At most %(max)s characters (you entered %(n)s).", max=100,
+                             n=len(agency))
+    if errors:
+        raise FormErrors(errors)
+    user = session.execute(select(User).where(
+        (User.username == who.lower()) | (User.email == who.lower()))).scalars().first()
+    if user is None or not user.is_active:
+        raise FormErrors({"who": _("No active user has this username or e-mail address. "
+                                   "Create the account on the Users page first.")})
+    if can(user, "application.mine"):  # a member of an applying organisation
+        raise FormErrors({"who": _("An applicant organisation's member cannot evaluate "
+                                   "reports.")})
+    exists = session.execute(select(RoundEvaluator.id).where(
+        RoundEvaluator.round_id == round_id, RoundEvaluator.user_id == user.id)).first()
+    if exists is not None:
+        raise FormErrors({"who": _("%(name)s already evaluates this round.",
+                                   name=user.display_name)})
+    evaluator = RoundEvaluator(round_id=round_id, user_id=user.id, agency=agency,
+                               added_by_id=actor.id)
+    session.add(evaluator)
+    session.flush()
+    audit.record(session, actor, "round_evaluator.add", evaluator)
+    return evaluator
+
+
+def remove_evaluator(session: Session, actor: audit.Actor, evaluator: RoundEvaluator) -> None:
+    audit.record(session, actor, "round_evaluator.remove", evaluator,
+                 before=audit.snapshot(evaluator))
+    session.delete(evaluator)
+
+
+def waiting_for(session: Session, user: Any) -> list[Report]:
+    """Reports submitted and not yet evaluated that this user may evaluate, oldest first."""
+    from grants.permissions import can
+    from grants.regions import scope
+
+    query = select(Report).where(Report.status == "submitted")
+    if can(user, "report.evaluate_in_scope"):
+        query = query.join(Round, Round.id == Report.round_id)
+        condition = scope.in_scope(user, Round.region_id, session)
+        mine = select(RoundEvaluator.round_id).where(RoundEvaluator.user_id == user.id)
+        if condition is not None:
+            query = query.where(condition | Report.round_id.in_(mine))
+    else:
+        query = query.where(Report.round_id.in_(
+            select(RoundEvaluator.round_id).where(RoundEvaluator.user_id == user.id)))
+    reports = session.execute(query.order_by(Report.submitted_at, Report.id)).scalars()
+    return [r for r in reports if can(user, "report.evaluate", r)]

@@ -27,11 +27,13 @@ LIFECYCLE = register(Lifecycle(
                    ("report_complete",), N_("Submit the report"),
                    N_("The report goes to the organiser for evaluation and can no longer be "
                       "changed unless it is returned.")),
-        Transition("return", ("submitted",), "returned", ("organiser_in_scope",), (),
+        Transition("return", ("submitted",), "returned",
+                   ("organiser_in_scope", "round_evaluator"), (),
                    N_("Return for correction"),
                    N_("The organisation corrects the report and submits it again."),
                    needs_reason=True),
-        Transition("evaluate", ("submitted",), "accepted", ("organiser_in_scope",), (),
+        Transition("evaluate", ("submitted",), "accepted", ("organiser_in_scope", "round_evaluator"),
+                   (),
                    N_("Record the evaluation"),
                    N_("The grade is final. 合格 or better makes the tranches waiting for this "
                       "report due; 不合格 stops the later tranches.")),
@@ -40,6 +42,11 @@ LIFECYCLE = register(Lifecycle(
 
 STATUSES = LIFECYCLE.labels()
 KINDS = {"midterm": N_("Mid-term report"), "final": N_("Final report")}
+# The evaluation rubric (评估指标): points per criterion, 100 in all.
+RUBRIC = {"goals": (N_("Goals and outputs achieved"), 30),
+          "delivery": (N_("Delivery as planned, records kept"), 25),
+          "money": (N_("Use of funds as budgeted"), 25),
+          "benefit": (N_("Benefit to residents and sustainability"), 20)}
 GRADES = {"excellent": N_("Excellent (优秀)"), "good": N_("Good (良好)"),
           "pass": N_("Pass (合格)"), "fail": N_("Fail (不合格)")}
 

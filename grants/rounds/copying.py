@@ -100,7 +100,7 @@ def copy_round(session: Session, actor: audit.Actor, source: Round, data: dict[s
                  max_applications_per_org=source.max_applications_per_org,
                  eligibility=dict(source.eligibility), budget_rules=dict(source.budget_rules),
                  tranche_template=[dict(r) for r in source.tranche_template],
-                 reporting_plan={k: _shift_date(v, years)
+                 reporting_plan={k: _shift_date(v, years) if k.endswith("_due") else v
                                  for k, v in (source.reporting_plan or {}).items()},
                  copied_from_id=source.id, region_id=source.region_id)
     session.add(copy)

@@ -124,7 +124,8 @@ def read_tranches(form: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "tranches": rows,
         "reporting_plan": {"midterm_due": _date(clean, "midterm_due"),
-                           "final_due": _date(clean, "final_due")},
+                           "final_due": _date(clean, "final_due"),
+                           "grace_days": clean.integer("grace_days", minimum=0, maximum=180)},
     }
     data["_errors"] = clean.errors
     return data
@@ -244,6 +245,8 @@ def tranche_values(round_: Round) -> dict[str, Any]:
     plan = round_.reporting_plan or {}
     values["midterm_due"] = plan.get("midterm_due") or ""
     values["final_due"] = plan.get("final_due") or ""
+    grace = plan.get("grace_days")
+    values["grace_days"] = "" if grace is None else grace
     return values
 
 

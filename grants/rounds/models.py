@@ -11,7 +11,9 @@ Rules that vary per round are stored as JSON documents whose shape is fixed here
   "personnel_max_pct": int | null}
 - `tranche_template`: [{"percent": 50, "condition": "signing" | "midterm_passed" |
   "final_accepted"}, ...] summing to 100
-- `reporting_plan`: {"midterm_due": "YYYY-MM-DD" | null, "final_due": "YYYY-MM-DD" | null}
+- `reporting_plan`: {"midterm_due": "YYYY-MM-DD" | null, "final_due": "YYYY-MM-DD" | null,
+  "grace_days": int | null — days after a due date before a missing report counts as failing
+  (null: never automatically)}
 - `Stage.config` for scoring and roadshow stages: {"judges_per_app": int, "blind": bool,
   "aggregation": "mean" | "median" | "drop_high_low" | "zscore" | "bias_model",
   "advancement": {"rule": "top_n" | "threshold", "value": number}, "min_sheets": int};

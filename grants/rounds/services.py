@@ -248,8 +248,10 @@ def update_tranches(session: Session, actor: audit.Actor, round_: Round,
     before = audit.snapshot(round_)
     round_.tranche_template = [{"percent": r["percent"], "condition": r["condition"]}
                                for r in rows]
+    grace = plan.get("grace_days")
     round_.reporting_plan = {"midterm_due": mid.isoformat() if mid else None,
-                             "final_due": final.isoformat() if final else None}
+                             "final_due": final.isoformat() if final else None,
+                             **({"grace_days": int(grace)} if grace is not None else {})}
     touch(round_)
     audit.record(session, actor, "round.update", round_, before=before)
     return round_

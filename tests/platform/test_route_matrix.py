@@ -33,7 +33,7 @@ from tests.rounds import factories as rf
 PUBLIC = {"login", "healthz", "switch_language", "organisation_register", "organisation_join",
           "judge_invite", "vote_public", "vote_code", "vote_confirm", "vote_cast",
           "public_index", "public_notice", "public_notice_pdf", "public_objection", "verify",
-          "verify_code"}
+          "verify_code", "public_impact"}
 
 
 @dataclass
@@ -65,7 +65,8 @@ class World:
     tranche: Any = None  # its first tranche
     payment: Any = None  # the approved payment of it (with a voucher)
     refund: Any = None  # a refund due on it
-    report: Any = None  # its mid-term report, submitted
+    report: Any = None  # its mid-term report, a draft
+    report_file: Any = None  # an attachment of the report
 
 
 Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
@@ -242,12 +243,20 @@ EXPECT: dict[str, Guard] = {
     **{f"report_{action}": (f"report.{action}", lambda w: w.report,
                             lambda w: {"id": w.report.id})
        for action in ("submit", "return", "evaluate")},
+    "evaluations": ("report.evaluations", _none, _no_params),
+    "round_evaluators": ("evaluator.manage", lambda w: w.round, _round),
+    "report_file": ("report.view", lambda w: w.report,
+                    lambda w: {"id": w.report.id, "fid": w.report_file.id}),
+    "report_file_add": ("report.edit", lambda w: w.report, lambda w: {"id": w.report.id}),
+    "report_file_remove": ("report.edit", lambda w: w.report,
+                           lambda w: {"id": w.report.id, "fid": w.report_file.id}),
+    **dict.fromkeys(("impact", "impact_pdf", "impact_xlsx"), ("impact.view", _none, _no_params)),
     "calendar_day_save": ("calendar.edit", _none, _no_params),
     "calendar_day_remove": ("calendar.edit", _none, _no_params),
 }
 
 IDENTITIES = ("anonymous", "organiser", "street_organiser", "finance", "judge", "funder",
-              "applicant_a", "applicant_b")
+              "applicant_a", "applicant_b", "evaluator")
 
 
 def _routes() -> list[tuple[str, str, str]]:
@@ -307,7 +316,12 @@ def _world(session) -> World:
              "judge": factories.user(session, "judge"), "funder": funder,
              "applicant_a": user_a, "applicant_b": user_b,
              # an organiser of another street: the round, organisations and funds lie outside
-             "street_organiser": factories.user(session, "organiser")}
+             "street_organiser": factories.user(session, "organiser"),
+             # a third-party evaluator given this round's reports
+             "evaluator": factories.user(session, "evaluator")}
+    from grants.reports.models import RoundEvaluator
+
+    session.add(RoundEvaluator(round_id=round_.id, user_id=users["evaluator"].id))
     other_street = factories.community(session)
     users["street_organiser"].scope_region_id = other_street.parent_id
     from grants.organisations.models import OrganisationChange
@@ -324,6 +338,10 @@ def _world(session) -> World:
     from grants.reports import services as report_services
 
     report = report_services.start(session, actor, None, agreement, "midterm")
+    from grants.reports import files as report_files
+
+    report_file = report_files.add(session, actor, None, report, kind="attachment",
+                                   filename="签到表.pdf", data=b"%PDF-1.4\n%%EOF\n")
     session.commit()
     return World(users=users, round=round_, app_a=app_a, app_b=app_b, attachment=attachment,
                  org_a=session.get(type(funder_org), user_a.organisation_id),
@@ -332,7 +350,7 @@ def _world(session) -> World:
                  stage=stage, track=track, criterion=criterion, round_fund=round_fund,
                  change=change, roadshow=roadshow, pending_entry=pending, award=award,
                  objection=objection, sheet=sheet, agreement=agreement, tranche=tranche,
-                 payment=payment, refund=refund, report=report)
+                 payment=payment, refund=refund, report=report, report_file=report_file)
 
 
 def _money_objects(session, award, fund) -> tuple[Any, Any, Any, Any]:

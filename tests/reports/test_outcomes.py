@@ -1,0 +1,258 @@
+"""Photos and attachments of reports, the evaluation rubric, third-party evaluators, and the
+background jobs: reminders sent once (also when two runs overlap) and late reports counted as
+failing after the round's grace period."""
+
+import io
+import threading
+from datetime import date
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from grants import jobs
+from grants.audit import SYSTEM
+from grants.disbursements import services as money
+from grants.notifications.models import Notice, OutboxMessage, SentReminder
+from grants.organisations.models import Organisation
+from grants.reports import files
+from grants.reports import services as reports
+from grants.reports.models import Report, ReportFile
+from grants.rounds.models import Round
+from grants.validation import FormErrors
+from tests import factories
+from tests.disbursements.factories import confirmed, signed
+
+pytestmark = pytest.mark.db
+
+FIGURES = {"activities_held": "12", "people_served": "1000", "volunteers": "10",
+           "volunteer_hours": "200",
+           "narrative": "开展长者助餐和健康讲座，服务覆盖三个小区，居民反馈良好。"}
+
+
+def _photo(width=1200, height=900, fmt="JPEG", gps=True) -> bytes:
+    image = Image.new("RGB", (width, height), (200, 120, 40))
+    out = io.BytesIO()
+    if fmt == "JPEG" and gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif[0x8825] = {1: "N", 2: (22.0, 32.0, 10.0)}  # GPSInfo
+        image.save(out, fmt, exif=exif)
+    else:
+        image.save(out, fmt)
+    return out.getvalue()
+
+
+def _setup(session, monkeypatch, sign_all=False):
+    w, agreements = confirmed(session, monkeypatch)
+    for other in agreements[1:] if sign_all else []:
+        signed(session, other)
+    agreement = signed(session, agreements[0])
+    member = factories.user(session, "applicant",
+                            organisation=session.get(Organisation, agreement.organisation_id))
+    member.email = "member@example.org"
+    session.commit()
+    return w, agreements, agreement, member
+
+
+def test_photos_are_reencoded_without_metadata_with_thumbnails(session, monkeypatch):
+    from grants.applications import attachments
+
+    _w, _all, agreement, member = _setup(session, monkeypatch)
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    original = _photo()
+    assert b"PhoneMaker" in original
+    item = files.add(session, SYSTEM, member, report, kind="photo", filename="活动.jpg",
+                     data=original, caption="长者食堂开餐")
+    session.commit()
+    stored = attachments.storage_path(item.stored_name).read_bytes()
+    assert b"PhoneMaker" not in stored
+    assert not Image.open(io.BytesIO(stored)).getexif()
+    with Image.open(attachments.storage_path(item.thumb_name)) as thumb:
+        assert max(thumb.size) == files.THUMB_SIDE
+    assert (item.width, item.height) == (1200, 900)
+    for name, data, message in (
+            ("fake.jpg", b"not an image at all", "not"),
+            ("doc.pdf", b"%PDF-1.4 minimal", "JPEG or PNG"),
+            ("same.jpg", original, "already attached")):
+        with pytest.raises(FormErrors) as refused:
+            files.add(session, SYSTEM, member, report, kind="photo", filename=name, data=data)
+        assert message in refused.value.errors["photo"], refused.value.errors
+        session.rollback()
+    # a decompression bomb: a tiny PNG that claims 20,000 × 20,000 pixels
+    bomb = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(bomb, "PNG")
+    with pytest.raises(FormErrors) as refused:
+        files.add(session, SYSTEM, member, report, kind="photo", filename="bomb.png",
+                  data=bomb.getvalue())
+    assert "million pixels" in refused.value.errors["photo"]
+    session.rollback()
+    # attachments take documents; once submitted, nothing can be added or removed
+    report = session.get(Report, report.id)
+    files.add(session, SYSTEM, member, report, kind="attachment", filename="签到表.pdf",
+              data=b"%PDF-1.4 sign-in sheet")
+    reports.save(session, SYSTEM, member, report, FIGURES)
+    reports.submit(session, SYSTEM, member, report)
+    session.commit()
+    from grants import lifecycle
+
+    with pytest.raises(lifecycle.Refused):
+        files.add(session, SYSTEM, member, report, kind="photo", filename="late.png",
+                  data=_photo(fmt="PNG"))
+    session.rollback()
+    assert session.execute(select(func.count()).select_from(ReportFile)).scalar_one() == 2
+
+
+def test_photo_pages_upload_show_and_hide_from_other_organisations(session, monkeypatch,
+                                                                   client):
+    _w, _all, agreement, member = _setup(session, monkeypatch)
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    session.commit()
+    client.login(member.username)
+    page = client.get(f"/reports/{report.id}")
+    assert 'id="add-report-file"' in page.text
+    response = client.post(f"/reports/{report.id}/files",
+                           data={"csrf_token": client.csrf_token(), "kind": "photo",
+                                 "caption": "活动现场"},
+                           files={"file": ("现场.png", _photo(fmt="PNG"), "image/png")},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text[-500:]
+    item = session.execute(select(ReportFile)).scalar_one()
+    thumb = client.get(f"/reports/{report.id}/files/{item.id}?thumb=1")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/png"
+    bad = client.post(f"/reports/{report.id}/files",
+                      data={"csrf_token": client.csrf_token(), "kind": "photo"},
+                      files={"file": ("x.png", b"GIF89a...", "image/png")},
+                      follow_redirects=False)
+    assert bad.status_code == 400 and 'id="report-photos"' in bad.text
+    client.post_form("/logout", {})
+    other = factories.user(session, "applicant")
+    session.commit()
+    client.login(other.username)
+    assert client.get(f"/reports/{report.id}/files/{item.id}").status_code in (403, 404)
+
+
+def test_rubric_scores_add_up_and_partial_rubrics_are_refused(session, monkeypatch):
+    w, _all, agreement, member = _setup(session, monkeypatch)
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    reports.save(session, SYSTEM, member, report, FIGURES)
+    reports.submit(session, SYSTEM, member, report)
+    session.commit()
+    scores, errors = reports.rubric_scores({"rubric_goals": "25", "rubric_money": "20"})
+    assert errors and "rubric_delivery" in errors
+    scores, errors = reports.rubric_scores({"rubric_goals": "31", "rubric_delivery": "20",
+                                            "rubric_money": "20", "rubric_benefit": "15"})
+    assert "rubric_goals" in errors
+    scores, errors = reports.rubric_scores({"rubric_goals": "27", "rubric_delivery": "２０",
+                                            "rubric_money": "22", "rubric_benefit": "15"})
+    assert not errors
+    evaluation = reports.evaluate(session, SYSTEM, w.organiser, report, grade="good",
+                                  score=None, comments="材料齐全。", scores=scores)
+    assert evaluation.score == 84 and evaluation.scores["delivery"] == 20
+
+
+def test_a_third_party_evaluator_sees_and_grades_one_round_only(session, monkeypatch,
+                                                                 client):
+    w, _agreements, agreement, member = _setup(session, monkeypatch)
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    reports.save(session, SYSTEM, member, report, FIGURES)
+    reports.submit(session, SYSTEM, member, report)
+    factories.user(session, "evaluator", username="agency")
+    session.commit()
+    with pytest.raises(FormErrors):
+        reports.add_evaluator(session, SYSTEM, w.round.id, member.username, "")
+    with pytest.raises(FormErrors):
+        reports.add_evaluator(session, SYSTEM, w.round.id, "nobody-here", "")
+    client.login("agency")
+    assert client.get(f"/reports/{report.id}").status_code in (403, 404)
+    assert 'href="/evaluations"' not in client.get("/").text
+    reports.add_evaluator(session, SYSTEM, w.round.id, "agency", "深圳市社会组织评估中心")
+    session.commit()
+    assert 'href="/evaluations"' in client.get("/").text
+    listing = client.get("/evaluations")
+    assert listing.status_code == 200 and f"/reports/{report.id}" in listing.text
+    response = client.post_form(f"/reports/{report.id}/evaluate", {
+        "grade": "pass", "comments": "第三方评估：基本完成计划。", "rubric_goals": "20",
+        "rubric_delivery": "18", "rubric_money": "18", "rubric_benefit": "14"})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Report, report.id).status == "accepted"
+    assert money.tranches_of(session, session.get(type(agreement), agreement.id))[1].status \
+        == "due"
+    # a report of another round stays out of reach
+    _w2, others = confirmed(session, monkeypatch)
+    other = signed(session, others[0])
+    other_report = reports.start(session, SYSTEM, None, other, "midterm")
+    session.commit()
+    assert client.get(f"/reports/{other_report.id}").status_code in (403, 404)
+    assert client.get(f"/rounds/{w.round.id}/evaluators").status_code == 403
+
+
+def _plan(session, round_id, midterm, final, grace=None):
+    round_ = session.get(Round, round_id)
+    round_.reporting_plan = {"midterm_due": midterm, "final_due": final, "grace_days": grace}
+    session.commit()
+
+
+def test_reminders_go_out_once_and_late_reports_fail_after_the_grace(session, monkeypatch):
+    w, _agreements, agreement, member = _setup(session, monkeypatch)
+    _plan(session, w.round.id, "2027-03-31", "2027-09-30", grace=10)
+    mails = lambda: session.execute(select(func.count()).select_from(OutboxMessage).where(  # noqa: E731
+        OutboxMessage.to == "member@example.org")).scalar_one()
+    assert jobs.run(date(2027, 3, 1))["due soon"] == 0  # more than a week before
+    assert jobs.run(date(2027, 3, 25))["due soon"] == 1
+    assert jobs.run(date(2027, 3, 26))["due soon"] == 0  # sent once
+    assert mails() == 1
+    late = jobs.run(date(2027, 4, 2))
+    assert late["late"] == 1 and jobs.run(date(2027, 4, 3))["late"] == 0
+    assert mails() == 2
+    assert jobs.run(date(2027, 4, 10))["counted as failing"] == 0  # within the grace
+    monkeypatch.setattr(money, "today", lambda: date(2027, 4, 12))
+    failed = jobs.run(date(2027, 4, 12))
+    assert failed["counted as failing"] == 1
+    session.expire_all()
+    agreement = session.get(type(agreement), agreement.id)
+    assert agreement.midterm == "failed"
+    assert [t.status for t in money.tranches_of(session, agreement)][1:] == [
+        "stopped", "stopped"]
+    assert jobs.run(date(2027, 4, 13))["counted as failing"] == 0
+    # the final report is no longer owed once the mid-term failed
+    assert all(o.agreement_id != agreement.id for o in jobs.obligations(session))
+    assert session.execute(select(func.count()).select_from(Notice).where(
+        Notice.user_id == member.id)).scalar_one() == 3
+
+
+def test_a_submitted_report_stops_its_reminders(session, monkeypatch):
+    w, agreements, agreement, member = _setup(session, monkeypatch, sign_all=True)
+    _plan(session, w.round.id, "2027-03-31", "2027-09-30")
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    reports.save(session, SYSTEM, member, report, FIGURES)
+    reports.submit(session, SYSTEM, member, report)
+    session.commit()
+    counts = jobs.run(date(2027, 4, 20))
+    assert counts["late"] == len(agreements) - 1  # the others are late, this one is not
+    assert counts["evaluator digests"] >= 1  # the organiser has a report waiting
+    assert jobs.run(date(2027, 4, 20))["evaluator digests"] == 0
+    assert jobs.run(date(2027, 4, 21))["evaluator digests"] >= 1  # one a day
+
+
+def test_two_overlapping_runs_send_each_reminder_once(session, monkeypatch):
+    w, agreements, _agreement, _member = _setup(session, monkeypatch, sign_all=True)
+    _plan(session, w.round.id, "2027-03-31", "2027-09-30")
+    results = []
+    start = threading.Barrier(2)
+
+    def run():
+        start.wait()
+        results.append(jobs.run(date(2027, 4, 2)))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["late"] for r in results) == len(agreements)
+    keys = session.execute(select(SentReminder.key)).scalars().all()
+    assert len(keys) == len(set(keys)) == len(agreements)
+    assert session.execute(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.to == "member@example.org")).scalar_one() == 1
