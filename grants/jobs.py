@@ -8,6 +8,8 @@ systemd timer in deploy/ (grants-jobs.timer).
   which stops the later tranches, and the organisation and the organisers are told.
 - Evaluators: once a day, each organiser or third-party evaluator with reports waiting for
   them gets one notice counting them.
+- Bars from applying that ended are recorded as ended in the audit trail (they stopped
+  counting on their last day already).
 
 Each reminder is sent once: its key is inserted into `sent_reminder` (unique) in the same
 transaction as the notice and the e-mail, so that when two runs overlap the second insert
@@ -199,7 +201,12 @@ def _digest(user_id: int, count: int) -> Callable[[Session], bool]:
 def run(day: date | None = None) -> dict[str, int]:
     """Every job once; returns how many reminders and decisions went out, by kind."""
     day = day or today()
-    counts = {"due soon": 0, "late": 0, "counted as failing": 0, "evaluator digests": 0}
+    counts = {"due soon": 0, "late": 0, "counted as failing": 0, "evaluator digests": 0,
+              "bars ended": 0}
+    from grants.organisations import bars
+
+    with session_scope() as session:
+        counts["bars ended"] = bars.expire(session, JOB, day)
     with session_scope() as session:
         owed = obligations(session)
         waiting = _evaluators_waiting(session)

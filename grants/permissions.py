@@ -313,6 +313,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "organisation.mine": ("has_organisation",),
     "organisation.invite": ("organisation_owner",),
     "organisation.decide_change": ("organiser_in_scope",),
+    "organisation.bar_lift": ("organiser_in_scope",),  # end a bar from applying early
     # Funds
     "fund.list": ("staff_in_scope", "funder"),
     "fund.create": ("organiser_in_scope",),

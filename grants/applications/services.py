@@ -109,6 +109,16 @@ def not_verified_problem(org: Organisation | None) -> rules.Problem | None:
     return None
 
 
+def barred_problem(session: Session, organisation_id: int | None) -> rules.Problem | None:
+    """A bar from applying (after a breach) refuses drafts and submissions until it ends."""
+    from grants.organisations import bars
+
+    found = bars.active_bar(session, organisation_id)
+    if found is None:
+        return None
+    return rules.Problem("eligibility.barred", bars.barred_message(found))
+
+
 def problems(session: Session, app: Application, round_: Round) -> list[rules.Problem]:
     """Every reason the application cannot be submitted now (empty when it can)."""
     found: list[rules.Problem] = []
@@ -124,6 +134,9 @@ def problems(session: Session, app: Application, round_: Round) -> list[rules.Pr
     unverified = not_verified_problem(org)
     if unverified:
         found.append(unverified)
+    barred = barred_problem(session, app.organisation_id)
+    if barred:
+        found.append(barred)
     lines = lines_of(session, app)
     found += rules.check(proposal=proposal_of(app, lines, len(activities_of(session, app))),
                          org=org_facts(org), eligibility=round_.eligibility or {},
@@ -149,8 +162,11 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
         errors["round"] = _("Your account does not belong to an organisation.")
     elif not errors:
         unverified = not_verified_problem(session.get(Organisation, user.organisation_id))
+        barred = barred_problem(session, user.organisation_id)
         if unverified:
             errors["round"] = unverified.message
+        elif barred:
+            errors["round"] = barred.message
     if errors:
         raise FormErrors(errors)
     app = Application(round_id=round_.id, track_id=track_id,

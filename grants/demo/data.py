@@ -1097,6 +1097,20 @@ USERS = [
         "organisation": "荔林关爱中心",
         "email": "applicant3@demo.invalid",
     },
+    {
+        "username": "applicant4",
+        "display_name": "赵志强（风华楼联会）",
+        "role": "applicant",
+        "organisation": "风华楼联会",
+        "email": "applicant4@demo.invalid",
+    },
+    {
+        "username": "applicant5",
+        "display_name": "黄秀英（奶奶厨房帮）",
+        "role": "applicant",
+        "organisation": "奶奶厨房帮",
+        "email": "applicant5@demo.invalid",
+    },
 ]
 
 # ---------------------------------------------------------------------------
@@ -1180,8 +1194,10 @@ TOUR = (
     ("organiser", "…（公示演示）→ 资助与公示 Awards: a published notice, one objection pending, one resolved"),
     ("organiser", "…（立项演示）→ 资助与公示 Awards: confirmed awards; list, certificates, letters, agreements"),
     ("finance", "财务 Finance: a payment to approve (recorded by finance2), tranches to pay, a refund due"),
-    ("evaluator", "评估 Evaluations: the mid-term report waiting for evaluation (third-party evaluator of …（立项演示）)"),
+    ("applicant4", "我的申请 My applications → 楼栋议事会孵化 → Tranches and payments: file the mid-term report"),
+    ("evaluator", "评估 Evaluations: mid-term reports waiting for evaluation (third-party evaluator of …（立项演示）); grading one makes the next tranche due"),
     ("funder", "成效 Impact: two past years of projects its fund paid for, charts, PDF and xlsx"),
+    ("applicant5", "Open rounds → 坂田街道“幸福老人计划”: refused, barred for three years after a breach (违约)"),
     ("anyone", "/public/impact (成效): the platform's figures without names"),
     ("anyone", "/public (公示公告) and /verify (证书查验): no login needed"),
 )

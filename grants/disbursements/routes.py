@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
-from grants import spreadsheets
+from grants import lifecycle, spreadsheets
 from grants.auth import actor, current_user, login_required, require
 from grants.awards.models import Award
 from grants.disbursements import services, workflow
@@ -128,7 +128,10 @@ def _agreement_context(request: Request, agreement: Agreement, errors: dict | No
             "REFUND_STATUSES": workflow.REFUND_STATUSES,
             "CONDITIONS": CONDITION_LABELS, "form_key": services.uuid.uuid4().hex,
             "reports": {r.kind: r for r in report_services.reports_of(session, agreement)},
-            "REPORT_KINDS": report_workflow.KINDS, "REPORT_STATUSES": report_workflow.STATUSES}
+            "REPORT_KINDS": report_workflow.KINDS, "REPORT_STATUSES": report_workflow.STATUSES,
+            "BAR_YEARS": BAR_YEARS,
+            "terminate_problems": lifecycle.problems(session, "agreement.terminate", agreement)
+            if agreement.status == "signed" else []}
 
 
 CONDITION_LABELS = {**TRANCHE_CONDITION_LABELS, "date": N_("on a date")}
@@ -210,6 +213,43 @@ async def agreement_evaluate(request: Request) -> Response:
             True if outcome == "passed" else False if outcome == "failed" else None,
             str(form.get("note", "")), refund_fen=refund)
         return _("The evaluation is recorded.")
+
+    return await _agreement_action(request, agreement, work)
+
+
+BAR_YEARS = (1, 2, 3, 5)
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@login_required
+async def agreement_terminate(request: Request) -> Response:
+    agreement = _agreement(request, "agreement.terminate")
+
+    async def work(session: Any, form: Any) -> str:
+        errors: dict[str, str] = {}
+        raw_refund = str(form.get("refund", "") or "").strip()
+        refund = _amount(raw_refund, errors, "refund") if raw_refund else None
+        raw_years = str(form.get("bar_years", "") or "").strip()
+        bar_until = None
+        if raw_years:
+            if raw_years not in {str(n) for n in BAR_YEARS}:
+                errors["bar"] = _("Not a valid choice.")
+            else:
+                bar_until = _years_later(today(), int(raw_years)) - timedelta(days=1)
+        if form.get("confirm") != "yes":
+            errors["confirm"] = _("Tick the box to confirm the termination.")
+        if errors:
+            raise FormErrors(errors)
+        services.terminate(session, actor(request), current_user(request), agreement,
+                           reason=str(form.get("reason", "")), refund_fen=refund,
+                           bar_until=bar_until)
+        return _("The agreement is terminated.")
 
     return await _agreement_action(request, agreement, work)
 
@@ -452,6 +492,8 @@ routes = [
     Route("/agreements/{id:id}/sign", agreement_sign, methods=["POST"], name="agreement_sign"),
     Route("/agreements/{id:id}/evaluate", agreement_evaluate, methods=["POST"],
           name="agreement_evaluate"),
+    Route("/agreements/{id:id}/terminate", agreement_terminate, methods=["POST"],
+          name="agreement_terminate"),
     Route("/agreements/{id:id}/scan", agreement_file, name="agreement_scan"),
     Route("/agreements/{id:id}/payments/{pid:id}/voucher-file", agreement_file,
           name="payment_voucher_file"),

@@ -722,3 +722,31 @@ def reconcile(session: Session, fund: Fund, lines: list[BankLine]) -> Reconcilia
     ledger_only = [item for items in ledger.values() for item in items]
     return Reconciliation(matched, bank_only, sorted(ledger_only, key=lambda i: (
         i[3] or date.min, i[1])))
+
+
+def terminate(session: Session, actor: audit.Actor, user: Any, agreement: Agreement, *,
+              reason: str, refund_fen: int | None = None,
+              bar_until: date | None = None) -> None:
+    """Terminate a signed agreement for breach: every unpaid tranche stops (its money is
+    released), a refund of money paid can be opened, and the organisation can be barred from
+    applying to rounds until `bar_until` (inclusive)."""
+    from grants.organisations import bars
+
+    reason = reason.strip()
+    if not reason:
+        raise FormErrors({"reason": _("Give a reason.")})
+    if len(reason) > 1000:
+        raise FormErrors({"reason": _("At most %(max)s characters (you entered %(n)s).",
+                                      max=1000, n=len(reason))})
+    lock_row(session, Agreement, agreement.id)
+    session.refresh(agreement)
+    lifecycle.perform(session, actor, user, "agreement.terminate", agreement, reason=reason)
+    note = _("The agreement was terminated for breach: %(reason)s", reason=reason)[:500]
+    for tranche in tranches_of(session, agreement):
+        if tranche.status in ("scheduled", "due"):
+            stop(session, actor, user, tranche, note)
+    if refund_fen:
+        open_refund(session, actor, user, agreement, refund_fen, note)
+    if bar_until is not None:
+        bars.bar(session, actor, user, agreement.organisation_id, reason=reason,
+                 ends_on=bar_until, agreement_id=agreement.id)

@@ -24,7 +24,8 @@ from grants.money import format_yuan
 AGREEMENT = register(Lifecycle(
     noun="agreement",
     states=(State("draft", N_("Being prepared")), State("signed", N_("Signed")),
-            State("closed", N_("Closed"), final=True)),
+            State("closed", N_("Closed"), final=True),
+            State("terminated", N_("Terminated for breach"), final=True)),
     transitions=(
         Transition("edit", ("draft",), None, ("organiser_in_scope",), (),
                    N_("Change the schedule"), needs_reason=True),
@@ -34,6 +35,11 @@ AGREEMENT = register(Lifecycle(
         Transition("close", ("signed",), "closed", ("organiser_in_scope",), ("nothing_open",),
                    N_("Close the agreement"),
                    N_("Every tranche is paid, stopped or cancelled and no refund is open.")),
+        Transition("terminate", ("signed",), "terminated", ("organiser_in_scope",),
+                   ("no_payment_waiting",), N_("Terminate for breach"),
+                   N_("Every unpaid tranche stops and its money is released; a refund of what "
+                      "was paid can be asked for, and the organisation can be barred from "
+                      "rounds for a period."), needs_reason=True),
     ),
 ))
 
@@ -105,6 +111,16 @@ def _schedule_adds_up(session: Session, agreement: Agreement, _ctx: Any) -> list
     if int(total) != agreement.amount_fen:
         return [_("The tranches add up to %(total)s, not the award's %(amount)s.",
                   total=format_yuan(int(total)), amount=format_yuan(agreement.amount_fen))]
+    return []
+
+
+@AGREEMENT.check("no_payment_waiting", N_("No payment is waiting for approval"))
+def _no_payment_waiting(session: Session, agreement: Agreement, _ctx: Any) -> list[str]:
+    waiting = session.execute(select(func.count()).select_from(Tranche).where(
+        Tranche.agreement_id == agreement.id, Tranche.status == "requested")).scalar_one()
+    if waiting:
+        return [_("A payment on this agreement is waiting for approval: approve or reject it "
+                  "first.")]
     return []
 
 

@@ -92,3 +92,24 @@ class RegistrationAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ip: str = Field(default="", max_length=64, index=True)
     at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+class OrganisationBar(SQLModel, table=True):
+    """A bar from applying to rounds (e.g. after an agreement terminated for breach): in force
+    from `starts_on` to `ends_on` inclusive unless lifted. It expires by itself; the jobs run
+    records the expiry (`expired_at`) in the audit trail."""
+
+    __tablename__ = "organisation_bar"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    agreement_id: int | None = Field(default=None, foreign_key="agreement.id")
+    reason: str = Field(max_length=1000)
+    starts_on: date
+    ends_on: date
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+    lifted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    lifted_reason: str = Field(default="", max_length=1000)
+    expired_at: datetime | None = Field(default=None,
+                                        sa_column=Column(UTCDateTime, nullable=True))

@@ -1,7 +1,8 @@
 """Demo history: the two previous years of 坂田街道's community micro-venture contest, paid by
 南坑圆梦慈善公益基金, with signed agreements, every tranche paid, mid-term and final reports
-evaluated — so that the funder's impact page has trends to show — and one final report
-returned for correction, which the figures leave out.
+evaluated — so that the funder's impact page has trends to show — one final report
+returned for correction, which the figures leave out, and one agreement terminated for breach
+afterwards, its organisation barred from applying for three years.
 
 Past rounds arrive as an import of their results (the way a street office brings its paper
 records in): the round, the winning applications and the confirmed awards are written as
@@ -34,6 +35,7 @@ from grants.rounds.models import Round, RoundFund, Track
 from grants.timeutil import local, now
 
 FUND = "南坑圆梦慈善公益基金"
+BREACHED = "奶奶厨房帮"  # its 2024 agreement is terminated for breach and it is barred
 DONOR = "南坑社区股份合作公司"
 AREAS = (("为老服务", "elderly"), ("青少年", "youth"), ("助残服务", "disability"),
          ("困难家庭帮扶", "poverty"))
@@ -175,6 +177,7 @@ def load_history(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[st
     organiser = users["bantian"]
     this_year = local(now()).year
     count = 0
+    breached = None
     for back, specs in sorted(PROJECTS.items(), reverse=True):
         year = this_year - back
         funds_services.add_entry(session, actor, fund, kind="contribution",
@@ -215,4 +218,18 @@ def load_history(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[st
                     final[4])
             _pay_due(session, users, agreement, _day(year + 1, 2, 28), reference)
             count += 1
+            if spec[0] == BREACHED:
+                breached = agreement
+    if breached is not None:  # an audit after the project found the figures inflated
+        from grants.timeutil import today
+
+        day = today()
+        try:
+            until = day.replace(year=day.year + 3) - timedelta(days=1)
+        except ValueError:  # 29 February
+            until = day.replace(year=day.year + 3, day=28) - timedelta(days=1)
+        money.terminate(session, audit.Actor(organiser.id, organiser.username), organiser,
+                        breached, reason="结项后审计发现虚报服务人次、挪用部分项目资金，"
+                                         "按协议第九条解除协议、追回资金，并取消三年申报资格。",
+                        refund_fen=5_000_00, bar_until=until)
     return {"past projects": count}

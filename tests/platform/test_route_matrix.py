@@ -67,6 +67,7 @@ class World:
     refund: Any = None  # a refund due on it
     report: Any = None  # its mid-term report, a draft
     report_file: Any = None  # an attachment of the report
+    bar: Any = None  # a bar from applying on org_a
 
 
 Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
@@ -244,6 +245,10 @@ EXPECT: dict[str, Guard] = {
                             lambda w: {"id": w.report.id})
        for action in ("submit", "return", "evaluate")},
     "evaluations": ("report.evaluations", _none, _no_params),
+    "agreement_terminate": ("agreement.terminate", lambda w: w.agreement,
+                            lambda w: {"id": w.agreement.id}),
+    "organisation_bar_lift": ("organisation.bar_lift", lambda w: w.org_a,
+                              lambda w: {"id": w.org_a.id, "bar": w.bar.id}),
     "round_evaluators": ("evaluator.manage", lambda w: w.round, _round),
     "report_file": ("report.view", lambda w: w.report,
                     lambda w: {"id": w.report.id, "fid": w.report_file.id}),
@@ -342,6 +347,13 @@ def _world(session) -> World:
 
     report_file = report_files.add(session, actor, None, report, kind="attachment",
                                    filename="签到表.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    from datetime import timedelta
+
+    from grants.organisations import bars
+    from grants.timeutil import today
+
+    bar = bars.bar(session, actor, None, user_a.organisation_id, reason="违约",
+                   ends_on=today() + timedelta(days=30))
     session.commit()
     return World(users=users, round=round_, app_a=app_a, app_b=app_b, attachment=attachment,
                  org_a=session.get(type(funder_org), user_a.organisation_id),
@@ -350,7 +362,7 @@ def _world(session) -> World:
                  stage=stage, track=track, criterion=criterion, round_fund=round_fund,
                  change=change, roadshow=roadshow, pending_entry=pending, award=award,
                  objection=objection, sheet=sheet, agreement=agreement, tranche=tranche,
-                 payment=payment, refund=refund, report=report, report_file=report_file)
+                 payment=payment, refund=refund, report=report, report_file=report_file, bar=bar)
 
 
 def _money_objects(session, award, fund) -> tuple[Any, Any, Any, Any]:

@@ -58,6 +58,9 @@ async def apply(request: Request) -> Response:
     tracks = pages.tracks(request, round_)
     values: dict = {}
     errors: dict = {}
+    barred = services.barred_problem(session, user.organisation_id)
+    if barred is not None and request.method == "GET":  # say so before anything is typed
+        errors = {"round": barred.message}
     if request.method == "POST":
         form = await get_form(request)
         values = {"title": " ".join(str(form.get("title", "")).split())[:120],
@@ -73,7 +76,7 @@ async def apply(request: Request) -> Response:
             return redirect(path("application_edit", id=app.id))
     return render(request, "applications/apply.html", {
         "round": round_, "tracks": tracks, "values": values, "errors": errors},
-        status_code=400 if errors else 200)
+        status_code=400 if errors and request.method == "POST" else 200)
 
 
 @login_required

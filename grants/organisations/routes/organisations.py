@@ -18,6 +18,7 @@ from grants.permissions import can
 from grants.regions import scope
 from grants.regions import services as regions
 from grants.regions.models import Region
+from grants.timeutil import today
 from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import (
@@ -113,9 +114,12 @@ async def organisation_detail(request: Request) -> Response:
                                    .order_by(User.is_org_owner.desc(), User.username)).scalars())
     paths = regions.path_labels(session)
     change = services.pending_change(session, org)
+    from grants.organisations import bars
+
     return render(request, "organisations/detail.html", {
         "org": org, "members": members, "community_path": paths.get(org.community_id or 0, ""),
-        "paths": paths, "change": change,
+        "paths": paths, "change": change, "bars": bars.bars_of(session, org.id or 0),
+        "active_bar": bars.active_bar(session, org.id), "today": today(),
         "verification_label": workflow.LIFECYCLE.label(org.verification),
         "moves": available(current_user(request), org, "organisation"),
     })
@@ -156,6 +160,28 @@ async def my_organisation(request: Request) -> Response:
     return redirect(path("organisation_detail", id=user.organisation_id))
 
 
+@login_required
+async def organisation_bar_lift(request: Request) -> Response:
+    from grants.organisations import bars
+    from grants.organisations.models import OrganisationBar
+
+    session = db(request)
+    org = get_or_404(session, Organisation, path_int(request))
+    user = require(request, "organisation.bar_lift", org)
+    barred = get_or_404(session, OrganisationBar, request.path_params["bar"])
+    if barred.organisation_id != org.id:
+        raise HTTPException(404)
+    form = await get_form(request)
+    try:
+        bars.lift(session, actor(request), user, barred, str(form.get("reason", "")))
+    except FormErrors as exc:
+        session.rollback()
+        flash(request, next(iter(exc.errors.values())), "error")
+    else:
+        flash(request, _("The bar is lifted."))
+    return redirect(path("organisation_detail", id=org.id) + "#bars")
+
+
 routes = [
     Route("/organisations", organisation_list, name="organisations"),
     Route("/organisations/new", organisation_new, methods=["GET", "POST"], name="organisation_new"),
@@ -163,4 +189,6 @@ routes = [
     Route("/organisations/{id:id}/edit", organisation_edit, methods=["GET", "POST"],
           name="organisation_edit"),
     Route("/my/organisation", my_organisation, name="my_organisation"),
+    Route("/organisations/{id:id}/bars/{bar:id}/lift", organisation_bar_lift, methods=["POST"],
+          name="organisation_bar_lift"),
 ]
