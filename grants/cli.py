@@ -199,7 +199,17 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
 
     from grants import jobs
 
-    day = date.fromisoformat(args.day) if args.day else None
+    day = None
+    if args.day:
+        try:
+            day = date.fromisoformat(args.day) if len(args.day) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            print(f"--day: not a date like 2027-04-12: {args.day!r}", file=sys.stderr)
+            return 2
+        print(f"acting as on {day.isoformat()}: reminders and late decisions are real",
+              file=sys.stderr)
     counts = jobs.run(day)
     print("; ".join(f"{name}: {n}" for name, n in counts.items()))
     return 0
@@ -289,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_sub = jobs_cmd.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
     run_jobs = jobs_sub.add_parser("run", help="run every job once (safe every few minutes, "
                                    "even when runs overlap)")
-    run_jobs.add_argument("--day", help="act as if today were this date (YYYY-MM-DD; testing)")
+    run_jobs.add_argument("--day", help="act as if today were this date (YYYY-MM-DD); this is "
+                          "not a dry run: use it on a copy of the data")
     run_jobs.set_defaults(func=cmd_jobs_run)
 
     check = sub.add_parser("check", help="validate the configuration and reach the database")

@@ -37,7 +37,8 @@ def _role(*roles: str) -> lifecycle.Relation:
 
 
 for _name, _roles in {"organiser": ("organiser",), "finance": ("finance",),
-                      "funder": ("funder",), "staff": ("organiser", "finance")}.items():
+                      "funder": ("funder",), "staff": ("organiser", "finance"),
+                      "evaluator": ("evaluator",)}.items():
     relation(_name)(_role(*_roles))
 
 
@@ -367,6 +368,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "report.evaluations": ("organiser_in_scope", "round_evaluator"),  # reports waiting
     "report.evaluate_in_scope": ("organiser_in_scope",),  # every report of a round in scope
     "evaluator.manage": ("organiser_in_scope",),  # who evaluates a round's reports
+    # who may be made an evaluator of a round: evaluation-agency accounts, organisers in scope
+    "evaluator.eligible": ("evaluator", "organiser_in_scope"),
     # Impact: organisers see their scope, finance everything, a funder its own funds' projects
     "impact.view": ("staff_in_scope", "funder"),
     # The working-day calendar (national: any organiser)

@@ -64,6 +64,13 @@ TARGET_GROUPS = {
     "veterans": N_("Veterans"),
 }
 
+AWARD_LEVELS = {
+    "first": N_("First prize"),
+    "second": N_("Second prize"),
+    "third": N_("Third prize"),
+    "excellence": N_("Excellence award"),
+}
+
 RATINGS = {"1A": "1A", "2A": "2A", "3A": "3A", "4A": "4A", "5A": "5A"}
 
 PARTY_BRANCHES = {

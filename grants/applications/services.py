@@ -23,7 +23,7 @@ from grants.applications.models import (
     ScreeningDecision,
 )
 from grants.db import lock_row
-from grants.i18n import N_
+from grants.i18n import N_, join_list
 from grants.i18n import gettext as _
 from grants.notifications import services as notifications
 from grants.organisations.models import Organisation
@@ -119,6 +119,52 @@ def barred_problem(session: Session, organisation_id: int | None) -> rules.Probl
     return rules.Problem("eligibility.barred", bars.barred_message(found))
 
 
+def series_problems(session: Session, round_: Round, organisation_id: int | None,
+                    excluding: int | None = None) -> list[rules.Problem]:
+    """The series' rules: entries per organisation across the series' rounds of the year, and
+    past winners of the excluded levels in earlier rounds of the series."""
+    from grants.awards.models import Award
+    from grants.vocab import AWARD_LEVELS
+
+    eligibility = round_.eligibility or {}
+    if not round_.series or organisation_id is None:
+        return []
+    found: list[rules.Problem] = []
+    limit = eligibility.get("series_max_per_year")
+    if limit:
+        query = (select(func.count()).select_from(Application)
+                 .join(Round, Round.id == Application.round_id)
+                 .where(Round.series == round_.series, Round.year == round_.year,
+                        Application.organisation_id == organisation_id,
+                        Application.status.in_(workflow.COUNTED)))
+        if excluding is not None:
+            query = query.where(Application.id != excluding)
+        entries = int(session.execute(query).scalar_one())
+        if entries >= int(limit):
+            found.append(rules.Problem("eligibility.series_limit", _(
+                "Your organisation already has %(n)s entries in the %(year)s rounds of "
+                "%(series)s; the series allows at most %(max)s per organisation a year.",
+                n=entries, year=round_.year, series=round_.series, max=limit)))
+    levels = [lv for lv in eligibility.get("exclude_winner_levels") or [] if lv in AWARD_LEVELS]
+    if levels:
+        earlier = Round.year < round_.year
+        if round_.edition is not None:
+            earlier = earlier | ((Round.year == round_.year) & (Round.edition < round_.edition))
+        won = session.execute(
+            select(Award.level, Round.name).join(Round, Round.id == Award.round_id)
+            .where(Award.organisation_id == organisation_id, Award.status == "confirmed",
+                   Award.level.in_(levels), Round.series == round_.series,
+                   Round.id != round_.id, earlier)
+            .order_by(Round.year.desc()).limit(1)).first()
+        if won is not None:
+            found.append(rules.Problem("eligibility.past_winner", _(
+                "Past winners of %(levels)s in %(series)s may not apply; your organisation won "
+                "the %(level)s in %(round)s.", levels=join_list(_(AWARD_LEVELS[lv])
+                                                                for lv in levels),
+                series=round_.series, level=_(AWARD_LEVELS[won[0]]), round=won[1])))
+    return found
+
+
 def problems(session: Session, app: Application, round_: Round) -> list[rules.Problem]:
     """Every reason the application cannot be submitted now (empty when it can)."""
     found: list[rules.Problem] = []
@@ -137,6 +183,7 @@ def problems(session: Session, app: Application, round_: Round) -> list[rules.Pr
     barred = barred_problem(session, app.organisation_id)
     if barred:
         found.append(barred)
+    found += series_problems(session, round_, app.organisation_id, app.id)
     lines = lines_of(session, app)
     found += rules.check(proposal=proposal_of(app, lines, len(activities_of(session, app))),
                          org=org_facts(org), eligibility=round_.eligibility or {},
@@ -163,10 +210,13 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
     elif not errors:
         unverified = not_verified_problem(session.get(Organisation, user.organisation_id))
         barred = barred_problem(session, user.organisation_id)
+        series = series_problems(session, round_, user.organisation_id)
         if unverified:
             errors["round"] = unverified.message
         elif barred:
             errors["round"] = barred.message
+        elif series:
+            errors["round"] = " ".join(p.message for p in series)
     if errors:
         raise FormErrors(errors)
     app = Application(round_id=round_.id, track_id=track_id,

@@ -34,14 +34,10 @@ from grants.rounds.choices import SCORED_KINDS
 from grants.rounds.models import Round, RoundFund, Stage, Track
 from grants.timeutil import now, today
 from grants.validation import FormErrors, column_problems
+from grants.vocab import AWARD_LEVELS
 from scoring import route as routing
 
-LEVELS = {
-    "first": N_("First prize"),
-    "second": N_("Second prize"),
-    "third": N_("Third prize"),
-    "excellence": N_("Excellence award"),
-}
+LEVELS = AWARD_LEVELS
 # The Chinese names printed on certificates and lists (official documents are Chinese).
 LEVEL_NAMES_ZH = {"first": "一等奖", "second": "二等奖", "third": "三等奖",
                   "excellence": "优秀奖"}

@@ -1111,6 +1111,13 @@ USERS = [
         "organisation": "奶奶厨房帮",
         "email": "applicant5@demo.invalid",
     },
+    {
+        "username": "applicant6",
+        "display_name": "陈国华（五和社区老年协会）",
+        "role": "applicant",
+        "organisation": "五和社区老年协会",
+        "email": "applicant6@demo.invalid",
+    },
 ]
 
 # ---------------------------------------------------------------------------
@@ -1198,6 +1205,7 @@ TOUR = (
     ("evaluator", "评估 Evaluations: mid-term reports waiting for evaluation (third-party evaluator of …（立项演示）); grading one makes the next tranche due"),
     ("funder", "成效 Impact: two past years of projects its fund paid for, charts, PDF and xlsx"),
     ("applicant5", "Open rounds → 坂田街道“幸福老人计划”: refused, barred for three years after a breach (违约)"),
+    ("applicant6", "Open rounds → 坂田街道“幸福老人计划” (第3届): refused, first prize in the series' 2nd edition"),
     ("anyone", "/public/impact (成效): the platform's figures without names"),
     ("anyone", "/public (公示公告) and /verify (证书查验): no login needed"),
 )

@@ -68,6 +68,7 @@ def _build_last_year(session: Session, actor: audit.Actor, fund: Fund | None,
     round_ = services.create(session, actor, {
         "name": f"{year}年南山街道第三届社会治理创新大赛", "organiser_unit": "南山街道办事处",
         "year": year, "region_id": _street(session, "南山街道"),
+        "series": "南山街道社会治理创新大赛", "edition": 3,
         "description": "以“孵化、扶持、辅导、赋力”（4Fu）为方法，面向辖区社区社会组织征集"
                        "社会治理创新项目。三届大赛累计扶持26个项目落地，投入42万元。"})
     if fund is not None:
@@ -157,6 +158,9 @@ def _bantian_round(session: Session, actor: audit.Actor, model: Round, year: int
         "name": f"{year}年坂田街道“幸福老人计划”公益微创投", "year": year})
     round_.organiser_unit = "坂田街道办事处"
     round_.region_id = _street(session, "坂田街道")
+    # The third edition of 坂田's contest (the first two are loaded as history by
+    # grants/reports/demo.py); first-prize winners of earlier editions may not enter again.
+    round_.series, round_.edition = "坂田街道社区公益微创投", 3
     round_.description = "面向坂田街道辖区社区社会组织，征集为老服务项目。"
     from grants.rounds.models import RoundFund
 
@@ -167,7 +171,8 @@ def _bantian_round(session: Session, actor: audit.Actor, model: Round, year: int
     session.flush()
     ids = list(session.execute(select(Region.id).where(
         Region.level == "community", Region.name.in_(BANTIAN_COMMUNITIES))).scalars())
-    round_.eligibility = {**round_.eligibility, "community_ids": ids}
+    round_.eligibility = {**round_.eligibility, "community_ids": ids,
+                          "exclude_winner_levels": ["first"]}
     fund = session.execute(select(Fund).where(Fund.name == BANTIAN_FUND)).scalar_one_or_none()
     if fund is not None:
         room = funding.attachable(session, [fund.id], round_.id)[fund.id]

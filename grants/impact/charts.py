@@ -62,7 +62,16 @@ def _svg(chart: Any) -> Chart:
 def _options(**extra: Any) -> dict[str, Any]:
     return {"style": STYLE, "js": [], "disable_xml_declaration": True, "width": 720,
             "height": 340, "legend_at_bottom": True, "print_values": False,
-            "margin": 12, "truncate_label": 24, "truncate_legend": 30, **extra}
+            "margin": 12, "truncate_label": 24, "truncate_legend": 30,
+            "value_formatter": _whole_number, **extra}
+
+
+def _whole_number(value: Any) -> str:
+    """Axis labels and values as whole numbers with separators (no 135.00000000000006)."""
+    try:
+        return format(round(float(value)), ",")
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def trend(portfolio: Portfolio) -> Chart:

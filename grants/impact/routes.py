@@ -236,8 +236,13 @@ async def impact_xlsx(request: Request) -> Response:
 
 async def public_impact(request: Request) -> Response:
     """Everyone: aggregates over every confirmed award — no project, organisation or person."""
-    filters, errors = _filters(request, None)
-    filters = Filters(year=filters.year)  # the public page filters by year only
+    errors: dict[str, str] = {}
+    try:  # the public page filters by year only; other parameters are ignored
+        year = _whole(request.query_params.get("year"), 1990, 2100)
+    except ValueError:
+        errors["year"] = _("Not a valid choice.")
+        year = None
+    filters = Filters(year=year)
     data = portfolio(db(request), filters)
     years = sorted(set(db(request).execute(select(Round.year).distinct()).scalars()),
                    reverse=True)

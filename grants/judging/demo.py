@@ -67,6 +67,7 @@ def _round_in_judging(session: Session, actor: audit.Actor, last: Round, judges:
     round_, _notes = copying.copy_round(session, actor, last, {"name": name, "year": year})
     before = audit.snapshot(round_)
     round_.status = "judging"  # demo data: the round arrives already in judging
+    round_.series, round_.edition = "", None  # demonstrations, not editions of the contest
     audit.record(session, actor, "round.import", round_, before=before)
     tracks = {t.name: t.id for t in session.execute(select(Track).where(
         Track.round_id == round_.id)).scalars()}

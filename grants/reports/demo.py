@@ -60,6 +60,10 @@ PROJECTS: dict[int, tuple[tuple[Any, ...], ...]] = {
         ("妈妈荟", "助残服务", "残障儿童家庭喘息服务", 26_000, ["disabled", "women"],
          (24, 800, 20), (23, 760, 21, 480, "returned"), {"disabled": 36, "women": 40})),
 }
+LEVELS = {"长者健康互助小组": "first", "“小候鸟”暑期成长营": "second", "妈妈成长互助计划": "third",
+          "邻里共享厨房": "excellence", "银龄助餐送餐": "first",
+          "“小候鸟”暑期成长营（第二期）": "second", "长者智能手机课堂": "third",
+          "残障儿童家庭喘息服务": "excellence"}
 NARRATIVE = ("项目在南坑社区按计划开展，活动台账、签到表和照片齐全；"
              "通过居民骨干和志愿者持续运作，服务对象满意度调查平均得分4.6分（满分5分）。")
 
@@ -73,7 +77,7 @@ def _round(session: Session, actor: audit.Actor, year: int, edition: int) -> Rou
                                                      Region.level == "street")).scalars().first()
     round_ = round_services.create(session, actor, {
         "name": f"{year}年坂田街道第{edition}届社区公益微创投", "organiser_unit": "坂田街道办事处",
-        "year": year, "region_id": street,
+        "year": year, "region_id": street, "series": "坂田街道社区公益微创投", "edition": edition,
         "description": "坂田街道联合南坑社区圆梦慈善基金会，资助服务南坑社区“老、妇、幼、残”"
                        "及来深建设者的社区公益项目。"})
     for name, area in AREAS:
@@ -113,7 +117,8 @@ def _award(session: Session, actor: audit.Actor, round_: Round, notice: AwardNot
     audit.record(session, actor, "application.import", app)
     award = Award(round_id=round_.id, notice_id=notice.id, application_id=app.id,
                   organisation_id=org.id, status="confirmed", position=position,
-                  amount_fen=amount, sought_fen=amount, code=new_code(),
+                  level=LEVELS.get(title, ""), amount_fen=amount, sought_fen=amount,
+                  code=new_code(),
                   confirmed_at=notice.confirmed_at)
     session.add(award)
     session.flush()

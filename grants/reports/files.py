@@ -1,17 +1,19 @@
 """Photos and attachments of a report.
 
 Photos are images only (JPEG or PNG, checked by their contents, at most 12 per report). The
-server decodes each one (refusing decompression bombs), turns it upright, and stores a
-re-encoded copy at most 2,000 pixels on its longer side — without the camera's metadata, which
-can carry the place a photo was taken — and a 320-pixel thumbnail. Attachments (sign-in
-sheets, ledgers, receipts) are PDF, Word, Excel or images, at most 8 per report, stored as
-uploaded under generated names outside the web root, like an application's attachments.
+server decodes each one (refusing decompression bombs and truncated files; JPEGs are decoded
+at a reduced size, at most two at a time), turns it upright, and stores a re-encoded copy at
+most 2,000 pixels on its longer side — without the camera's metadata, which can carry the
+place a photo was taken — and a 320-pixel thumbnail. Attachments (sign-in sheets, ledgers,
+receipts) are PDF, Word, Excel or images, at most 8 per report, stored under generated names
+outside the web root; images among them are re-encoded like photos, without a thumbnail.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import uuid
 import warnings
 from typing import Any
@@ -30,8 +32,11 @@ MAX_PHOTOS = 12
 MAX_ATTACHMENTS = 8
 PHOTO_SIDE = 2000
 THUMB_SIDE = 320
-MAX_PIXELS = 50_000_000  # a 50-megapixel photo; more is refused before it is decoded
+MAX_PIXELS = 50_000_000  # a 50-megapixel JPEG; more is refused before it is decoded
+MAX_PNG_PIXELS = 16_000_000  # PNGs decode at full size (no reduced decoding): 48 MB in RGB
 MAX_CAPTION = 200
+# At most two photos are decoded at once: a decode holds tens of megabytes for a moment.
+_DECODING = threading.BoundedSemaphore(2)
 
 
 def live(session: Session, report: Report, kind: str | None = None) -> list[ReportFile]:
@@ -52,8 +57,16 @@ def _write(data: bytes) -> str:
 
 def _image(data: bytes, name: str) -> tuple[bytes, bytes, int, int, str]:
     """(display copy, thumbnail, width, height, kind) of an uploaded photo."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    with _DECODING:
+        return _decode(data, name)
 
+
+def _decode(data: bytes, name: str) -> tuple[bytes, bytes, int, int, str]:
+    from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+    # WeasyPrint switches Pillow to accepting truncated images for the whole process when it
+    # is imported; an upload must be complete, so the switch is put back for every decode.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -62,11 +75,14 @@ def _image(data: bytes, name: str) -> tuple[bytes, bytes, int, int, str]:
                     raise FormErrors({"photo": _(
                         "%(name)s is not a JPEG or PNG photo.", name=name)})
                 width, height = probe.size
-                if width * height > MAX_PIXELS:
+                most = MAX_PIXELS if probe.format == "JPEG" else MAX_PNG_PIXELS
+                if width * height > most:
                     raise FormErrors({"photo": _(
                         "%(name)s is %(w)s × %(h)s pixels; photos may have at most %(max)s "
                         "million pixels.", name=name, w=width, h=height,
-                        max=MAX_PIXELS // 1_000_000)})
+                        max=most // 1_000_000)})
+                if probe.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 of the size directly
+                    probe.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))
                 probe.load()
                 image = ImageOps.exif_transpose(probe)
                 kind = "png" if probe.format == "PNG" else "jpeg"
@@ -132,12 +148,15 @@ def add(session: Session, actor: audit.Actor, user: Any, report: Report, *, kind
     lifecycle.perform(session, actor, user, "report.edit", report)
     width = height = None
     thumb_name = ""
-    if kind == "photo":
-        if file_kind not in ("jpeg", "png"):
-            raise FormErrors({field: _("%(name)s is not a JPEG or PNG photo.", name=name)})
-        display, thumb, width, height, file_kind = _image(data, name)
+    if kind == "photo" and file_kind not in ("jpeg", "png"):
+        raise FormErrors({field: _("%(name)s is not a JPEG or PNG photo.", name=name)})
+    if file_kind in ("jpeg", "png"):  # re-encoded without the camera's metadata
+        try:
+            display, thumb, width, height, file_kind = _image(data, name)
+        except FormErrors as error:
+            raise FormErrors({field: error.errors["photo"]}) from error
         stored = _write(display)
-        thumb_name = _write(thumb)
+        thumb_name = _write(thumb) if kind == "photo" else ""
         size = len(display)
     else:
         stored = _write(data)

@@ -24,7 +24,7 @@ from grants.rounds.models import Round
 from grants.urls import path
 from grants.validation import FormErrors, parse_whole
 from grants.vocab import TARGET_GROUPS
-from grants.web import db, flash, get_form, get_or_404, redirect, render
+from grants.web import as_id, db, flash, get_form, get_or_404, redirect, render
 
 
 def _context(request: Request, report: Report, errors: dict | None = None,
@@ -67,6 +67,7 @@ async def report_detail(request: Request) -> Response:
     report = _report(request)
     session = db(request)
     if request.method == "POST":
+        require(request, "report.edit", report)
         form = await get_form(request)
         try:
             services.save(session, actor(request), current_user(request), report, form)
@@ -153,9 +154,10 @@ async def report_file_add(request: Request) -> Response:
         if isinstance(upload, UploadFile) and upload.filename:
             filename, data = upload.filename, await upload.read()
         kind = str(form.get("kind", "photo"))
+        if kind not in ("photo", "attachment"):
+            raise FormErrors({"photo": _("Choose a photo or an attachment.")})
         if not filename:
-            raise FormErrors({kind if kind in ("photo", "attachment") else "photo":
-                              _("Choose a file to upload.")})
+            raise FormErrors({kind: _("Choose a file to upload.")})
         files.add(session, actor(request), current_user(request), report, kind=kind,
                   filename=filename, data=data, caption=str(form.get("caption", "") or ""))
 
@@ -244,10 +246,9 @@ async def round_evaluators(request: Request) -> Response:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         try:
             if form.get("remove"):
-                try:
-                    evaluator_id = int(str(form.get("remove")))
-                except ValueError as error:
-                    raise HTTPException(400) from error
+                evaluator_id = as_id(str(form.get("remove")))
+                if evaluator_id is None:
+                    raise HTTPException(404)
                 evaluator = session.get(RoundEvaluator, evaluator_id)
                 if evaluator is None or evaluator.round_id != round_.id:
                     raise HTTPException(404)

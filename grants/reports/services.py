@@ -255,9 +255,14 @@ def add_evaluator(session: Session, actor: audit.Actor, round_id: int, who: str,
     if user is None or not user.is_active:
         raise FormErrors({"who": _("No active user has this username or e-mail address. "
                                    "Create the account on the Users page first.")})
+    round_ = session.get(Round, round_id)
     if can(user, "application.mine"):  # a member of an applying organisation
         raise FormErrors({"who": _("An applicant organisation's member cannot evaluate "
                                    "reports.")})
+    if not can(user, "evaluator.eligible", round_):
+        raise FormErrors({"who": _("Only evaluator accounts (for a third-party evaluation "
+                                   "agency) and organisers responsible for this round can "
+                                   "evaluate its reports.")})
     exists = session.execute(select(RoundEvaluator.id).where(
         RoundEvaluator.round_id == round_id, RoundEvaluator.user_id == user.id)).first()
     if exists is not None:

@@ -102,7 +102,9 @@ def copy_round(session: Session, actor: audit.Actor, source: Round, data: dict[s
                  tranche_template=[dict(r) for r in source.tranche_template],
                  reporting_plan={k: _shift_date(v, years) if k.endswith("_due") else v
                                  for k, v in (source.reporting_plan or {}).items()},
-                 copied_from_id=source.id, region_id=source.region_id)
+                 copied_from_id=source.id, region_id=source.region_id,
+                 series=source.series,
+                 edition=source.edition + 1 if source.edition is not None else None)
     session.add(copy)
     audit.record(session, actor, "round.copy", copy,
                  before={"copied_from": source.id, "name": source.name})

@@ -11,8 +11,10 @@ from grants.rounds.choices import ADVANCEMENT_LABELS, AGGREGATION_LABELS
 from grants.rounds.models import TRANCHE_CONDITIONS, Criterion, Round, Stage, Track
 from grants.timeutil import local, parse_local
 from grants.validation import EARLIEST_YEAR, LATEST_YEAR, normalise_digits
-from grants.vocab import CATEGORIES, RATINGS, SERVICE_AREAS
+from grants.vocab import AWARD_LEVELS, CATEGORIES, RATINGS, SERVICE_AREAS
 from grants.web import Cleaner
+
+WINNER_LEVELS = AWARD_LEVELS
 
 TRANCHE_ROWS = 5
 GUIDANCE_ROWS = 4
@@ -58,6 +60,10 @@ def read_basics(form: Any) -> dict[str, Any]:
         data["year"] = clean.integer("year", required=True, minimum=2000, maximum=2100)
     if "description" in form:
         data["description"] = clean.text("description", max_length=5000)
+    if "series" in form:
+        data["series"] = clean.text("series", max_length=100)
+    if "edition" in form:
+        data["edition"] = clean.integer("edition", minimum=1, maximum=100)
     if "region_id" in form:
         data["region_id"] = clean.integer("region_id", minimum=1)
     data["_errors"] = clean.errors
@@ -98,6 +104,8 @@ def read_rules(form: Any) -> dict[str, Any]:
             "exclude_black_list": clean.boolean("exclude_black_list"),
             "categories": clean.choices("categories", CATEGORIES),
             "community_ids": clean.ids("community_ids"),
+            "series_max_per_year": clean.integer("series_max_per_year", minimum=1, maximum=20),
+            "exclude_winner_levels": clean.choices("exclude_winner_levels", WINNER_LEVELS),
         },
         "budget_rules": {
             "admin_max_pct": _percent(clean, "admin_max_pct"),
@@ -211,8 +219,10 @@ def _local_day(moment: datetime | None) -> str:
 
 
 def basics_values(round_: Round) -> dict[str, Any]:
-    return {k: getattr(round_, k) for k in ("name", "organiser_unit", "year", "description",
-                                            "region_id")}
+    values = {k: getattr(round_, k) for k in ("name", "organiser_unit", "year", "description",
+                                              "region_id", "series", "edition")}
+    values["edition"] = "" if round_.edition is None else round_.edition
+    return values
 
 
 def window_values(round_: Round) -> dict[str, Any]:
@@ -226,6 +236,8 @@ def window_values(round_: Round) -> dict[str, Any]:
 
 def rules_values(round_: Round) -> dict[str, Any]:
     values: dict[str, Any] = dict(round_.eligibility or {})
+    if values.get("series_max_per_year") is None:
+        values["series_max_per_year"] = ""
     values.update({k: ("" if v is None else v) for k, v in (round_.budget_rules or {}).items()})
     return values
 

@@ -58,6 +58,10 @@ class Round(SQLModel, table=True):
     name: str = Field(max_length=120, unique=True)
     organiser_unit: str = Field(max_length=100)
     year: int = Field(index=True)
+    # A series of contests (第一届, 第二届 …): rounds with the same series name belong together;
+    # eligibility may count entries across a series' year and exclude its past winners.
+    series: str = Field(default="", max_length=100, index=True)
+    edition: int | None = None
     status: str = Field(default="draft", max_length=12, index=True)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     opens_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -27,7 +27,7 @@ from grants.timeutil import now
 from grants.validation import FormErrors
 from grants.vocab import CATEGORIES, RATINGS
 
-BASIC_FIELDS = ("name", "organiser_unit", "year", "description")
+BASIC_FIELDS = ("name", "organiser_unit", "year", "description", "series", "edition")
 # Fields that may still change once applicants can see the round (nothing they rely on).
 SAFE_FIELDS = ("description",)
 
@@ -77,6 +77,9 @@ def validate_basics(session: Session, data: dict[str, Any], existing: Round | No
         errors.setdefault("organiser_unit", _("This field is required."))
     if "year" in data and data.get("year") is None:
         errors.setdefault("year", _("This field is required."))
+    if data.get("edition") is not None and not (data.get("series") if "series" in data
+                                                 else getattr(existing, "series", "")):
+        errors.setdefault("series", _("Name the series the edition belongs to."))
     if existing is not None:
         for key in BASIC_FIELDS:
             if key in data and key not in errors and data[key] != getattr(existing, key):
@@ -203,6 +206,8 @@ def update_rules(session: Session, actor: audit.Actor, round_: Round,
         "exclude_black_list": bool(eligibility.get("exclude_black_list")),
         "categories": list(eligibility.get("categories", [])),
         "community_ids": sorted(set(ids)),
+        "series_max_per_year": eligibility.get("series_max_per_year"),
+        "exclude_winner_levels": list(eligibility.get("exclude_winner_levels", [])),
     }
     rules = data.get("budget_rules", {})
     round_.budget_rules = {key: rules.get(key) for key in

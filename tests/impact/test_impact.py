@@ -218,3 +218,7 @@ def test_the_public_page_shows_aggregates_and_no_names(session, client):
         assert text not in page.text, text
     assert re.search(r"1[0-9]{3}|[0-9],[0-9]{3}", page.text)
     assert client.get("/public/impact?year=20x4").status_code == 400
+
+
+def test_the_public_page_ignores_the_filters_it_does_not_offer(session, client):
+    assert client.get("/public/impact?fund=abc&category=x&round=-1").status_code == 200

@@ -256,3 +256,50 @@ def test_two_overlapping_runs_send_each_reminder_once(session, monkeypatch):
     assert len(keys) == len(set(keys)) == len(agreements)
     assert session.execute(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.to == "member@example.org")).scalar_one() == 1
+
+
+def test_hostile_uploads_and_ids_found_by_a_tester(session, monkeypatch, client):
+    """Truncated photos stay refused after WeasyPrint (which relaxes Pillow for the whole
+    process) is loaded; image attachments lose their camera data; a huge evaluator id is a 404;
+    only evaluator accounts and organisers in scope can be made evaluators."""
+    import weasyprint  # noqa: F401 - sets ImageFile.LOAD_TRUNCATED_IMAGES = True
+
+    from grants.applications import attachments
+
+    w, _all, agreement, member = _setup(session, monkeypatch)
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    session.commit()
+    whole = _photo(fmt="PNG")
+    with pytest.raises(FormErrors) as refused:
+        files.add(session, SYSTEM, member, report, kind="photo", filename="cut.png",
+                  data=whole[:2000])
+    assert "could not be read" in refused.value.errors["photo"]
+    session.rollback()
+    report = session.get(Report, report.id)
+    item = files.add(session, SYSTEM, member, report, kind="attachment", filename="收据.jpg",
+                     data=_photo())
+    session.commit()
+    assert b"PhoneMaker" not in attachments.storage_path(item.stored_name).read_bytes()
+    funder = factories.user(session, "funder")
+    evaluator = factories.user(session, "evaluator")
+    session.commit()
+    for who in (funder.username, "nobody"):
+        with pytest.raises(FormErrors):
+            reports.add_evaluator(session, SYSTEM, w.round.id, who, "")
+        session.rollback()
+    reports.add_evaluator(session, SYSTEM, w.round.id, evaluator.username, "评估中心")
+    organiser = factories.user(session, "organiser", username="chief")
+    session.commit()
+    client.login("chief")
+    huge = client.post_form(f"/rounds/{w.round.id}/evaluators",
+                            {"remove": "9223372036854775808"})
+    assert huge.status_code == 404
+    assert organiser.id
+
+
+def test_the_jobs_command_refuses_a_bad_day(session, capsys):
+    from grants.cli import main
+
+    assert main(["jobs", "run", "--day", "2027-02-30"]) == 2
+    assert main(["jobs", "run", "--day", "20270412"]) == 2
+    assert "not a date" in capsys.readouterr().err

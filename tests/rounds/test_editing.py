@@ -234,12 +234,15 @@ def test_eligibility_and_budget_rules(client, session, organiser):
     response = client.post_form(f"/rounds/{round_.id}/edit/rules", [
         ("registered_only", "1"), ("exclude_black_list", "1"), ("min_rating", "3A"),
         ("categories", "charity"), ("community_ids", str(place.id)),
-        ("admin_max_pct", "10"), ("cofunding_min_pct", ""), ("personnel_max_pct", "30")])
+        ("admin_max_pct", "10"), ("cofunding_min_pct", ""), ("personnel_max_pct", "30"),
+        ("series_max_per_year", "2"), ("exclude_winner_levels", "first"),
+        ("exclude_winner_levels", "second")])
     assert response.status_code == 303
     saved = _fresh(session, round_)
     assert saved.eligibility == {"registered_only": True, "min_rating": "3A",
                                  "exclude_black_list": True, "categories": ["charity"],
-                                 "community_ids": [place.id]}
+                                 "community_ids": [place.id], "series_max_per_year": 2,
+                                 "exclude_winner_levels": ["first", "second"]}
     assert saved.budget_rules == {"admin_max_pct": 10, "cofunding_min_pct": None,
                                   "personnel_max_pct": 30}
     rules = [li.get_text(strip=True) for li in
