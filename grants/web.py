@@ -34,8 +34,11 @@ env.globals.update(
 )
 @pass_context
 def path_for(context: Any, name: str, /, **params: Any) -> str:
-    """The path of a named route (links in templates never spell URLs out)."""
-    return str(context["request"].app.url_path_for(name, **params))
+    """The path of a named route (links in templates never spell URLs out), found through an
+    index of the routes by name (grants/urls.py)."""
+    from grants.urls import path
+
+    return path(name, **params)
 
 
 env.globals["path_for"] = path_for

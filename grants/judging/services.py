@@ -613,18 +613,24 @@ class WorkItem:
 
 
 def my_work(session: Session, user: User) -> list[WorkItem]:
+    # The stage's status only, not its judging row (whose stored results can be large), and
+    # each stage and round once rather than once per assignment.
     rows = session.execute(
-        select(Assignment, Stage, Round, Application, StageJudging)
+        select(Assignment, Application, StageJudging.status)
         .join(Stage, Stage.id == Assignment.stage_id)
-        .join(Round, Round.id == Stage.round_id)
         .join(Application, Application.id == Assignment.application_id)
         .join(StageJudging, StageJudging.stage_id == Stage.id)
         .where(Assignment.user_id == user.id, Assignment.status.in_(LIVE),
                StageJudging.status.in_(("open", "closed")))
         .order_by(Stage.ends_at, Assignment.id)).all()
+    stages = {st.id: st for st in session.execute(select(Stage).where(
+        Stage.id.in_({a.stage_id for a, _app, _s in rows} or {-1}))).scalars()}
+    rounds = {r.id: r for r in session.execute(select(Round).where(
+        Round.id.in_({st.round_id for st in stages.values()} or {-1}))).scalars()}
     sheets = {s.assignment_id: s for s in session.execute(select(ScoreSheet).where(
         ScoreSheet.user_id == user.id)).scalars()}
-    return [WorkItem(a, st, r, app, sheets.get(a.id), j.status) for a, st, r, app, j in rows]
+    return [WorkItem(a, stages[a.stage_id], rounds[stages[a.stage_id].round_id], app,
+                     sheets.get(a.id), status) for a, app, status in rows]
 
 
 # ---- progress and reminders --------------------------------------------------------------------
