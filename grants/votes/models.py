@@ -81,6 +81,22 @@ class Vote(SQLModel, table=True):
                                                                  index=True))
 
 
+class VoteSlot(SQLModel, table=True):
+    """The n-th of a voter's daily votes, one row per slot: two votes cast at the same moment
+    cannot both take the last slot, so the daily limit holds under concurrency."""
+
+    __tablename__ = "vote_slot"
+    __table_args__ = (UniqueConstraint("round_id", "voter_hash", "day", "slot",
+                                       name="uq_vote_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    voter_hash: str = Field(max_length=64)
+    day: date
+    slot: int
+    vote_id: int = Field(foreign_key="vote.id", unique=True)
+
+
 class VoteExclusion(SQLModel, table=True):
     """An organiser's decision not to count a vote, with the reason (audited)."""
 

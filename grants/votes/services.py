@@ -30,7 +30,7 @@ from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Track
 from grants.settings import get_settings
 from grants.timeutil import local, now
-from grants.votes.models import UsedChallenge, Vote, VoteCode, VoteExclusion, VoteSetup
+from grants.votes.models import UsedChallenge, Vote, VoteCode, VoteExclusion, VoteSetup, VoteSlot
 
 CHALLENGE_TTL = timedelta(minutes=10)
 CODE_TTL = timedelta(minutes=15)
@@ -314,6 +314,16 @@ def cast(session: Session, setup: VoteSetup, application_id: int, *, token: str,
         "ip_hash": ip_hash, "device_hash": device_hash, "day": day, "at": moment}, Vote.id)
     if vote_id is None:
         raise VoteRefused(_("You have already voted for this project today."))
+    # Take the next free slot of the day (a vote cast at the same moment may have taken the
+    # one counted above); none left: refused, and the route rolls the vote back.
+    for slot in range(used + 1, setup.votes_per_day + 1):
+        if _insert_once(session, VoteSlot, {"round_id": setup.round_id, "voter_hash": voter,
+                                            "day": day, "slot": slot, "vote_id": vote_id},
+                        VoteSlot.id) is not None:
+            break
+    else:
+        raise VoteRefused(_("You have used all your votes for today (%(n)s).",
+                            n=setup.votes_per_day))
     return Vote(id=vote_id, round_id=setup.round_id, application_id=application_id,
                 voter_hash=voter, ip_hash=ip_hash, device_hash=device_hash, day=day, at=moment)
 
