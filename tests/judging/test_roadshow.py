@@ -116,3 +116,56 @@ def test_only_panel_members_follow_and_only_organisers_control(client, session):
     assert control(client, stage, "set_current", application_id=w.apps[0].id,
                    minutes="abc").status_code == 400
 
+
+
+def test_fifteen_judges_submit_at_the_same_moment(app, client, session):
+    """Every judge's sheet is stored once (each also clicks twice), and the projection counts
+    fifteen and shows the drop-high-low result computed by hand."""
+    import threading
+
+    from grants.judging.models import ScoreSheet
+    from tests.conftest import Client
+
+    w, stage = roadshow_world(session, n_judges=15)
+    project = w.apps[0]
+    client.login(w.organiser.username)
+    control(client, stage, "set_current", application_id=project.id, minutes=8)
+    control(client, stage, "open_scoring")
+    judges = []
+    for judge in w.judges:
+        own = Client(app, base_url="http://testserver", headers={"accept-language": "en"})
+        own.login(judge.username)
+        assignment = w.assignment(session, judge, project)
+        sheet_url = own.post_form(f"/assignments/{assignment.id}",
+                                  {"action": "confirm"}).headers["location"]
+        judges.append((own, sheet_url, own.csrf_token()))
+    shares = [0.4 + 0.04 * i for i in range(15)]
+    start = threading.Barrier(len(judges))
+    answers: list[int] = []
+
+    def submit(own, url, token, share):
+        form = score_form({key: round(n * share, 1) for key, _name, n in ROADSHOW_RUBRIC},
+                          action="submit", csrf_token=token)
+        start.wait()
+        for _ in range(2):  # a double click
+            answers.append(own.post(url, data=form, follow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=submit, args=(*j, s))
+               for j, s in zip(judges, shares, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(code < 500 for code in answers), answers
+    session.expire_all()
+    sheets = session.execute(select(ScoreSheet).where(
+        ScoreSheet.stage_id == stage.id, ScoreSheet.application_id == project.id)).scalars().all()
+    assert len(sheets) == 15 and {s.status for s in sheets} == {"submitted"}
+    totals = sorted(sum(round(n * s, 1) for _k, _name, n in ROADSHOW_RUBRIC) for s in shares)
+    expected = sum(totals[1:-1]) / 13
+    control(client, stage, "show_result")
+    page = client.get(f"/stages/{stage.id}/projection").text
+    assert "15 of 15 judges have submitted" in page
+    assert f"Result: {expected:.1f}" in page
+    for own, _url, _token in judges:
+        own.close()
