@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["bench_scoring.py", "bench_pages.py", "bench_load.py", "bench_vote.py",
-              "bench_pdf.py", "bench_money.py", "bench_impact.py"]
+              "bench_pdf.py", "bench_money.py", "bench_impact.py", "bench_close.py"]
 
 
 def main() -> int:

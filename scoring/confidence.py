@@ -153,6 +153,10 @@ def funding_probability(
         raise ScoringError("sheets array is too large for resampling")
     packed = np.sort(x, axis=1)  # valid scores first, NaN last
     n = (~np.isnan(packed)).sum(axis=1)
+    # Only as many columns as the busiest application has scores: with 300 judges scoring
+    # seven applications each, the resamples work on 7 columns, not 300.
+    n_j = max(1, int(n.max())) if n.size else 1
+    packed = packed[:, :n_j]
     has = n > 0
     nf = np.maximum(n, 1).astype(np.float64)
     flat_t = np.ascontiguousarray(np.nan_to_num(packed, nan=0.0).T).ravel()  # [J * apps]

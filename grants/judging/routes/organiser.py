@@ -192,7 +192,10 @@ def stage_context(request: Request, stage: Stage, round_: Round,
     plan = services.default_plan(session, stage)
     close_problems = (lifecycle.problems(session, "judging.close", judging)
                       if judging.status == "open" else [])
+    from grants.rounds.choices import AGGREGATION_LABELS
+
     return {"round": round_, "stage": stage, "judging": judging, "apps": apps,
+            "AGGREGATION_LABELS": AGGREGATION_LABELS,
             "app_by_id": {a.id: a for a in apps}, "seats": seats, "conflicts": found,
             "by_app": by_app, "other": other, "sheets": sheets, "judges": judges,
             "per_app": per_app, "names": names, "orgs": orgs,
