@@ -177,6 +177,11 @@ def read_stage(form: Any, kind: str | None = None) -> dict[str, Any]:
                                              required=False),
             "advancement_value": advancement,
             "objection_days": clean.integer("objection_days", minimum=None, maximum=None),
+            "comments_required": clean.boolean("comments_required"),
+            "public_weight": clean.integer("public_weight", minimum=0, maximum=100),
+            "funding_table": clean.raw("funding_table").strip(),
+            "funding_cap": clean.integer("funding_cap", minimum=0, maximum=100),
+            "special_cap": clean.integer("special_cap", minimum=0, maximum=100),
         }
     data["_errors"] = clean.errors
     return data
@@ -280,6 +285,12 @@ def stage_values(stage: Stage) -> dict[str, Any]:
     values.update(config)
     values["advancement_rule"] = advancement.get("rule", "")
     values["advancement_value"] = advancement.get("value", "")
+    composition = values.pop("composition", None) or {}
+    values["public_weight"] = composition.get("public_weight", "") or ""
+    values["funding_table"] = ", ".join(f"{pct}:{points}" for pct, points
+                                        in composition.get("funding_table", []))
+    values["funding_cap"] = composition.get("funding_cap", "") or ""
+    values["special_cap"] = composition.get("special_cap", "") or ""
     return values
 
 

@@ -30,6 +30,46 @@ def default_stage_config(kind: str) -> dict[str, Any]:
     return {}
 
 
+def parse_funding_table(text: str) -> list[list[int]]:
+    """"10:5, 20:10, 30:20" (also with ：and ，) → [[10, 5], [20, 10], [30, 20]]: from 10 % of the
+    budget raised from others, 5 points; ValueError with the reason in words otherwise."""
+    text = text.replace("：", ":").replace("，", ",").replace("；", ",").replace(";", ",")
+    rows: list[list[int]] = []
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        pct, sep, points = part.partition(":")
+        if not sep or not (pct.strip().isascii() and pct.strip().isdigit()
+                           and points.strip().isascii() and points.strip().isdigit()):
+            raise ValueError(_("Write each step as share:points, e.g. 10:5, 20:10, 30:20."))
+        row = [int(pct), int(points)]
+        if not 0 < row[0] <= 100 or row[1] > 100:
+            raise ValueError(_("Shares are from 1 to 100 %% and points at most 100."))
+        rows.append(row)
+    if len(rows) > 10:
+        raise ValueError(_("At most %(n)s steps.", n=10))
+    if [r[0] for r in rows] != sorted({r[0] for r in rows}):
+        raise ValueError(_("List the steps from the smallest share up, each share once."))
+    return rows
+
+
+def _composition(raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The stage's score composition: the public panel's weight (%), 筹资加分 from a table of
+    the co-funding share with its cap, and the cap on 特别加分. Empty: experts only."""
+    weight = raw.get("public_weight") or 0
+    try:
+        table = parse_funding_table(str(raw.get("funding_table") or ""))
+    except ValueError as error:
+        errors.setdefault("funding_table", str(error))
+        table = []
+    funding_cap = raw.get("funding_cap")
+    special_cap = raw.get("special_cap") or 0
+    if table and funding_cap is None:
+        errors.setdefault("funding_cap", _("Give the most points the table can give."))
+    if not (weight or table or special_cap):
+        return {}
+    return {"public_weight": int(weight), "funding_table": table,
+            "funding_cap": int(funding_cap or 0), "special_cap": int(special_cap)}
+
+
 def _validate_stage(data: dict[str, Any], kind: str) -> dict[str, Any]:
     errors: dict[str, str] = dict(data.get("_errors", {}))
     if kind not in STAGE_KINDS:
@@ -65,12 +105,15 @@ def _validate_stage(data: dict[str, Any], kind: str) -> dict[str, Any]:
         if jpa and ms and ms > jpa and "min_sheets" not in errors:
             errors["min_sheets"] = _("Cannot require more valid sheets (%(ms)s) than judges "
                                      "per application (%(jpa)s).", ms=ms, jpa=jpa)
+        composition = _composition(raw, errors)
         if not errors:
             config = {"judges_per_app": jpa, "blind": bool(raw.get("blind")),
                       "aggregation": raw["aggregation"],
                       "advancement": {"rule": rule,
                                       "value": int(value) if rule == "top_n" else value},
-                      "min_sheets": ms}
+                      "min_sheets": ms, "comments_required": bool(raw.get("comments_required"))}
+            if composition:
+                config["composition"] = composition
     elif kind == "notice":
         days = raw.get("objection_days")
         if days is None:
@@ -101,6 +144,10 @@ def add_stage(session: Session, actor: audit.Actor, round_: Round, data: dict[st
 
 def _flat_config(config: dict[str, Any]) -> dict[str, Any]:
     flat = dict(config)
+    composition = flat.pop("composition", None) or {}
+    flat.update({k: v for k, v in composition.items() if k != "funding_table"})
+    if composition.get("funding_table"):
+        flat["funding_table"] = ", ".join(f"{p}:{n}" for p, n in composition["funding_table"])
     advancement = flat.pop("advancement", None)
     if advancement:
         flat["advancement_rule"] = advancement["rule"]

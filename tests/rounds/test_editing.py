@@ -332,12 +332,24 @@ def test_building_a_stage_plan_and_rubric_in_the_browser(client, session, organi
     response = client.post_form(f"{url}/{scoring.id}", {
         "name": "初审", "starts_on": "2030-04-01", "ends_on": "2030-04-15",
         "judges_per_app": "5", "min_sheets": "3", "aggregation": "median", "blind": "1",
-        "advancement_rule": "threshold", "advancement_value": "70"})
+        "advancement_rule": "threshold", "advancement_value": "70",
+        "funding_table": "10:5, 30：20, 20:10"})
+    assert response.status_code == 400  # steps out of order
+    assert any("smallest share up" in e for e in errors_of(response))
+    response = client.post_form(f"{url}/{scoring.id}", {
+        "name": "初审", "starts_on": "2030-04-01", "ends_on": "2030-04-15",
+        "judges_per_app": "5", "min_sheets": "3", "aggregation": "median", "blind": "1",
+        "advancement_rule": "threshold", "advancement_value": "70", "comments_required": "1",
+        "public_weight": "30", "funding_table": "10:5，20:10；30：20", "funding_cap": "15",
+        "special_cap": "10"})
     assert response.status_code == 303
     session.expire_all()
     assert session.get(Stage, scoring.id).config == {
         "judges_per_app": 5, "blind": True, "aggregation": "median",
-        "advancement": {"rule": "threshold", "value": 70.0}, "min_sheets": 3}
+        "advancement": {"rule": "threshold", "value": 70.0}, "min_sheets": 3,
+        "comments_required": True,
+        "composition": {"public_weight": 30, "funding_table": [[10, 5], [20, 10], [30, 20]],
+                        "funding_cap": 15, "special_cap": 10}}
     response = client.post_form(f"{url}/{notice.id}", {"name": "公示", "objection_days": "0"})
     assert response.status_code == 400
     # Criteria: a blank key is numbered from the position.
