@@ -33,6 +33,7 @@ class PanelMember(SQLModel, table=True):
                                         sa_column=Column(JSON, nullable=False))
     community_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     fund_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    public: bool = Field(default=False)  # a public judge (大众评委), weighted apart from experts
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
 
 
@@ -115,3 +116,20 @@ class RoadshowState(SQLModel, table=True):
     show_ranking: bool = Field(default=False)
     version: int = Field(default=0)
     updated_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class BonusGrant(SQLModel, table=True):
+    """特别加分: points an organiser grants an application in a stage, with the reason
+    (capped by the stage's composition; audited; one grant per application and stage)."""
+
+    __tablename__ = "bonus_grant"
+    __table_args__ = (UniqueConstraint("stage_id", "application_id", name="uq_bonus_grant"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage_id: int = Field(foreign_key="stage.id", index=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    points: int = Field(default=0)
+    reason: str = Field(max_length=500)
+    granted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))

@@ -89,6 +89,39 @@ def plain_agreement(alpha: float | None) -> str:
     return _("The judges barely agree; consider a discussion or more judges.")
 
 
+def _composition(session: Session, stage: Stage, app_ids: list[int], judge_ids: list[int],
+                 totals: np.ndarray) -> dict[str, Any] | None:
+    """The stage's score composition applied (None when experts alone decide): each panel's
+    columns, the bonus points per application and the parts for the breakdown."""
+    from grants.applications.models import Application
+    from grants.judging.models import BonusGrant, PanelMember
+    from scoring.compose import bonus_from_table
+
+    composition = stage.config.get("composition") or {}
+    if not composition:
+        return None
+    public_ids = set(session.execute(select(PanelMember.user_id).where(
+        PanelMember.round_id == stage.round_id, PanelMember.public.is_(True))).scalars())
+    experts = [j for j, uid in enumerate(judge_ids) if uid not in public_ids]
+    public = [j for j, uid in enumerate(judge_ids) if uid in public_ids]
+    money = {row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in session.execute(
+        select(Application.id, Application.request_fen, Application.cofunding_fen).where(
+            Application.id.in_(app_ids or [-1]))).all()}
+    share = np.array([100.0 * money[a][1] / (money[a][0] + money[a][1])
+                      if a in money and money[a][0] + money[a][1] > 0 else 0.0
+                      for a in app_ids])
+    table = [tuple(row) for row in composition.get("funding_table") or []]
+    funding = (bonus_from_table(share, table, float(composition.get("funding_cap") or 0))
+               if table else np.zeros(len(app_ids)))
+    cap = float(composition.get("special_cap") or 0)
+    granted = {g.application_id: float(min(g.points, cap)) for g in session.execute(
+        select(BonusGrant).where(BonusGrant.stage_id == stage.id)).scalars()}
+    special = np.array([granted.get(a, 0.0) for a in app_ids])
+    return {"weight": float(composition.get("public_weight") or 0) / 100.0,
+            "expert": totals[:, experts], "public": totals[:, public],
+            "funding": funding, "special": special, "share": share}
+
+
 def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
     app_ids, judge_ids, totals, _points = matrix(session, stage)
     method = str(stage.config.get("aggregation", "mean"))
@@ -96,6 +129,9 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
                            "seed": seed}
     if not app_ids or not judge_ids:
         return out
+    composed = _composition(session, stage, app_ids, judge_ids, totals)
+    if composed is not None:
+        return _compute_composed(session, stage, app_ids, judge_ids, totals, composed, out)
     scores = aggregate_by(method, totals)
     ranking = rank.rank(scores, seed=seed)
     n_pass, rule_words = _rule(stage, scores)
@@ -126,6 +162,12 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
         out["ties"].append({"total": _num(tie.total),
                             "applications": [app_ids[i] for i in tie.applications],
                             "separated_by": list(tie.separated_by), "seed": tie.seed})
+    _judges_and_agreement(session, judge_ids, totals, out)
+    return out
+
+
+def _judges_and_agreement(session: Session, judge_ids: list[int], totals: np.ndarray,
+                          out: dict[str, Any]) -> None:
     stats = confidence.judge_report(totals)
     names = {u.id: u.display_name for u in session.execute(select(User).where(
         User.id.in_(judge_ids))).scalars()}
@@ -141,6 +183,58 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
     out["alpha"] = alpha
     out["icc"] = _icc(totals)
     out["agreement_words"] = plain_agreement(alpha)
+
+
+def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_ids: list[int],
+                      totals: np.ndarray, parts: dict[str, Any],
+                      out: dict[str, Any]) -> dict[str, Any]:
+    """Ranks and confidence on the composed score: each panel aggregated by the stage's method
+    (the mean for the per-judge methods, which cannot be computed panel by panel), weighted,
+    plus 筹资加分 and 特别加分; the bootstrap resamples both panels with the bonus fixed."""
+    from scoring.compose import compose, composed_probability
+
+    method = out["method"] if out["method"] in ("mean", "median", "drop_high_low") else "mean"
+    bonus = parts["funding"] + parts["special"]
+    weight = parts["weight"]
+    result = compose(parts["expert"], parts["public"], bonus, weight, method)
+    scores = result.final
+    ranking = rank.rank(scores, seed=out["seed"])
+    n_pass, rule_words = _rule(stage, scores)
+    out.update({"rule": rule_words, "n_pass": n_pass, "composed": True,
+                "composed_method": method, "public_weight": round(weight * 100)})
+    probability: list[float | None] = [None] * len(app_ids)
+    flips: set[int] = set()
+    per_method: dict[str, list[float | None]] = {}
+    if 0 < n_pass < len(app_ids):
+        fp = composed_probability(parts["expert"], parts["public"], bonus, weight,
+                                  confidence.TopN(n_pass), n_resamples=1000, seed=out["seed"],
+                                  aggregate=method)
+        probability = [_num(p) for p in fp.probability]
+        out["bootstrap_method"] = method
+        baseline = confidence.decide(scores, confidence.TopN(n_pass))
+        decisions = {}
+        for other in ("mean", "median", "drop_high_low"):
+            other_scores = compose(parts["expert"], parts["public"], bonus, weight, other).final
+            decisions[other] = confidence.decide(other_scores, confidence.TopN(n_pass))
+            per_method[other] = [_num(v) for v in other_scores]
+            flips |= {int(i) for i in np.flatnonzero(decisions[other] != baseline)}
+        out["sensitivity"] = {m: [bool(d) for d in v] for m, v in decisions.items()}
+    passing = {int(i) for i in ranking.order[:n_pass]}
+    for i, app_id in enumerate(app_ids):
+        out["applications"].append({
+            "id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),
+            "display_rank": int(ranking.display_rank[i]),
+            "n_sheets": int(np.sum(~np.isnan(totals[i]))), "passes": i in passing,
+            "probability": probability[i], "flips": i in flips,
+            "by_method": {m: per_method[m][i] for m in per_method},
+            "parts": {"expert": _num(result.expert[i]), "public": _num(result.public[i]),
+                      "funding": _num(parts["funding"][i]), "special": _num(parts["special"][i]),
+                      "cofunding_share": _num(parts["share"][i])}})
+    for tie in ranking.ties:
+        out["ties"].append({"total": _num(tie.total),
+                            "applications": [app_ids[i] for i in tie.applications],
+                            "separated_by": list(tie.separated_by), "seed": tie.seed})
+    _judges_and_agreement(session, judge_ids, totals, out)
     return out
 
 

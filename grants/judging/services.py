@@ -65,7 +65,7 @@ def _ids(values: Any) -> list[int]:
 
 def add_member(session: Session, actor: audit.Actor, round_: Round, user: User, *,
                tracks: Any = (), organisation_ids: Any = (), community_ids: Any = (),
-               fund_ids: Any = ()) -> PanelMember:
+               fund_ids: Any = (), public: bool = False) -> PanelMember:
     if not user.is_active:
         raise FormErrors({"user_id": _("This account is deactivated.")})
     existing = session.execute(select(PanelMember).where(
@@ -78,7 +78,8 @@ def add_member(session: Session, actor: audit.Actor, round_: Round, user: User, 
     member = PanelMember(round_id=round_.id, user_id=user.id,
                          tracks=[t for t in _ids(tracks) if t in round_tracks],
                          organisation_ids=_ids(organisation_ids),
-                         community_ids=_ids(community_ids), fund_ids=_ids(fund_ids))
+                         community_ids=_ids(community_ids), fund_ids=_ids(fund_ids),
+                         public=bool(public))
     if user.organisation_id and user.organisation_id not in member.organisation_ids:
         member.organisation_ids = sorted([*member.organisation_ids, user.organisation_id])
     session.add(member)
@@ -88,8 +89,11 @@ def add_member(session: Session, actor: audit.Actor, round_: Round, user: User, 
 
 
 def update_member(session: Session, actor: audit.Actor, member: PanelMember, *, tracks: Any,
-                  organisation_ids: Any, community_ids: Any, fund_ids: Any) -> None:
+                  organisation_ids: Any, community_ids: Any, fund_ids: Any,
+                  public: bool | None = None) -> None:
     before = audit.snapshot(member)
+    if public is not None:
+        member.public = bool(public)
     round_tracks = set(session.execute(select(Track.id).where(
         Track.round_id == member.round_id)).scalars())
     member.tracks = [t for t in _ids(tracks) if t in round_tracks]
@@ -691,3 +695,60 @@ def default_plan(session: Session, stage: Stage) -> AssignPlan:
     n_apps = len(stage_application_ids(session, stage))
     fair = math.ceil(n_apps * k / n_judges) if n_apps else 0
     return AssignPlan(k=k, min_load=max(0, fair - 1) if n_apps else 0, max_load=max(fair, 1))
+
+
+# ---- 特别加分: points an organiser grants, with a reason -------------------------------------
+
+def grant_bonus(session: Session, actor: audit.Actor, stage: Stage, application_id: int,
+                points: int | None, reason: str) -> Any:
+    """Grant (or change, or with 0 points withdraw) an application's 特别加分 in a stage whose
+    composition allows it, before the stage closes; capped, with a reason, audited."""
+    from grants.judging.models import BonusGrant
+
+    cap = int((stage.config.get("composition") or {}).get("special_cap") or 0)
+    reason = reason.strip()
+    errors: dict[str, str] = {}
+    if cap <= 0:
+        errors["points"] = _("This stage's composition gives no 特别加分.")
+    elif points is None or not 0 <= points <= cap:
+        errors["points"] = _("Enter whole points from 0 to %(cap)s.", cap=cap)
+    if application_id not in set(stage_application_ids(session, stage)):
+        errors["application_id"] = _("Choose an application of this stage.")
+    if not reason:
+        errors["reason"] = _("Give a reason.")
+    elif len(reason) > 500:
+        errors["reason"] = _("At most %(max)s characters (you entered %(n)s).", max=500,
+                             n=len(reason))
+    if judging_of(session, stage).status == "closed":
+        errors["points"] = _("The stage is closed: its results are final.")
+    if errors:
+        raise FormErrors(errors)
+    grant = session.execute(select(BonusGrant).where(
+        BonusGrant.stage_id == stage.id, BonusGrant.application_id == application_id)
+        ).scalars().first()
+    if grant is not None:
+        before = audit.snapshot(grant)
+        if not points:
+            audit.record(session, actor, "bonus.withdraw", grant, before=before)
+            session.delete(grant)
+            return None
+        grant.points, grant.reason = int(points), reason
+        grant.granted_by_id = actor.id
+        audit.record(session, actor, "bonus.change", grant, before=before)
+        return grant
+    if not points:
+        return None
+    grant = BonusGrant(stage_id=stage.id, round_id=stage.round_id,
+                       application_id=application_id, points=int(points), reason=reason,
+                       granted_by_id=actor.id)
+    session.add(grant)
+    session.flush()
+    audit.record(session, actor, "bonus.grant", grant)
+    return grant
+
+
+def bonus_grants(session: Session, stage: Stage) -> dict[int, Any]:
+    from grants.judging.models import BonusGrant
+
+    return {g.application_id: g for g in session.execute(select(BonusGrant).where(
+        BonusGrant.stage_id == stage.id)).scalars()}

@@ -167,3 +167,58 @@ def test_results_module_matches_direct_matrix(session):
     assert points.shape == (3, 3, len(rf.RUBRIC))
     assert session.execute(select(ScoreSheet).where(ScoreSheet.status == "submitted")
                            ).scalars().all()
+
+
+def test_a_composed_stage_hand_worked(client, session):
+    """3 experts and 2 public judges, public weight 40 %, 筹资加分 by the co-funding share
+    (capped at 15), 特别加分 granted with a reason (capped at 10): the results page shows the
+    breakdown and the final scores computed by hand."""
+    from grants.judging.models import PanelMember
+    from grants.rounds.models import Stage
+
+    w = world(session, n_apps=3, n_judges=5, k=5, blind=False)
+    public = w.judges[3:]
+    for member in session.execute(select(PanelMember).where(
+            PanelMember.round_id == w.round.id)).scalars():
+        member.public = member.user_id in {j.id for j in public}
+    stage = session.get(Stage, w.stage.id)
+    stage.config = {**stage.config, "advancement": {"rule": "top_n", "value": 1},
+                    "composition": {"public_weight": 40,
+                                    "funding_table": [[10, 5], [20, 10], [30, 20]],
+                                    "funding_cap": 15, "special_cap": 10}}
+    # co-funding shares: 25 %, 0 %, 40 % of each budget
+    for app, (request_fen, cofunding_fen) in zip(
+            w.apps, ((75_000_00, 25_000_00), (50_000_00, 0), (30_000_00, 20_000_00)),
+            strict=True):
+        app.request_fen, app.cofunding_fen = request_fen, cofunding_fen
+    session.commit()
+    totals = [[80, 90, 70, 60, 70],   # experts 80, public 65
+              [90, 90, 90, 90, 90],   # experts 90, public 90
+              [70, 60, 80, 50, 60]]   # experts 70, public 55
+    score_all(session, w, totals=totals)
+    client.login(w.organiser.username)
+    refused = client.post_form(f"/stages/{w.stage.id}/judging/bonus",
+                               {"application_id": str(w.apps[0].id), "points": "11",
+                                "reason": "社区急需"})
+    assert refused.status_code == 400  # over the cap
+    granted = client.post_form(f"/stages/{w.stage.id}/judging/bonus",
+                               {"application_id": str(w.apps[0].id), "points": "8",
+                                "reason": "服务“一老一小”主题，按大赛特别加分规则加分"})
+    assert granted.status_code == 303
+    assert client.post_form(f"/stages/{w.stage.id}/judging/close").status_code == 303
+    session.expire_all()
+    got = {a["id"]: a for a in services.judging_of(session, w.stage).results["applications"]}
+    # 0.6 × 80 + 0.4 × 65 + 10 (25 % → 10) + 8 = 92
+    # 0.6 × 90 + 0.4 × 90 + 0 + 0 = 90
+    # 0.6 × 70 + 0.4 × 55 + 15 (40 % → 20, capped at 15) + 0 = 79
+    assert [got[a.id]["score"] for a in w.apps] == pytest.approx([92.0, 90.0, 79.0])
+    assert got[w.apps[0].id]["parts"] == pytest.approx({
+        "expert": 80.0, "public": 65.0, "funding": 10.0, "special": 8.0,
+        "cofunding_share": 25.0})
+    assert got[w.apps[0].id]["passes"] and not got[w.apps[1].id]["passes"]
+    page = client.get(f"/stages/{w.stage.id}/judging").text
+    assert 'id="composition-note"' in page and "92.00" in page and "65.00" in page
+    from grants.audit import AuditEvent
+
+    assert session.execute(select(AuditEvent.id).where(
+        AuditEvent.action == "bonus.grant")).first() is not None

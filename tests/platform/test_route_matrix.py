@@ -192,7 +192,8 @@ EXPECT: dict[str, Guard] = {
        for name in ("judging_panel_update", "judging_panel_remove")},
     **{name: ("judging.manage", lambda w: w.round, lambda w: {"id": w.stage.id}) for name in (
         "judging_stage", "judging_assign", "judging_assignment_add", "judging_open",
-        "judging_close", "judging_remind", "judging_advance", "judging_matrix_export")},
+        "judging_close", "judging_remind", "judging_advance", "judging_matrix_export",
+        "judging_bonus")},
     "judging_mine": ("judging.mine", _none, _no_params),
     "judging_assignment": ("assignment.confirm", _none, lambda w: {"id": 999999}),
     "judging_assignment_remove": ("assignment.remove", _none, lambda w: {"id": 999999}),

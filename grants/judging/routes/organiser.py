@@ -91,7 +91,8 @@ async def panel_add(request: Request) -> Response:
             raise FormErrors({"user_id": _("Choose a user.")})
         services.add_member(session, actor(request), round_, user,
                             tracks=form.getlist("tracks"),
-                            organisation_ids=form.getlist("organisation_ids"))
+                            organisation_ids=form.getlist("organisation_ids"),
+                            public=form.get("public") == "1")
         return _("%(name)s joined the panel.", name=user.display_name)
 
     return await _panel_action(request, work, "")
@@ -150,7 +151,8 @@ async def panel_member_update(request: Request) -> Response:
         services.update_member(session, actor(request), member, tracks=form.getlist("tracks"),
                                organisation_ids=form.getlist("organisation_ids"),
                                community_ids=form.getlist("community_ids"),
-                               fund_ids=form.getlist("fund_ids"))
+                               fund_ids=form.getlist("fund_ids"),
+                               public=form.get("public") == "1")
         return _("Saved.")
 
     return await _panel_action(request, work, "")
@@ -196,6 +198,8 @@ def stage_context(request: Request, stage: Stage, round_: Round,
 
     return {"round": round_, "stage": stage, "judging": judging, "apps": apps,
             "AGGREGATION_LABELS": AGGREGATION_LABELS,
+            "composition": stage.config.get("composition") or {},
+            "bonuses": services.bonus_grants(session, stage),
             "app_by_id": {a.id: a for a in apps}, "seats": seats, "conflicts": found,
             "by_app": by_app, "other": other, "sheets": sheets, "judges": judges,
             "per_app": per_app, "names": names, "orgs": orgs,
@@ -301,6 +305,21 @@ async def advance(request: Request) -> Response:
 
 
 @login_required
+async def bonus(request: Request) -> Response:
+    def work(session: Any, stage: Stage, form: Any) -> str:
+        raw = str(form.get("points", "") or "").strip()
+        points = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
+        if raw and points is None:
+            raise FormErrors({"points": _("Enter a whole number.")})
+        services.grant_bonus(session, actor(request), stage,
+                             _int(form.get("application_id")) or 0, points if raw else None,
+                             str(form.get("reason", "")))
+        return _("特别加分 recorded.")
+
+    return await _stage_action(request, work)
+
+
+@login_required
 async def assignment_remove(request: Request) -> Response:
     session = db(request)
     assignment = get_or_404(session, Assignment, request.path_params["id"])
@@ -363,6 +382,7 @@ routes = [
     Route("/stages/{id:id}/judging/close", close_stage, methods=["POST"], name="judging_close"),
     Route("/stages/{id:id}/judging/remind", remind, methods=["POST"], name="judging_remind"),
     Route("/stages/{id:id}/judging/advance", advance, methods=["POST"], name="judging_advance"),
+    Route("/stages/{id:id}/judging/bonus", bonus, methods=["POST"], name="judging_bonus"),
     Route("/stages/{id:id}/judging/scores.xlsx", matrix_export, name="judging_matrix_export"),
     Route("/assignments/{id:id}/remove", assignment_remove, methods=["POST"],
           name="judging_assignment_remove"),
