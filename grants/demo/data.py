@@ -1197,7 +1197,8 @@ DEMO_CREDIT_CODES = {
 # What to look at first, printed with the logins by `make run`.
 TOUR = (
     ("organiser", "轮次 Rounds → …（评审演示）: scoring in progress, judge progress, provisional results"),
-    ("judge1", "…（路演演示）: a roadshow ready to score live"),
+    ("judge1", "…（路演演示）: a roadshow ready to score live; judge4 and judge5 are public judges (大众评委)"),
+    ("organiser", "…（路演演示）→ 路演答辩: composed score 70 % experts + 30 % public + 筹资加分 + 特别加分 once closed"),
     ("organiser", "…（公示演示）→ 资助与公示 Awards: a published notice, one objection pending, one resolved"),
     ("organiser", "…（立项演示）→ 资助与公示 Awards: confirmed awards; list, certificates, letters, agreements"),
     ("finance", "财务 Finance: a payment to approve (recorded by finance2), tranches to pay, a refund due"),

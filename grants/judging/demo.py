@@ -16,6 +16,7 @@ from grants import audit, lifecycle
 from grants.accounts.models import User
 from grants.applications.models import Application
 from grants.judging import services
+from grants.judging.models import PanelMember
 from grants.organisations.models import Organisation
 from grants.rounds import copying
 from grants.rounds.models import Round, Stage, Track
@@ -51,10 +52,32 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     roadshow_stage = session.execute(select(Stage).where(
         Stage.round_id == round_.id, Stage.kind == "roadshow")).scalars().first()
     n_apps = len(services.stage_application_ids(session, roadshow_stage))
+    # The roadshow scores as 博爱100 does: experts and public judges (judge4, judge5) weighted
+    # 70/30, plus 筹资加分 by the co-funding share and 特别加分 granted with a reason.
+    before = audit.snapshot(roadshow_stage)
+    roadshow_stage.config = {**roadshow_stage.config, "composition": {
+        "public_weight": 30, "funding_table": [[10, 5], [20, 10], [30, 15]],
+        "funding_cap": 15, "special_cap": 10}}
+    audit.record(session, actor, "stage.import", roadshow_stage, before=before)
+    for member in session.execute(select(PanelMember).where(
+            PanelMember.round_id == round_.id)).scalars():
+        if member.user_id in {j.id for j in judges if j.username in ("judge4", "judge5")}:
+            services.update_member(session, actor, member, tracks=member.tracks,
+                                   organisation_ids=member.organisation_ids,
+                                   community_ids=member.community_ids,
+                                   fund_ids=member.fund_ids, public=True)
+    apps = sorted(services.stage_application_ids(session, roadshow_stage))
+    for app_id, share in zip(apps, (25, 0, 35, 12), strict=False):
+        app = session.get(Application, app_id)
+        if app is not None and share:
+            app.cofunding_fen = app.request_fen * share // (100 - share)
     services.auto_assign(session, actor, roadshow_stage,
                          services.AssignPlan(len(judges), 0, n_apps))
     lifecycle.perform(session, actor, None, "judging.open",
                       services.judging_of(session, roadshow_stage))
+    if apps:
+        services.grant_bonus(session, actor, roadshow_stage, apps[0], 5,
+                             "服务骑手等新就业群体，符合本届“融入社区”主题，按规则给予特别加分。")
     from grants.judging import roadshow
 
     roadshow.state_of(session, roadshow_stage)
