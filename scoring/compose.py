@@ -83,8 +83,10 @@ def _panels(expert: Any, public: Any) -> tuple[FloatArray, FloatArray]:
 
 
 def compose(expert: Any, public: Any = None, bonus: Any = None, public_weight: float = 0.0,
-            aggregate: Method = "mean") -> Composed:
-    """final = (1 − w) × expert aggregate + w × public aggregate + bonus."""
+            aggregate: Method = "mean", judges_share: float = 1.0) -> Composed:
+    """final = s × ((1 − w) × expert aggregate + w × public aggregate) + bonus, where s is the
+    judges' share of the score (less than 1 when a fixed component such as the public vote,
+    passed in `bonus`, takes the rest)."""
     if aggregate not in BASE:
         raise ScoringError(f"unknown aggregate {aggregate!r}")
     e, p = _panels(expert, public)
@@ -98,7 +100,8 @@ def compose(expert: Any, public: Any = None, bonus: Any = None, public_weight: f
         base = p_score
     else:
         base = (1.0 - w) * e_score + w * p_score  # NaN when either panel has no score
-    return Composed(e_score, p_score, b, base + b, w)
+    share = _weight(judges_share)
+    return Composed(e_score, p_score, b, share * base + b, w)
 
 
 class _Resampler:
@@ -129,10 +132,11 @@ class _Resampler:
 def composed_probability(expert: Any, public: Any = None, bonus: Any = None,
                          public_weight: float = 0.0, rule: Rule = TopN(0),
                          n_resamples: int = 1000, seed: int = 0,
-                         aggregate: Method = "mean") -> FundingProbability:
+                         aggregate: Method = "mean",
+                         judges_share: float = 1.0) -> FundingProbability:
     """Share of bootstrap resamples in which each application passes `rule` on its composed
     score: both panels' scores are resampled, the bonus stays fixed."""
-    composed = compose(expert, public, bonus, public_weight, aggregate)
+    composed = compose(expert, public, bonus, public_weight, aggregate, judges_share)
     if not isinstance(rule, TopN) or not 0 <= rule.n <= composed.final.size:
         raise ScoringError("composed confidence takes a top-N rule within the applications")
     if n_resamples < 1:
@@ -154,7 +158,7 @@ def composed_probability(expert: Any, public: Any = None, bonus: Any = None,
         if w > 0.0:
             base += w * (publics.draw(rng, c) if publics is not None
                          else np.full((c, n_apps), np.nan))
-        final = base + composed.bonus
+        final = _weight(judges_share) * base + composed.bonus
         key = np.where(np.isnan(final), np.inf, -final)
         if 0 < rule.n < n_apps:
             top = np.argpartition(key, rule.n - 1, axis=1)[:, :rule.n]

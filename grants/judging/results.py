@@ -117,9 +117,24 @@ def _composition(session: Session, stage: Stage, app_ids: list[int], judge_ids: 
     granted = {g.application_id: float(min(g.points, cap)) for g in session.execute(
         select(BonusGrant).where(BonusGrant.stage_id == stage.id)).scalars()}
     special = np.array([granted.get(a, 0.0) for a in app_ids])
+    # The round's public vote, when it is a weighted part of the score: each application's
+    # counted votes as a share of the most any application of the stage received (0–100).
+    from grants.votes.models import VoteSetup
+    from grants.votes.services import vote_counts
+
+    setup = session.execute(select(VoteSetup).where(
+        VoteSetup.round_id == stage.round_id)).scalars().first()
+    vote_weight = (setup.weight_pct / 100.0 if setup is not None and setup.use == "score"
+                   and setup.weight_pct else 0.0)
+    votes = np.zeros(len(app_ids))
+    if vote_weight:
+        counts = vote_counts(session, stage.round_id)
+        raw = np.array([float(counts.get(a, 0)) for a in app_ids])
+        votes = 100.0 * raw / raw.max() if raw.size and raw.max() > 0 else raw
     return {"weight": float(composition.get("public_weight") or 0) / 100.0,
             "expert": totals[:, experts], "public": totals[:, public],
-            "funding": funding, "special": special, "share": share}
+            "funding": funding, "special": special, "share": share,
+            "vote_weight": vote_weight, "votes": votes}
 
 
 def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
@@ -194,27 +209,31 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
     from scoring.compose import compose, composed_probability
 
     method = out["method"] if out["method"] in ("mean", "median", "drop_high_low") else "mean"
-    bonus = parts["funding"] + parts["special"]
+    vote_weight = parts["vote_weight"]
+    bonus = parts["funding"] + parts["special"] + vote_weight * parts["votes"]
     weight = parts["weight"]
-    result = compose(parts["expert"], parts["public"], bonus, weight, method)
+    share = 1.0 - vote_weight
+    result = compose(parts["expert"], parts["public"], bonus, weight, method, share)
     scores = result.final
     ranking = rank.rank(scores, seed=out["seed"])
     n_pass, rule_words = _rule(stage, scores)
     out.update({"rule": rule_words, "n_pass": n_pass, "composed": True,
-                "composed_method": method, "public_weight": round(weight * 100)})
+                "composed_method": method, "public_weight": round(weight * 100),
+                "vote_weight": round(vote_weight * 100)})
     probability: list[float | None] = [None] * len(app_ids)
     flips: set[int] = set()
     per_method: dict[str, list[float | None]] = {}
     if 0 < n_pass < len(app_ids):
         fp = composed_probability(parts["expert"], parts["public"], bonus, weight,
                                   confidence.TopN(n_pass), n_resamples=1000, seed=out["seed"],
-                                  aggregate=method)
+                                  aggregate=method, judges_share=share)
         probability = [_num(p) for p in fp.probability]
         out["bootstrap_method"] = method
         baseline = confidence.decide(scores, confidence.TopN(n_pass))
         decisions = {}
         for other in ("mean", "median", "drop_high_low"):
-            other_scores = compose(parts["expert"], parts["public"], bonus, weight, other).final
+            other_scores = compose(parts["expert"], parts["public"], bonus, weight, other,
+                                   share).final
             decisions[other] = confidence.decide(other_scores, confidence.TopN(n_pass))
             per_method[other] = [_num(v) for v in other_scores]
             flips |= {int(i) for i in np.flatnonzero(decisions[other] != baseline)}
@@ -229,7 +248,8 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
             "by_method": {m: per_method[m][i] for m in per_method},
             "parts": {"expert": _num(result.expert[i]), "public": _num(result.public[i]),
                       "funding": _num(parts["funding"][i]), "special": _num(parts["special"][i]),
-                      "cofunding_share": _num(parts["share"][i])}})
+                      "cofunding_share": _num(parts["share"][i]),
+                      "vote": _num(parts["votes"][i])}})
     for tie in ranking.ties:
         out["ties"].append({"total": _num(tie.total),
                             "applications": [app_ids[i] for i in tie.applications],

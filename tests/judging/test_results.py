@@ -214,7 +214,7 @@ def test_a_composed_stage_hand_worked(client, session):
     assert [got[a.id]["score"] for a in w.apps] == pytest.approx([92.0, 90.0, 79.0])
     assert got[w.apps[0].id]["parts"] == pytest.approx({
         "expert": 80.0, "public": 65.0, "funding": 10.0, "special": 8.0,
-        "cofunding_share": 25.0})
+        "cofunding_share": 25.0, "vote": 0.0})
     assert got[w.apps[0].id]["passes"] and not got[w.apps[1].id]["passes"]
     page = client.get(f"/stages/{w.stage.id}/judging").text
     assert 'id="composition-note"' in page and "92.00" in page and "65.00" in page
@@ -222,3 +222,38 @@ def test_a_composed_stage_hand_worked(client, session):
 
     assert session.execute(select(AuditEvent.id).where(
         AuditEvent.action == "bonus.grant")).first() is not None
+
+
+def test_the_public_vote_as_a_weighted_part_of_a_composed_score(session):
+    """With the round's vote counting for 20 %: final = 0.8 × judges + 0.2 × votes (out of
+    100, against the most votes) + bonuses."""
+    from datetime import date
+
+    from grants.judging.models import PanelMember
+    from grants.rounds.models import Stage
+    from grants.timeutil import now
+    from grants.votes.models import Vote, VoteSetup
+
+    w = world(session, n_apps=3, n_judges=5, k=5, blind=False)
+    for member in session.execute(select(PanelMember).where(
+            PanelMember.round_id == w.round.id)).scalars():
+        member.public = member.user_id in {j.id for j in w.judges[3:]}
+    stage = session.get(Stage, w.stage.id)
+    stage.config = {**stage.config, "advancement": {"rule": "top_n", "value": 1},
+                    "composition": {"public_weight": 40, "funding_table": [],
+                                    "funding_cap": 0, "special_cap": 0}}
+    session.add(VoteSetup(round_id=w.round.id, status="closed", use="score", weight_pct=20,
+                          application_ids=[a.id for a in w.apps]))
+    for app, n in zip(w.apps, (3, 6, 0), strict=True):
+        for k in range(n):
+            session.add(Vote(round_id=w.round.id, application_id=app.id,
+                             voter_hash=f"voter{k}", ip_hash="ip", device_hash="d",
+                             day=date(2026, 11, 1), at=now()))
+    session.commit()
+    score_all(session, w, totals=[[80, 90, 70, 60, 70], [90, 90, 90, 90, 90],
+                                  [70, 60, 80, 50, 60]])
+    out = results.close_stage(session, SYSTEM, None, session.get(Stage, w.stage.id))
+    got = {a["id"]: a for a in out["applications"]}
+    # judges 74, 90, 64; votes 50, 100, 0 (of 100)
+    assert [got[a.id]["score"] for a in w.apps] == pytest.approx([69.2, 92.0, 51.2])
+    assert out["vote_weight"] == 20 and got[w.apps[1].id]["parts"]["vote"] == 100.0
