@@ -19,3 +19,18 @@ def test_the_demo_vote_runs_with_flagged_votes(client, session) -> None:
     assert 0 < len(flagged) <= 10
     page = client.get(f"/vote/{setup.round_id}")
     assert page.status_code == 200 and "长者食堂互助计划" in page.text
+
+
+def test_the_demo_vote_names_its_popularity_award(client, session) -> None:
+    from grants.demo import data
+
+    load.load(session)
+    session.commit()
+    setup = session.execute(select(VoteSetup)).scalar_one()
+    counts = services.vote_counts(session, setup.round_id)
+    top = max(counts.values())
+    client.login("organiser", data.DEMO_PASSWORD)
+    page = client.get(f"/rounds/{setup.round_id}/vote/results").text
+    award = page.split('id="popularity-award"')[1].split("</p>")[0]
+    leaders = [r.candidate.title for r in services.results(session, setup) if r.counted == top]
+    assert all(title in award for title in leaders) and str(top) in award
