@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -132,12 +133,33 @@ def make_votes(env: dict[str, str], secret: str, first: int, voters: int, folder
     return round_id, n
 
 
-def run_votes(base: str, folder: Path, name: str, threads: int, seconds: int) -> dict[str, int]:
+def run_votes(base: str, folder: Path, name: str, threads: int, seconds: int,
+              until: Any = None) -> dict[str, int]:
+    """wrk posting the prepared votes. wrk's main thread sleeps for the whole duration even when
+    every thread has run out of votes, so with `until` (a callable that says whether all votes
+    are in) the run is ended by SIGINT — which wrk handles by stopping and reporting — once it
+    holds or stops moving."""
+    import signal
+
     report = folder / f"{name}.report"
-    subprocess.run(["wrk", "-t", str(threads), "-c", str(threads), "-d", f"{seconds}s",
-                    "--timeout", "10s", "-s", str(ROOT / "bench" / "vote.lua"), base],
-                   env={**os.environ, "VOTE_FILES": str(folder / name), "VOTE_REPORT": str(report)},
-                   capture_output=True, text=True, check=True)
+    command = ["wrk", "-t", str(threads), "-c", str(threads), "-d", f"{seconds}s",
+               "--timeout", "10s", "-s", str(ROOT / "bench" / "vote.lua"), base]
+    env = {**os.environ, "VOTE_FILES": str(folder / name), "VOTE_REPORT": str(report)}
+    if until is None:
+        subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    else:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        last, still = -1, 0
+        while process.poll() is None:
+            time.sleep(1)
+            done, progress = until()
+            still = still + 1 if progress == last else 0
+            last = progress
+            if done or still >= 30:
+                time.sleep(1)
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=60)
     return {k: int(v) for k, v in (line.split() for line in report.read_text().splitlines())}
 
 
@@ -214,7 +236,12 @@ def main() -> int:
             speed = run_votes(base, folder, "speed", threads, seconds)
             before = verify(env, round_id)
             started = time.monotonic()
-            bulk = run_votes(base, folder, "bulk", threads, 1800)
+
+            def all_in() -> tuple[bool, int]:
+                rows = verify(env, round_id)["rows"]
+                return rows - before["rows"] >= bulk_n, rows
+
+            bulk = run_votes(base, folder, "bulk", threads, 1800, until=all_in)
             bulk_seconds = time.monotonic() - started
             after = verify(env, round_id)
         finally:
