@@ -68,6 +68,28 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def phone_zh(browser: Any) -> Iterator[Any]:
+    """A phone-sized page (390 × 844) in Chinese that records console errors."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    created = context.new_page()
+    created.set_default_timeout(15000)
+    errors: list[str] = []
+    created.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    created.console_errors = errors
+    yield created
+    context.close()
+
+
+def fits_a_phone(page: Any) -> None:
+    """Nothing on the page is wider than the phone (it would scroll sideways)."""
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 391)
+        .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+
+
 def login(page: Any, base_url: str, username: str,
           password: str = "a-good-pass-123") -> None:  # noqa: S107 - the test password
     page.context.clear_cookies()

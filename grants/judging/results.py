@@ -173,12 +173,17 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
             "n_sheets": int(np.sum(~np.isnan(totals[i]))), "passes": i in passing,
             "probability": probability[i], "flips": i in flips,
             "by_method": {m: per_method[m][i] for m in per_method}})
+    _ties(out, ranking, app_ids)
+    _judges_and_agreement(session, judge_ids, totals, out)
+    return out
+
+
+def _ties(out: dict[str, Any], ranking: Any, app_ids: list[int]) -> None:
+    """The tie-break evidence: which applications tied and what separated them."""
     for tie in ranking.ties:
         out["ties"].append({"total": _num(tie.total),
                             "applications": [app_ids[i] for i in tie.applications],
                             "separated_by": list(tie.separated_by), "seed": tie.seed})
-    _judges_and_agreement(session, judge_ids, totals, out)
-    return out
 
 
 def _judges_and_agreement(session: Session, judge_ids: list[int], totals: np.ndarray,
@@ -250,10 +255,7 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
                       "funding": _num(parts["funding"][i]), "special": _num(parts["special"][i]),
                       "cofunding_share": _num(parts["share"][i]),
                       "vote": _num(parts["votes"][i])}})
-    for tie in ranking.ties:
-        out["ties"].append({"total": _num(tie.total),
-                            "applications": [app_ids[i] for i in tie.applications],
-                            "separated_by": list(tie.separated_by), "seed": tie.seed})
+    _ties(out, ranking, app_ids)
     _judges_and_agreement(session, judge_ids, totals, out)
     return out
 

@@ -16,24 +16,23 @@ from grants.awards import documents, workflow
 from grants.awards import services as awards
 from grants.awards.models import Award
 from tests.awards.factories import judged
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, browser, live_server  # noqa: F401
+from tests.browser_support import (  # noqa: F401
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    browser,
+    fits_a_phone,
+    live_server,
+    phone_zh,
+)
 
 
 @pytest.fixture
-def phone(browser):  # noqa: F811
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
-                                  is_mobile=True, has_touch=True)
-    created = context.new_page()
-    created.set_default_timeout(15000)
-    errors: list[str] = []
-    created.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    created.console_errors = errors
-    yield created
-    context.close()
+def phone(phone_zh):  # noqa: F811
+    return phone_zh
 
 
 def _fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    fits_a_phone(page)
 
 
 @pytest.mark.browser

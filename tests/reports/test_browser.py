@@ -14,28 +14,16 @@ from grants.demo import data
 from grants.organisations.models import Organisation
 from grants.reports import services as reports
 from tests import factories
-from tests.browser_support import browser, live_server, login  # noqa: F401
+from tests.browser_support import browser, fits_a_phone, live_server, login, phone_zh  # noqa: F401
 from tests.disbursements.factories import confirmed, signed
 
 
 @pytest.fixture
-def phone(browser):  # noqa: F811
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
-                                  is_mobile=True, has_touch=True)
-    created = context.new_page()
-    created.set_default_timeout(15000)
-    errors: list[str] = []
-    created.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    created.console_errors = errors
-    yield created
-    context.close()
+def phone(phone_zh):  # noqa: F811
+    return phone_zh
 
 
-def _fits(page) -> None:
-    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
-        .filter(e => e.getBoundingClientRect().right > 391)
-        .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)""")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+_fits = fits_a_phone
 
 
 @pytest.mark.browser
