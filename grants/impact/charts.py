@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pygal
@@ -28,12 +29,6 @@ STYLE = Style(
     value_font_size=10, tooltip_font_size=11, no_data_font_size=14,
 )
 MAX_BARS = 12
-
-
-def _config(chart: Any, title: str) -> Any:
-    chart.title = title
-    chart.no_data_text = _("No evaluated reports yet")
-    return chart
 
 
 INTERACTIVE_IDS = re.compile(r' id="activate-serie-\d+"')
@@ -74,58 +69,74 @@ def _whole_number(value: Any) -> str:
         return str(value)
 
 
+@lru_cache(maxsize=512)
+def _render(kind: str, title: str, labels: tuple[str, ...],
+            series: tuple[tuple[str, tuple[int, ...]], ...], no_data: str,
+            legend: bool = True) -> Chart:
+    """A chart drawn from its figures alone, so that the same figures are drawn once (the SVG
+    depends on nothing else; new figures make a new key)."""
+    options = _options(show_legend=legend, **({"inner_radius": 0.45} if kind == "pie" else {}))
+    chart = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "pie": pygal.Pie}[kind](**options)
+    chart.title = title
+    chart.no_data_text = no_data
+    if kind != "pie":
+        chart.x_labels = list(labels)
+    for name, values in series:
+        chart.add(name, list(values) if kind != "pie" else values[0])
+    return _svg(chart)
+
+
+def _draw(kind: str, title: str, labels: list[str], series: list[tuple[str, list[int]]],
+          legend: bool = True) -> Chart:
+    return _render(kind, title, tuple(labels),
+                   tuple((name, tuple(int(v) for v in values)) for name, values in series),
+                   _("No evaluated reports yet"), legend)
+
+
 def trend(portfolio: Portfolio) -> Chart:
     """People served (人次) per year, planned against achieved."""
-    chart = _config(pygal.Bar(**_options()), _("People served by year (person-times)"))
     years = list(portfolio.by_year)
-    chart.x_labels = [str(year) for year in years]
-    chart.add(_("Planned"), [portfolio.by_year[y].planned["people"] for y in years])
-    chart.add(_("Achieved (evaluated reports)"),
-              [portfolio.by_year[y].achieved["people"] for y in years])
-    return _svg(chart)
+    return _draw("bar", _("People served by year (person-times)"), [str(y) for y in years], [
+        (_("Planned"), [portfolio.by_year[y].planned["people"] for y in years]),
+        (_("Achieved (evaluated reports)"),
+         [portfolio.by_year[y].achieved["people"] for y in years])])
 
 
 def funding_trend(portfolio: Portfolio) -> Chart:
-    """Projects and money per year."""
-    chart = _config(pygal.Bar(**_options()), _("Funding by year (yuan)"))
+    """Money awarded and paid per year."""
     years = list(portfolio.by_year)
-    chart.x_labels = [str(year) for year in years]
-    chart.add(_("Awarded"), [portfolio.by_year[y].awarded_fen // 100 for y in years])
-    chart.add(_("Paid"), [portfolio.by_year[y].paid_fen // 100 for y in years])
-    return _svg(chart)
+    return _draw("bar", _("Funding by year (yuan)"), [str(y) for y in years], [
+        (_("Awarded"), [portfolio.by_year[y].awarded_fen // 100 for y in years]),
+        (_("Paid"), [portfolio.by_year[y].paid_fen // 100 for y in years])])
 
 
 def groups(portfolio: Portfolio) -> Chart:
     """Unique beneficiaries by target group."""
-    chart = _config(pygal.HorizontalBar(**_options(show_legend=False)),
-                    _("Beneficiaries by target group"))
     items = list(portfolio.by_group.items())[:MAX_BARS][::-1]
-    chart.x_labels = [_(TARGET_GROUPS.get(code, code)) for code, _n in items]
-    chart.add(_("Beneficiaries"), [count for _c, count in items])
-    return _svg(chart)
+    return _draw("hbar", _("Beneficiaries by target group"),
+                 [_(TARGET_GROUPS.get(code, code)) for code, _n in items],
+                 [(_("Beneficiaries"), [count for _c, count in items])], legend=False)
 
 
 def categories(portfolio: Portfolio) -> Chart:
     """The money awarded by service area."""
-    chart = _config(pygal.Pie(**_options(inner_radius=0.45)),
-                    _("Money awarded by service area"))
+    series = []
     for code, totals in sorted(portfolio.by_category.items(),
                                key=lambda kv: -kv[1].awarded_fen)[:MAX_BARS]:
         name = _(SERVICE_AREAS[code]) if code in SERVICE_AREAS else (
             _("Unclassified") if code == UNCLASSIFIED else code)
-        chart.add(f"{name}（{totals.projects}）", totals.awarded_fen // 100)
-    return _svg(chart)
+        series.append((f"{name}（{totals.projects}）", [totals.awarded_fen // 100]))
+    return _draw("pie", _("Money awarded by service area"), [], series)
 
 
 def communities(portfolio: Portfolio) -> Chart:
     """People served by community (the largest first)."""
-    chart = _config(pygal.HorizontalBar(**_options(show_legend=False)),
-                    _("People served by community (person-times)"))
     items = list(portfolio.by_community.items())[:MAX_BARS][::-1]
-    chart.x_labels = [portfolio.community_names.get(c, _("Unknown")) if c is not None
-                      else _("Unknown") for c, _t in items]
-    chart.add(_("People served"), [totals.achieved["people"] for _c, totals in items])
-    return _svg(chart)
+    return _draw("hbar", _("People served by community (person-times)"),
+                 [portfolio.community_names.get(c, _("Unknown")) if c is not None
+                  else _("Unknown") for c, _t in items],
+                 [(_("People served"), [totals.achieved["people"] for _c, totals in items])],
+                 legend=False)
 
 
 def all_charts(portfolio: Portfolio) -> dict[str, Chart]:
