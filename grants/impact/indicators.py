@@ -12,6 +12,8 @@ One definition, used by the page, the PDF, the spreadsheet and the public page:
   ones somebody checked.
 - Completion (achieved ÷ planned) is computed over the projects whose final report is
   evaluated, so that a project half way through does not read as a shortfall.
+- A project whose agreement was terminated for breach keeps its money in the sums, but its
+  reports' figures are left out (the breach may have been about those figures).
 - A project's category is its track's service area (服务领域); its community is the first
   community the application serves, or else the organisation's own community (the community
   filter and the breakdown use the same one).
@@ -98,6 +100,7 @@ class Totals:
     final_achieved: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIGURES, 0))
     budget_fen: int = 0
     spent_fen: int = 0
+    terminated: int = 0  # agreements terminated for breach: their reports are not counted
 
     def completion(self, figure: str) -> int | None:
         """Achieved as a whole percentage of planned, over projects with a final report."""
@@ -146,9 +149,13 @@ def _derived(filters: Filters, fund_ids: set[int] | None, round_ids: set[int] | 
                       Report.beneficiaries, Report.budget_fen, Report.spent_fen,
                       Evaluation.grade)
                .outerjoin(Evaluation, Evaluation.report_id == Report.id)
-               .where(Report.status == "accepted",
+               .join(Agreement, Agreement.id == Report.agreement_id)
+               .where(Report.status == "accepted", Agreement.status != "terminated",
                       or_(Report.kind == "final", Report.award_id.not_in(finals)))
                .subquery())
+    # An agreement terminated for breach: its money counts, its reports' figures do not.
+    terminated = (select(Agreement.award_id.label("award_id"))
+                  .where(Agreement.status == "terminated").subquery())
     waiting = (select(Report.award_id.label("award_id"), func.count().label("n"))
                .where(Report.status == "submitted").group_by(Report.award_id).subquery())
     community = func.coalesce(Application.community_ids[0].as_integer(),
@@ -173,7 +180,8 @@ def _derived(filters: Filters, fund_ids: set[int] | None, round_ids: set[int] | 
         counted.c.beneficiaries.label("beneficiaries"),
         func.coalesce(counted.c.budget_fen, 0).label("budget"),
         func.coalesce(counted.c.spent_fen, 0).label("spent"),
-        func.coalesce(waiting.c.n, 0).label("waiting"))
+        func.coalesce(waiting.c.n, 0).label("waiting"),
+        case((terminated.c.award_id.is_not(None), 1), else_=0).label("terminated"))
         .join(Application, Application.id == Award.application_id)
         .join(Round, Round.id == Award.round_id)
         .join(Organisation, Organisation.id == Award.organisation_id)
@@ -181,6 +189,7 @@ def _derived(filters: Filters, fund_ids: set[int] | None, round_ids: set[int] | 
         .outerjoin(paid_q, paid_q.c.award_id == Award.id)
         .outerjoin(counted, counted.c.award_id == Award.id)
         .outerjoin(waiting, waiting.c.award_id == Award.id)
+        .outerjoin(terminated, terminated.c.award_id == Award.id)
         .where(Award.status == "confirmed"))
     if fund_ids is not None:
         query = query.join(share_q, share_q.c.award_id == Award.id)
@@ -231,7 +240,8 @@ def _sums(session: Session, d: Any) -> tuple[dict[str, dict[Any, Totals]], dict[
                when(final, 1), when(d.c.reported == "midterm", 1), when(~counted, 1),
                *[when(final, c) for c in (d.c.p_act, d.c.p_people, d.c.p_vol, d.c.a_act,
                                          d.c.a_people, d.c.a_vol)],
-               when(counted, d.c.budget), when(counted, d.c.spent)]
+               when(counted, d.c.budget), when(counted, d.c.spent),
+               func.coalesce(func.sum(d.c.terminated), 0)]
     parts = []
     for tag in GROUPINGS:
         group = None if tag == "total" else d.c[tag]
@@ -243,7 +253,7 @@ def _sums(session: Session, d: Any) -> tuple[dict[str, dict[Any, Totals]], dict[
     groups: dict[str, int] = {}
     for tag, key, n, orgs, awarded, paid, p_act, p_people, p_vol, a_act, a_people, a_vol, \
             hours, waiting, n_final, n_mid, n_none, fp_act, fp_people, fp_vol, fa_act, \
-            fa_people, fa_vol, budget, spent in session.execute(union_all(*parts)).all():
+            fa_people, fa_vol, budget, spent, ended in session.execute(union_all(*parts)).all():
         if tag == "group":
             groups[str(key)] = int(n or 0)
             continue
@@ -265,7 +275,7 @@ def _sums(session: Session, d: Any) -> tuple[dict[str, dict[Any, Totals]], dict[
                            "volunteers": int(fp_vol)},
             final_achieved={"activities": int(fa_act), "people": int(fa_people),
                             "volunteers": int(fa_vol)},
-            budget_fen=int(budget), spent_fen=int(spent))
+            budget_fen=int(budget), spent_fen=int(spent), terminated=int(ended))
     return out, groups
 
 
