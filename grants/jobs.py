@@ -175,9 +175,11 @@ def _evaluators_waiting(session: Session) -> dict[int, int]:
     for round_id, user_id in session.execute(select(RoundEvaluator.round_id,
                                                     RoundEvaluator.user_id)).all():
         extra.setdefault(round_id, set()).add(user_id)
+    covering: dict[int | None, set[int | None]] = {}
     for _report_id, round_id, region_id in waiting:
-        users = {u.id for u in organisers_covering(session, region_id)} | extra.get(round_id,
-                                                                                   set())
+        if region_id not in covering:  # one lookup per region, not per report
+            covering[region_id] = {u.id for u in organisers_covering(session, region_id)}
+        users = covering[region_id] | extra.get(round_id, set())
         for user_id in users:
             if user_id is not None:
                 counts[user_id] = counts.get(user_id, 0) + 1

@@ -260,6 +260,8 @@ def _round_evaluator(user: User, obj: Any) -> bool:
 
     from grants.reports.models import RoundEvaluator
 
+    if user.role not in ("evaluator", "organiser"):  # only these can be made evaluators
+        return False
     if obj is None:  # anyone who evaluates some round (their list shows only those)
         session = object_session(user)
         return session is not None and session.execute(select(RoundEvaluator.id).where(

@@ -99,6 +99,13 @@ def text_problem(value: Any, max_length: int | None) -> str | None:
     return None
 
 
+def reason_problem(reason: str, max_length: int) -> str | None:
+    """Why a (stripped) reason an action requires cannot be taken, or None."""
+    if not reason:
+        return _("Give a reason.")
+    return text_problem(reason, max_length)
+
+
 def column_problems(model: type, data: dict[str, Any]) -> dict[str, str]:
     """Problems with the text values in `data` for `model`'s columns: NUL and control
     characters, and strings longer than the column. Services call this for input that does

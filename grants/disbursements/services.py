@@ -27,7 +27,7 @@ from grants.i18n import gettext as _
 from grants.money import format_yuan
 from grants.rounds.models import Round
 from grants.timeutil import today
-from grants.validation import FormErrors, column_problems
+from grants.validation import FormErrors, column_problems, reason_problem
 
 CONDITIONS = ("signing", "midterm_passed", "final_accepted", "date")
 EVALUATIONS = ("midterm", "final")
@@ -733,11 +733,9 @@ def terminate(session: Session, actor: audit.Actor, user: Any, agreement: Agreem
     from grants.organisations import bars
 
     reason = reason.strip()
-    if not reason:
-        raise FormErrors({"reason": _("Give a reason.")})
-    if len(reason) > 1000:
-        raise FormErrors({"reason": _("At most %(max)s characters (you entered %(n)s).",
-                                      max=1000, n=len(reason))})
+    problem = reason_problem(reason, bars.MAX_REASON)
+    if problem:
+        raise FormErrors({"reason": problem})
     lock_row(session, Agreement, agreement.id)
     session.refresh(agreement)
     lifecycle.perform(session, actor, user, "agreement.terminate", agreement, reason=reason)

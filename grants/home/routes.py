@@ -66,9 +66,10 @@ async def home(request: Request) -> Response:
         context["judging_done"] = [i for i in work
                                    if i.sheet is not None and i.sheet.status == "submitted"]
     if can(user, "report.evaluations"):
-        from grants.reports.services import waiting_for
+        from grants.reports.services import waiting_query
 
-        context["reports_waiting"] = len(waiting_for(session, user))
+        context["reports_waiting"] = session.execute(select(func.count()).select_from(
+            waiting_query(session, user).order_by(None).subquery())).scalar_one()
     if can(user, "fund.list"):
         funds = list(session.execute(visible_funds(user, session).limit(10)).scalars())
         context["funds"] = funds

@@ -165,14 +165,27 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
         flips = set(sens.flips)
         out["sensitivity"] = {m: [bool(d) for d in sens.decisions[m]] for m in sens.decisions}
         per_method = {m: [_num(v) for v in sens.scores[m]] for m in sens.scores}
+    return _finish(session, out, app_ids, judge_ids, totals, scores, ranking, n_pass,
+                   probability, flips, per_method)
+
+
+def _finish(session: Session, out: dict[str, Any], app_ids: list[int], judge_ids: list[int],
+            totals: np.ndarray, scores: np.ndarray, ranking: Any, n_pass: int,
+            probability: list[float | None], flips: set[int],
+            per_method: dict[str, list[float | None]],
+            parts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One row per application (with its composed parts, if any), the tie-break evidence,
+    the judges' calibration and their agreement."""
     passing = {int(i) for i in ranking.order[:n_pass]}
     for i, app_id in enumerate(app_ids):
-        out["applications"].append({
-            "id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),
-            "display_rank": int(ranking.display_rank[i]),
-            "n_sheets": int(np.sum(~np.isnan(totals[i]))), "passes": i in passing,
-            "probability": probability[i], "flips": i in flips,
-            "by_method": {m: per_method[m][i] for m in per_method}})
+        row = {"id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),
+               "display_rank": int(ranking.display_rank[i]),
+               "n_sheets": int(np.sum(~np.isnan(totals[i]))), "passes": i in passing,
+               "probability": probability[i], "flips": i in flips,
+               "by_method": {m: per_method[m][i] for m in per_method}}
+        if parts is not None:
+            row["parts"] = parts[i]
+        out["applications"].append(row)
     _ties(out, ranking, app_ids)
     _judges_and_agreement(session, judge_ids, totals, out)
     return out
@@ -243,21 +256,12 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
             per_method[other] = [_num(v) for v in other_scores]
             flips |= {int(i) for i in np.flatnonzero(decisions[other] != baseline)}
         out["sensitivity"] = {m: [bool(d) for d in v] for m, v in decisions.items()}
-    passing = {int(i) for i in ranking.order[:n_pass]}
-    for i, app_id in enumerate(app_ids):
-        out["applications"].append({
-            "id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),
-            "display_rank": int(ranking.display_rank[i]),
-            "n_sheets": int(np.sum(~np.isnan(totals[i]))), "passes": i in passing,
-            "probability": probability[i], "flips": i in flips,
-            "by_method": {m: per_method[m][i] for m in per_method},
-            "parts": {"expert": _num(result.expert[i]), "public": _num(result.public[i]),
-                      "funding": _num(parts["funding"][i]), "special": _num(parts["special"][i]),
-                      "cofunding_share": _num(parts["share"][i]),
-                      "vote": _num(parts["votes"][i])}})
-    _ties(out, ranking, app_ids)
-    _judges_and_agreement(session, judge_ids, totals, out)
-    return out
+    composed_parts = [{"expert": _num(result.expert[i]), "public": _num(result.public[i]),
+                       "funding": _num(parts["funding"][i]), "special": _num(parts["special"][i]),
+                       "cofunding_share": _num(parts["share"][i]), "vote": _num(parts["votes"][i])}
+                      for i in range(len(app_ids))]
+    return _finish(session, out, app_ids, judge_ids, totals, scores, ranking, n_pass,
+                   probability, flips, per_method, composed_parts)
 
 
 def _icc(totals: np.ndarray) -> float | None:

@@ -34,7 +34,7 @@ from grants.rounds.rubrics import criteria_of
 from grants.settings import get_settings
 from grants.timeutil import now
 from grants.urls import path
-from grants.validation import FormErrors
+from grants.validation import FormErrors, reason_problem
 from scoring import assign as scoring_assign
 from scoring.rubric import Criterion as RubricCriterion
 from scoring.rubric import Rubric, sheet_total
@@ -714,11 +714,9 @@ def grant_bonus(session: Session, actor: audit.Actor, stage: Stage, application_
         errors["points"] = _("Enter whole points from 0 to %(cap)s.", cap=cap)
     if application_id not in set(stage_application_ids(session, stage)):
         errors["application_id"] = _("Choose an application of this stage.")
-    if not reason:
-        errors["reason"] = _("Give a reason.")
-    elif len(reason) > 500:
-        errors["reason"] = _("At most %(max)s characters (you entered %(n)s).", max=500,
-                             n=len(reason))
+    problem = reason_problem(reason, 500)
+    if problem:
+        errors["reason"] = problem
     if judging_of(session, stage).status == "closed":
         errors["points"] = _("The stage is closed: its results are final.")
     if errors:

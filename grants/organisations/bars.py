@@ -15,9 +15,10 @@ from grants import audit
 from grants.i18n import gettext as _
 from grants.organisations.models import OrganisationBar
 from grants.timeutil import now, today
-from grants.validation import FormErrors
+from grants.validation import FormErrors, reason_problem
 
 MAX_YEARS = 10
+MAX_REASON = 1000  # the reason column's length
 
 
 def active_bar(session: Session, organisation_id: int | None,
@@ -47,11 +48,9 @@ def bar(session: Session, actor: audit.Actor, user: Any, organisation_id: int, *
     reason = reason.strip()
     day = today()
     errors: dict[str, str] = {}
-    if not reason:
-        errors["reason"] = _("Give a reason.")
-    elif len(reason) > 1000:
-        errors["reason"] = _("At most %(max)s characters (you entered %(n)s).", max=1000,
-                             n=len(reason))
+    problem = reason_problem(reason, MAX_REASON)
+    if problem:
+        errors["reason"] = problem
     if ends_on < day:
         errors["bar"] = _("A bar must end today or later.")
     elif ends_on.year > day.year + MAX_YEARS:
@@ -70,11 +69,9 @@ def bar(session: Session, actor: audit.Actor, user: Any, organisation_id: int, *
 def lift(session: Session, actor: audit.Actor, user: Any, barred: OrganisationBar,
          reason: str) -> OrganisationBar:
     reason = reason.strip()
-    if not reason:
-        raise FormErrors({"reason": _("Give a reason.")})
-    if len(reason) > 1000:
-        raise FormErrors({"reason": _("At most %(max)s characters (you entered %(n)s).",
-                                      max=1000, n=len(reason))})
+    problem = reason_problem(reason, MAX_REASON)
+    if problem:
+        raise FormErrors({"reason": problem})
     if barred.lifted_at is not None or barred.ends_on < today():
         raise FormErrors({"reason": _("This bar is no longer in force.")})
     before = audit.snapshot(barred)

@@ -26,7 +26,7 @@ from grants.applications import attachments
 from grants.i18n import gettext as _
 from grants.reports.models import Report, ReportFile
 from grants.timeutil import now
-from grants.validation import FormErrors
+from grants.validation import FormErrors, text_problem
 
 MAX_PHOTOS = 12
 MAX_ATTACHMENTS = 8
@@ -124,9 +124,9 @@ def add(session: Session, actor: audit.Actor, user: Any, report: Report, *, kind
     field = kind
     name = attachments.safe_filename(filename)
     caption = caption.strip()
-    if len(caption) > MAX_CAPTION:
-        raise FormErrors({field: _("At most %(max)s characters (you entered %(n)s).",
-                                   max=MAX_CAPTION, n=len(caption))})
+    problem = text_problem(caption, MAX_CAPTION)
+    if problem:
+        raise FormErrors({field: problem})
     try:
         file_kind = attachments.check_upload(filename, data)
     except FormErrors as error:

@@ -23,7 +23,7 @@ from grants.i18n import gettext as _
 from grants.reports.models import Evaluation, Report, RoundEvaluator
 from grants.reports.workflow import GRADES, KINDS, RUBRIC
 from grants.rounds.models import Round
-from grants.validation import FormErrors, column_problems, parse_whole
+from grants.validation import FormErrors, column_problems, parse_whole, text_problem
 from grants.vocab import TARGET_GROUPS
 
 MAX_COUNT = 10_000_000
@@ -203,9 +203,8 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
         errors["score"] = _("Enter a whole number between 0 and %(max)s.", max=100)
     if not comments:
         errors["comments"] = _("Give the evaluation's findings.")
-    elif len(comments) > 5000:
-        errors["comments"] = _("At most %(max)s characters (you entered %(n)s).", max=5000,
-                               n=len(comments))
+    elif text_problem(comments, 5000):
+        errors["comments"] = str(text_problem(comments, 5000))
     if errors:
         raise FormErrors(errors)
     agreement = session.get(Agreement, report.agreement_id)
@@ -243,11 +242,10 @@ def add_evaluator(session: Session, actor: audit.Actor, round_id: int, who: str,
     errors: dict[str, str] = {}
     if not who:
         errors["who"] = _("This field is required.")
-    elif len(who) > 254:
-        errors["who"] = _("At most %(max)s characters (you entered %(n)s).", max=254, n=len(who))
-    if len(agency) > 100:
-        errors["agency"] = _("At most %(max)s characters (you entered %(n)s).", max=100,
-                             n=len(agency))
+    for name, value, most in (("who", who, 254), ("agency", agency, 100)):
+        problem = text_problem(value, most)
+        if problem:
+            errors.setdefault(name, problem)
     if errors:
         raise FormErrors(errors)
     user = session.execute(select(User).where(
@@ -282,20 +280,23 @@ def remove_evaluator(session: Session, actor: audit.Actor, evaluator: RoundEvalu
     session.delete(evaluator)
 
 
-def waiting_for(session: Session, user: Any) -> list[Report]:
-    """Reports submitted and not yet evaluated that this user may evaluate, oldest first."""
+def waiting_query(session: Session, user: Any) -> Any:
+    """Reports submitted and not yet evaluated that this user may evaluate: those of the
+    rounds in an organiser's scope and of the rounds the user was given, oldest first."""
     from grants.permissions import can
     from grants.regions import scope
 
+    mine = select(RoundEvaluator.round_id).where(RoundEvaluator.user_id == user.id)
     query = select(Report).where(Report.status == "submitted")
     if can(user, "report.evaluate_in_scope"):
-        query = query.join(Round, Round.id == Report.round_id)
         condition = scope.in_scope(user, Round.region_id, session)
-        mine = select(RoundEvaluator.round_id).where(RoundEvaluator.user_id == user.id)
         if condition is not None:
-            query = query.where(condition | Report.round_id.in_(mine))
+            query = query.join(Round, Round.id == Report.round_id).where(
+                condition | Report.round_id.in_(mine))
     else:
-        query = query.where(Report.round_id.in_(
-            select(RoundEvaluator.round_id).where(RoundEvaluator.user_id == user.id)))
-    reports = session.execute(query.order_by(Report.submitted_at, Report.id)).scalars()
-    return [r for r in reports if can(user, "report.evaluate", r)]
+        query = query.where(Report.round_id.in_(mine))
+    return query.order_by(Report.submitted_at, Report.id)
+
+
+def waiting_for(session: Session, user: Any) -> list[Report]:
+    return list(session.execute(waiting_query(session, user)).scalars())

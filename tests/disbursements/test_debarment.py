@@ -180,3 +180,29 @@ def test_the_demo_barred_organisation_is_told_until_when_and_why(session, client
     refused = client.post_form(f"/rounds/{bantian.id}/apply",
                                {"title": "邻里共享厨房（第二期）", "track_id": str(track.id)})
     assert refused.status_code == 400 and barred.ends_on.isoformat() in refused.text
+
+
+def test_nul_bytes_and_huge_ids_are_refused_with_a_message(session, monkeypatch, client):
+    w, agreement = _paid_first(session, monkeypatch)
+    factories.user(session, "organiser", username="chief")
+    session.commit()
+    client.login("chief")
+    refused = client.post_form(f"/agreements/{agreement.id}/terminate",
+                               {"reason": "违约\x00", "confirm": "yes"})
+    assert refused.status_code == 400
+    assert session.get(Agreement, agreement.id).status == "signed"
+    org = agreement.organisation_id
+    barred = bars.bar(session, SYSTEM, w.organiser, org, reason="违约",
+                      ends_on=today() + timedelta(days=5))
+    session.commit()
+    lift = client.post_form(f"/organisations/{org}/bars/{barred.id}/lift",
+                            {"reason": "复核\x00"})
+    assert lift.status_code in (303, 400)  # refused with a message either way
+    session.expire_all()
+    assert session.get(OrganisationBar, barred.id).lifted_at is None
+    huge = client.post_form(f"/organisations/{org}/bars/{'9' * 30}/lift", {"reason": "x"})
+    assert huge.status_code == 404
+    with pytest.raises(FormErrors):
+        from grants.reports import services as reports
+
+        reports.add_evaluator(session, SYSTEM, w.round.id, "agency\x00", "")
