@@ -352,6 +352,7 @@ RULES: dict[str, tuple[str, ...]] = {
     # Public vote (the round's vote moves are in grants/votes/workflow.py)
     "vote.manage": ("organiser_in_scope",),  # the vote's settings, results, flags and exclusions
     "vote.exclude": ("organiser_in_scope",),
+    "vote.certificate": ("organiser_in_scope", "member"),  # the 人气奖 certificate
     # Awards (the notice, award and objection moves are in grants/awards/workflow.py)
     "award.manage": ("organiser_in_scope",),  # proposal, notice, objections, documents
     "award.documents": ("staff_in_scope", "member"),  # a confirmed award's letter and so on

@@ -37,6 +37,7 @@ TRANCHE_CONDITIONS_ZH = {"signing": "协议签订后", "midterm_passed": "中期
 METHODS_ZH = {"mean": "评委总分平均", "median": "评委总分中位数",
               "drop_high_low": "去掉最高分和最低分后平均", "zscore": "按评委标准化（z 分数）",
               "bias_model": "按评委宽严校正（偏差模型）"}
+POPULARITY_ZH = "人气奖"
 assert set(TRANCHE_CONDITIONS_ZH) == set(TRANCHE_CONDITION_LABELS)
 assert set(METHODS_ZH) == set(AGGREGATION_LABELS)
 
@@ -109,6 +110,19 @@ def certificates(session: Session, awards: list[Award]) -> Document:
     name = (f"certificate-{awards[0].code}.pdf" if len(awards) == 1
             else f"certificates-{awards[0].round_id}.pdf")
     return Document("pdf/certificates.html", name, {"certificates": items})
+
+
+def popularity_certificate(session: Session, award: Any) -> Document:
+    """The 人气奖 certificate of a published public vote (a grants.votes VoteAward)."""
+    project, organisation, round_name, unit = session.execute(
+        select(Application.title, Organisation.name, Round.name, Round.organiser_unit)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .join(Round, Round.id == Application.round_id)
+        .where(Application.id == award.application_id)).one()
+    return Document("pdf/certificates.html", f"certificate-{award.code}.pdf", {"certificates": [{
+        "organisation": organisation, "project": project, "level_label": POPULARITY_ZH,
+        "round_name": round_name, "organiser_unit": unit, "awarded_on": _day(award.created_at),
+        "code": award.code, "verify_url": absolute("verify_code", code=award.code)}]})
 
 
 def _funds(session: Session, award: Award) -> list[dict[str, Any]]:

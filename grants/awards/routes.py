@@ -381,7 +381,7 @@ async def verify(request: Request) -> Response:
 
 # ---- documents ------------------------------------------------------------------------------
 
-def _document(request: Request, doc: documents.Document) -> Response:
+def send_document(request: Request, doc: documents.Document) -> Response:
     if request.query_params.get("format") == "html":
         return HTMLResponse(doc.html(), headers={"Cache-Control": "private, no-store"})
     return Response(doc.pdf(), media_type="application/pdf", headers={
@@ -391,7 +391,7 @@ def _document(request: Request, doc: documents.Document) -> Response:
 
 async def public_notice_pdf(request: Request) -> Response:
     notice, round_ = _public_notice(request)
-    return _document(request, documents.award_list(db(request), notice, round_))
+    return send_document(request, documents.award_list(db(request), notice, round_))
 
 
 @login_required
@@ -402,7 +402,7 @@ async def award_list_pdf(request: Request) -> Response:
     notice = services.notice_of(session, round_.id)
     if notice is None:
         raise HTTPException(404)
-    return _document(request, documents.award_list(session, notice, round_))
+    return send_document(request, documents.award_list(session, notice, round_))
 
 
 @login_required
@@ -415,7 +415,7 @@ async def certificates_pdf(request: Request) -> Response:
         .order_by(Award.position)).scalars())
     if not awards:
         raise HTTPException(404)
-    return _document(request, documents.certificates(session, awards))
+    return send_document(request, documents.certificates(session, awards))
 
 
 def _confirmed_award(request: Request) -> Award:
@@ -428,19 +428,19 @@ def _confirmed_award(request: Request) -> Award:
 @login_required
 async def certificate_pdf(request: Request) -> Response:
     award = _confirmed_award(request)
-    return _document(request, documents.certificates(db(request), [award]))
+    return send_document(request, documents.certificates(db(request), [award]))
 
 
 @login_required
 async def letter_pdf(request: Request) -> Response:
     award = _confirmed_award(request)
-    return _document(request, documents.letter(db(request), award))
+    return send_document(request, documents.letter(db(request), award))
 
 
 @login_required
 async def agreement_pdf(request: Request) -> Response:
     award = _confirmed_award(request)
-    return _document(request, documents.agreement(db(request), award))
+    return send_document(request, documents.agreement(db(request), award))
 
 
 @login_required
@@ -455,7 +455,7 @@ async def score_summary_pdf(request: Request) -> Response:
         StageJudging.stage_id == stage.id)).scalars().first()
     if judging is None or judging.status != "closed":
         raise HTTPException(404)
-    return _document(request, documents.score_summary(session, stage, judging))
+    return send_document(request, documents.score_summary(session, stage, judging))
 
 
 @login_required
@@ -467,7 +467,7 @@ async def sheet_pdf(request: Request) -> Response:
     require(request, "sheet.view", sheet)
     if sheet.status != "submitted":
         raise HTTPException(404)
-    return _document(request, documents.score_sheet(session, sheet))
+    return send_document(request, documents.score_sheet(session, sheet))
 
 
 routes = [

@@ -725,6 +725,24 @@ class Verification:
     project: str = ""
     round_name: str = ""
     organiser_unit: str = ""
+    popularity: Any = None  # a 人气奖 (grants.votes VoteAward) instead of an award
+
+
+def _verify_popularity(session: Session, code: str) -> Verification:
+    """A 人气奖 certificate's code: valid once the vote's results are published."""
+    from grants.votes.models import VoteAward
+
+    row = session.execute(
+        select(VoteAward, Application.title, Organisation.name, Round.name, Round.organiser_unit)
+        .join(Application, Application.id == VoteAward.application_id)
+        .join(Organisation, Organisation.id == VoteAward.organisation_id)
+        .join(Round, Round.id == VoteAward.round_id)
+        .where(VoteAward.code == code)).first()
+    if row is None:
+        return Verification(found=False)
+    award, project, organisation, round_name, unit = row
+    return Verification(found=True, valid=True, popularity=award, organisation=organisation,
+                        project=project, round_name=round_name, organiser_unit=unit)
 
 
 def verify(session: Session, code: str) -> Verification:
@@ -739,7 +757,7 @@ def verify(session: Session, code: str) -> Verification:
         .join(Round, Round.id == Award.round_id)
         .where(Award.code == code)).first()
     if row is None:
-        return Verification(found=False)
+        return _verify_popularity(session, code)
     award, project, organisation, round_name, unit = row
     return Verification(found=True, valid=award.status == "confirmed",
                         revoked=award.status == "revoked", award=award,

@@ -183,6 +183,7 @@ def load_history(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[st
     this_year = local(now()).year
     count = 0
     breached = None
+    last_year: tuple[Round, list[int]] | None = None
     for back, specs in sorted(PROJECTS.items(), reverse=True):
         year = this_year - back
         funds_services.add_entry(session, actor, fund, kind="contribution",
@@ -223,6 +224,8 @@ def load_history(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[st
                     final[4])
             _pay_due(session, users, agreement, _day(year + 1, 2, 28), reference)
             count += 1
+            if back == 1:
+                last_year = (round_, [*(last_year[1] if last_year else []), award.application_id])
             if spec[0] == BREACHED:
                 breached = agreement
     if breached is not None:  # an audit after the project found the figures inflated
@@ -237,4 +240,9 @@ def load_history(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[st
                         breached, reason="结项后审计发现虚报服务人次、挪用部分项目资金，"
                                          "按协议第九条解除协议、追回资金，并取消三年申报资格。",
                         refund_fen=5_000_00, bar_until=until)
-    return {"past projects": count}
+    votes = {}
+    if last_year is not None:
+        from grants.votes.demo import load_past_vote
+
+        votes = load_past_vote(session, organiser, last_year[0], last_year[1], this_year - 1)
+    return {"past projects": count, **votes}

@@ -13,7 +13,7 @@ from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Track
 from grants.timeutil import now
 from grants.votes import services
-from grants.votes.models import Vote
+from grants.votes.models import Vote, VoteSetup
 
 PROJECTS = (
     ("长者食堂互助计划", "社区长者每周三次午餐，志愿者送餐上门，并开展健康讲座。"),
@@ -71,3 +71,32 @@ def _vote(round_id: int, app_id: int, voter: str, ip: str, at: object) -> Vote:
                 voter_hash=services.keyed("email", f"{voter}@example.org"),
                 ip_hash=services.keyed("ip", ip), device_hash=services.keyed("device", voter),
                 day=local(at).date(), at=at)
+
+
+def load_past_vote(session: Session, organiser: object, round_: Round,
+                   application_ids: list[int], year: int) -> dict[str, int]:
+    """A finished contest's public vote, published with its 人气奖 (seen on /verify too)."""
+    from datetime import datetime
+
+    from grants import lifecycle
+    from grants.settings import get_settings
+
+    opens = datetime(year, 4, 1, 9, tzinfo=get_settings().time_zone)
+    setup = VoteSetup(round_id=round_.id, status="open", opens_at=opens,
+                      closes_at=opens + timedelta(days=10), votes_per_day=3,
+                      application_ids=sorted(application_ids), use="award", show_counts=True)
+    session.add(setup)
+    session.flush()
+    who = audit.Actor(getattr(organiser, "id", None), getattr(organiser, "username", "demo"))
+    audit.record(session, who, "vote.configure", setup)
+    count = 0
+    # Fewer votes for each later project: the first one clearly leads.
+    for rank, app_id in enumerate(sorted(application_ids)):
+        for n in range(max(3, 40 - 7 * rank)):
+            session.add(_vote(round_.id, app_id, f"past-voter-{year}-{n}", f"10.9.{n}.{rank}",
+                              opens + timedelta(hours=n, minutes=rank)))
+            count += 1
+    session.flush()
+    lifecycle.perform(session, who, organiser, "vote.close", setup)
+    services.publish(session, who, organiser, setup)
+    return {"past votes": count}

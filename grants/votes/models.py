@@ -109,3 +109,22 @@ class VoteExclusion(SQLModel, table=True):
     reason: str = Field(max_length=500)
     by_id: int | None = Field(default=None, foreign_key="user_account.id")
     at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class VoteAward(SQLModel, table=True):
+    """The 人气奖 (popularity award) a published vote names: the project with the most counted
+    votes, or — when several tie — the one the organiser chose, with the recorded reason. The
+    code is checked on /verify like an award certificate's."""
+
+    __tablename__ = "vote_award"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", unique=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    counted: int = Field(default=0)  # the counted votes when the results were published
+    tied_with: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: str = Field(default="", max_length=500)  # why the organiser chose among a tie
+    code: str = Field(max_length=16, unique=True)
+    by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))

@@ -14,6 +14,7 @@ from grants import lifecycle
 from grants.applications.models import Application
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
+from grants.i18n import join_list
 from grants.rounds.models import Round
 from grants.rounds.routes.common import round_or_404
 from grants.urls import path
@@ -55,6 +56,7 @@ def _public_page(request: Request, round_: Round, setup: VoteSetup, *, error: st
         "round": round_, "setup": setup, "candidates": services.candidates(session, setup),
         "counts": services.vote_counts(session, round_.id) if show else None,
         "open_now": open_now, "error": error,
+        "award": services.award_of(session, round_.id) if setup.status == "published" else None,
         "token": _tokens(request).get(str(round_.id), ""),
         "pending_email": request.session.get("vote_email", ""),
         "challenge": (lambda: services.issue_challenge(setup)) if open_now else None,
@@ -191,11 +193,28 @@ async def vote_move(request: Request) -> Response:
     verb = request.path_params["action"]
     if workflow.LIFECYCLE.transition(verb) is None:
         raise HTTPException(404)
-    await get_form(request)
+    form = await get_form(request)
     if setup is None:
         return _no_setup_yet(request, round_)
+    back = path("vote_results" if form.get("from") == "results" else "vote_settings",
+                id=round_.id)
     try:
-        lifecycle.perform(session, actor(request), current_user(request), f"vote.{verb}", setup)
+        if verb == "publish":
+            raw = str(form.get("winner", "")).strip()
+            winner = int(raw) if raw.isdigit() and len(raw) < 12 else None
+            if raw and winner is None:
+                raise services.VoteRefused(_("Choose one of the projects that share the most "
+                                             "votes."), "winner")
+            award = services.publish(session, actor(request), current_user(request), setup,
+                                     winner, str(form.get("reason", "")))
+        else:
+            award = None
+            lifecycle.perform(session, actor(request), current_user(request), f"vote.{verb}",
+                              setup)
+    except services.VoteRefused as exc:
+        session.rollback()
+        flash(request, exc.message, "error")
+        return redirect(path("vote_results", id=round_.id))
     except FormErrors as exc:
         session.rollback()
         for message in exc.errors.values():
@@ -203,7 +222,9 @@ async def vote_move(request: Request) -> Response:
     else:
         flash(request, _("The vote is now “%(status)s”.",
                          status=workflow.LIFECYCLE.label(setup.status)))
-    return redirect(path("vote_settings", id=round_.id))
+        if award is not None:
+            return redirect(path("vote_results", id=round_.id))
+    return redirect(back)
 
 
 def _results_page(request: Request, round_: Round, setup: VoteSetup, errors: dict[str, str],
@@ -215,9 +236,14 @@ def _results_page(request: Request, round_: Round, setup: VoteSetup, errors: dic
     excluded = services.excluded_ids(session, round_.id)
     votes = list(session.execute(select(Vote).where(Vote.id.in_(list(flagged)))
                                  .order_by(Vote.at).limit(500)).scalars()) if flagged else []
+    results = services.results(session, setup)
+    award = services.award_of(session, round_.id)
     titles = {c.id: c.title for c in services.candidates(session, setup)}
     return render(request, "votes/results.html", {
-        "round": round_, "setup": setup, "results": services.results(session, setup),
+        "round": round_, "setup": setup, "results": results,
+        "leaders": services.leaders(results) if setup.use == "award" else [],
+        "award": award,
+        "tied_names": join_list([titles.get(i, str(i)) for i in award.tied_with]) if award else "",
         "flagged": flagged, "excluded": excluded, "votes": votes, "titles": titles,
         "FLAGS": services.FLAGS, "errors": errors, "STATUSES": workflow.STATUSES,
         "flag_totals": {f: sum(1 for marks in flagged.values() if f in marks)
@@ -232,6 +258,20 @@ async def vote_results(request: Request) -> Response:
     if setup is None:
         return _no_setup_yet(request, round_)
     return _results_page(request, round_, setup, {})
+
+
+@login_required
+async def vote_certificate_pdf(request: Request) -> Response:
+    """The 人气奖 certificate, for the organiser and the winning organisation's members."""
+    from grants.awards import documents
+    from grants.awards.routes import send_document
+
+    round_ = get_or_404(db(request), Round, path_int(request))
+    award = services.award_of(db(request), round_.id)
+    if award is None:
+        raise HTTPException(404)
+    require(request, "vote.certificate", award)
+    return send_document(request, documents.popularity_certificate(db(request), award))
 
 
 @login_required
@@ -268,5 +308,7 @@ routes = [
     Route("/rounds/{id:id}/vote/move/{action:str}", vote_move, methods=["POST"],
           name="vote_move"),
     Route("/rounds/{id:id}/vote/results", vote_results, name="vote_results"),
+    Route("/rounds/{id:id}/vote/certificate.pdf", vote_certificate_pdf,
+          name="vote_certificate_pdf"),
     Route("/rounds/{id:id}/vote/exclude", vote_exclude, methods=["POST"], name="vote_exclude"),
 ]

@@ -30,7 +30,15 @@ from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Track
 from grants.settings import get_settings
 from grants.timeutil import local, now
-from grants.votes.models import UsedChallenge, Vote, VoteCode, VoteExclusion, VoteSetup, VoteSlot
+from grants.votes.models import (
+    UsedChallenge,
+    Vote,
+    VoteAward,
+    VoteCode,
+    VoteExclusion,
+    VoteSetup,
+    VoteSlot,
+)
 
 CHALLENGE_TTL = timedelta(minutes=10)
 CODE_TTL = timedelta(minutes=15)
@@ -449,3 +457,67 @@ def results(session: Session, setup: VoteSetup) -> list[Result]:
     out = [Result(c, counted.get(c.id, 0), int(excluded.get(c.id, 0)), flagged[c.id])
            for c in candidates(session, setup)]
     return sorted(out, key=lambda r: -r.counted)
+
+
+# ---- publishing and the 人气奖 ------------------------------------------------------------
+
+def leaders(results_: list[Result]) -> list[Result]:
+    """The projects with the most counted votes (several on a tie; none without votes)."""
+    top = max((r.counted for r in results_), default=0)
+    return [r for r in results_ if top and r.counted == top]
+
+
+def award_of(session: Session, round_id: int) -> VoteAward | None:
+    return session.execute(select(VoteAward).where(VoteAward.round_id == round_id)
+                           ).scalar_one_or_none()
+
+
+def publish(session: Session, actor: audit.Actor, user: Any, setup: VoteSetup,
+            winner_id: int | None = None, reason: str = "") -> VoteAward | None:
+    """Publish the results; a vote that feeds the 人气奖 names it at the same moment.
+
+    A single leader wins by itself; on a tie the organiser chooses one of the tied projects and
+    records why. A vote without counted votes publishes without naming anyone. Raises
+    VoteRefused (or the lifecycle's Refused) and changes nothing."""
+    from grants import lifecycle
+    from grants.awards.services import new_code
+    from grants.validation import reason_problem
+
+    award: VoteAward | None = None
+    tied: list[Result] = []
+    if setup.use == "award":
+        tied = leaders(results(session, setup))
+        reason = " ".join(reason.split())
+        if len(tied) > 1:
+            if winner_id is None:
+                raise VoteRefused(_("%(names)s have the same number of counted votes: choose "
+                                    "the 人气奖 among them and give a reason.",
+                                    names=_list(r.candidate.title for r in tied)), "winner")
+            if winner_id not in {r.candidate.id for r in tied}:
+                raise VoteRefused(_("Choose one of the projects that share the most votes."),
+                                  "winner")
+            problem = reason_problem(reason, 500)
+            if problem:
+                raise VoteRefused(problem, "reason")
+        elif winner_id is not None and (not tied or winner_id != tied[0].candidate.id):
+            raise VoteRefused(_("Only a tie lets the organiser choose the 人气奖."), "winner")
+    lifecycle.perform(session, actor, user, "vote.publish", setup)
+    if tied:
+        chosen = winner_id if len(tied) > 1 else tied[0].candidate.id
+        organisation_id = session.execute(select(Application.organisation_id).where(
+            Application.id == chosen)).scalar_one()
+        award = VoteAward(round_id=setup.round_id, application_id=chosen,
+                          organisation_id=organisation_id, counted=tied[0].counted,
+                          tied_with=sorted(r.candidate.id for r in tied if r.candidate.id != chosen),
+                          reason=reason if len(tied) > 1 else "", code=new_code(),
+                          by_id=actor.id)
+        session.add(award)
+        session.flush()
+        audit.record(session, actor, "vote.award", award)
+    return award
+
+
+def _list(names: Any) -> str:
+    from grants.i18n import join_list
+
+    return join_list(list(names))

@@ -68,6 +68,7 @@ class World:
     report: Any = None  # its mid-term report, a draft
     report_file: Any = None  # an attachment of the report
     bar: Any = None  # a bar from applying on org_a
+    vote_award: Any = None  # the 人气奖 of the round's published vote, won by app_b
 
 
 Guard = tuple[str, Callable[[World], Any], Callable[[World], dict[str, Any]]]
@@ -209,6 +210,8 @@ EXPECT: dict[str, Guard] = {
                   lambda w: {"id": w.round.id, "action": "open"}),
     "vote_results": ("vote.manage", lambda w: w.round, _round),
     "vote_exclude": ("vote.exclude", lambda w: w.round, _round),
+    "vote_certificate_pdf": ("vote.certificate", lambda w: w.vote_award,
+                             lambda w: {"id": w.vote_award.round_id}),
     **{name: ("award.manage", lambda w: w.round, _round)
        for name in ("round_awards", "round_awards_propose", "round_awards_publish",
                     "round_awards_confirm", "round_award_list_pdf", "round_certificates_pdf")},
@@ -355,6 +358,13 @@ def _world(session) -> World:
 
     bar = bars.bar(session, actor, None, user_a.organisation_id, reason="违约",
                    ends_on=today() + timedelta(days=30))
+    from grants.votes.models import VoteAward, VoteSetup
+
+    voted = rf.opened(session)  # its own round: the world's round keeps a vote in draft
+    session.add(VoteSetup(round_id=voted.id, status="published", application_ids=[app_b.id]))
+    vote_award = VoteAward(round_id=voted.id, application_id=app_b.id,
+                           organisation_id=user_b.organisation_id, counted=3, code="POPTEST123")
+    session.add(vote_award)
     session.commit()
     return World(users=users, round=round_, app_a=app_a, app_b=app_b, attachment=attachment,
                  org_a=session.get(type(funder_org), user_a.organisation_id),
@@ -363,7 +373,8 @@ def _world(session) -> World:
                  stage=stage, track=track, criterion=criterion, round_fund=round_fund,
                  change=change, roadshow=roadshow, pending_entry=pending, award=award,
                  objection=objection, sheet=sheet, agreement=agreement, tranche=tranche,
-                 payment=payment, refund=refund, report=report, report_file=report_file, bar=bar)
+                 payment=payment, refund=refund, report=report, report_file=report_file, bar=bar,
+                 vote_award=vote_award)
 
 
 def _money_objects(session, award, fund) -> tuple[Any, Any, Any, Any]:

@@ -12,7 +12,7 @@ from grants.votes.models import VoteSetup
 def test_the_demo_vote_runs_with_flagged_votes(client, session) -> None:
     load.load(session)
     session.commit()
-    setup = session.execute(select(VoteSetup)).scalar_one()
+    setup = session.execute(select(VoteSetup).where(VoteSetup.status == "open")).scalar_one()
     assert services.is_open(setup)
     assert sum(services.vote_counts(session, setup.round_id).values()) > 20
     flagged = services.flags(session, setup.round_id)
@@ -26,7 +26,7 @@ def test_the_demo_vote_names_its_popularity_award(client, session) -> None:
 
     load.load(session)
     session.commit()
-    setup = session.execute(select(VoteSetup)).scalar_one()
+    setup = session.execute(select(VoteSetup).where(VoteSetup.status == "open")).scalar_one()
     counts = services.vote_counts(session, setup.round_id)
     top = max(counts.values())
     client.login("organiser", data.DEMO_PASSWORD)
@@ -34,3 +34,16 @@ def test_the_demo_vote_names_its_popularity_award(client, session) -> None:
     award = page.split('id="popularity-award"')[1].split("</p>")[0]
     leaders = [r.candidate.title for r in services.results(session, setup) if r.counted == top]
     assert all(title in award for title in leaders) and str(top) in award
+
+
+def test_last_years_vote_is_published_with_its_popularity_award(client, session) -> None:
+    load.load(session)
+    session.commit()
+    setup = session.execute(select(VoteSetup).where(VoteSetup.status == "published")
+                            ).scalar_one()
+    award = services.award_of(session, setup.round_id)
+    counts = services.vote_counts(session, setup.round_id)
+    assert award is not None and award.counted == max(counts.values())
+    assert list(counts.values()).count(award.counted) == 1
+    page = client.get(f"/verify/{award.code}")
+    assert page.status_code == 200 and 'id="verify-valid"' in page.text
