@@ -106,7 +106,7 @@ def make_votes(env: dict[str, str], secret: str, first: int, voters: int, folder
 
     engine = grants_db.make_engine(env["DATABASE_URL"])
     with Session(engine) as session:
-        setup = session.execute(select(VoteSetup)).scalar_one()
+        setup = session.execute(select(VoteSetup).where(VoteSetup.status == "open")).scalar_one()
         setup.difficulty = DIFFICULTY
         setup.votes_per_day = len(setup.application_ids)
         setup.per_address_hour = setup.per_device_hour = 10**9

@@ -17,26 +17,31 @@ function init(args)
     local path, cookie, body = string.match(line, "^([^\t]*)\t([^\t]*)\t(.*)$")
     table.insert(lines, {path, cookie, body})
   end
-  pos, sent, accepted, refused, other = 0, 0, 0, 0, 0
+  answered, sent, accepted, refused, other = 0, 0, 0, 0, 0
 end
 
 function request()
-  pos = pos + 1
-  local item = lines[pos]
-  if item == nil then
+  -- The next line is the one after the last answered: wrk calls request() once more before
+  -- connecting, to check the request's format (script_verify_request), and a counter moved
+  -- there would skip a vote. This needs one connection per thread (-c equal to -t), so that
+  -- a request is only asked for after the previous answer.
+  local i = answered + 1
+  if i > #lines then
     wrk.thread:stop()
-    item = lines[#lines]
+    i = #lines
   end
+  local item = lines[i]
   sent = sent + 1
   return wrk.format("POST", item[1], {["Cookie"] = item[2],
     ["Content-Type"] = "application/x-www-form-urlencoded"}, item[3])
 end
 
 function response(status, headers, body)
+  answered = answered + 1
   if status == 303 then accepted = accepted + 1
   elseif status == 400 then refused = refused + 1
   else other = other + 1 end
-  if pos >= #lines then wrk.thread:stop() end
+  if answered >= #lines then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

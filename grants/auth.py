@@ -165,19 +165,29 @@ def _session_user(request: Request) -> User | None:
     key = request.session.get("sid")
     if not isinstance(uid, int) or not isinstance(key, str):
         return None
+    from grants.notifications.models import Notice
+
     session = db(request)
-    row = session.execute(
-        select(UserSession).where(UserSession.key_hash == _key_hash(key))
-    ).scalar_one_or_none()
-    if row is None or row.user_id != uid:
+    # One statement: the browser's session, its user and the user's unread notices (which
+    # every page's header shows; render() takes the count from the request's state).
+    unread = (select(func.count()).select_from(Notice)
+              .where(Notice.user_id == User.id, Notice.read_at.is_(None))
+              .scalar_subquery())
+    found = session.execute(
+        select(UserSession, User, unread).join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == _key_hash(key))).first()
+    if found is None:
+        return None
+    row, user, unread_count = found.tuple()
+    if row.user_id != uid:
         return None
     moment = now()
     if _expired(row, moment):
         session.delete(row)
         return None
-    user = session.get(User, uid)
-    if user is None or not user.is_active or user.session_version != request.session.get("sv"):
+    if not user.is_active or user.session_version != request.session.get("sv"):
         return None
+    request.scope.setdefault("state", {})["unread_notices"] = int(unread_count)
     if row.last_seen_at < moment - SEEN_RESOLUTION:
         row.last_seen_at = moment
     return user

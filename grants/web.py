@@ -81,7 +81,13 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     context.setdefault("flashes", pop_flashes(request))
     context.setdefault("csrf_token", csrf_token(request))
     if "unread_notices" not in context:  # counted here, so templates never query
-        context["unread_notices"] = unread_count(db(request), user) if user is not None else 0
+        counted = request.scope.get("state", {}).get("unread_notices")  # by current_user()
+        if user is None:
+            context["unread_notices"] = 0
+        elif counted is not None and request.method == "GET":
+            context["unread_notices"] = counted
+        else:  # a post may have read (or sent) notices since the request began
+            context["unread_notices"] = unread_count(db(request), user)
     marker = _rendering_csrf.set(context["csrf_token"])
     try:  # Starlette renders the template inside the response's constructor
         return templates.TemplateResponse(request, name, context, status_code=status_code)
