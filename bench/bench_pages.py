@@ -86,14 +86,31 @@ def pages(base: str) -> list[tuple[str, str, str]]:
     """(username, label, path) for each page type, ids found by following links."""
     organiser = login(base, "organiser")
     applicant = login(base, "applicant3")
+    judge = login(base, "judge1")
     cookies = {"organiser": organiser, "applicant3": applicant, "finance": login(base, "finance"),
-               "funder": login(base, "funder")}
+               "funder": login(base, "funder"), "judge1": judge, "public": ""}
     round_ = first_link(base, organiser, "/rounds", r"/rounds/\d+")
     org = first_link(base, organiser, "/organisations", r"/organisations/\d+")
     fund = first_link(base, organiser, "/funds", r"/funds/\d+")
     app = first_link(base, organiser, f"{round_}/applications", r"/applications/\d+")
     mine = first_link(base, applicant, "/applications/mine", r"/applications/\d+")
     funder_fund = first_link(base, cookies["funder"], "/funds", r"/funds/\d+")
+    draft = None  # the form of one of applicant3's drafts (a submitted one is not editable)
+    listing = httpx.get(base + "/applications/mine", headers={"Cookie": applicant}, timeout=30)
+    for link in dict.fromkeys(re.findall(r'href="(/applications/\d+)"', listing.text)):
+        detail = httpx.get(base + link, headers={"Cookie": applicant}, timeout=30).text
+        if f'href="{link}/edit"' in detail:
+            draft = f"{link}/edit"
+            break
+    sheet = first_link(base, judge, "/judging", r"/(?:sheets|assignments)/\d+")
+    live = first_link(base, judge, "/judging", r"/stages/\d+/live")
+    stage = None  # a stage with results: its judging page shows them to the organiser
+    for link in dict.fromkeys(re.findall(r'href="(/stages/\d+/judging)"', httpx.get(
+            base + str(round_), headers={"Cookie": organiser}, timeout=30).text)):
+        if 'id="results"' in httpx.get(base + link, headers={"Cookie": organiser},
+                                       timeout=30).text:
+            stage = link
+    vote = first_link(base, "", "/public", r"/vote/\d+")
     wanted = [
         ("organiser", "home", "/"), ("organiser", "organisation list", "/organisations"),
         ("organiser", "organisation", org), ("organiser", "fund list", "/funds"),
@@ -105,8 +122,11 @@ def pages(base: str) -> list[tuple[str, str, str]]:
         ("organiser", "notices", "/notices"),
         ("applicant3", "home", "/"), ("applicant3", "open rounds", "/rounds/open"),
         ("applicant3", "my applications", "/applications/mine"),
-        ("applicant3", "application", mine), ("applicant3", "application form", f"{mine}/edit"),
+        ("applicant3", "application", mine), ("applicant3", "application form", draft),
         ("finance", "fund list", "/funds"), ("funder", "own fund", funder_fund),
+        ("judge1", "judging list", "/judging"), ("judge1", "scoring page", sheet),
+        ("judge1", "roadshow judge page", live), ("organiser", "stage results", stage),
+        ("public", "public vote page", vote),
     ]
     return [(cookies[user], f"{label} ({user})", path) for user, label, path in wanted
             if path and "None" not in path]

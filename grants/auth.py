@@ -178,7 +178,9 @@ def _session_user(request: Request) -> User | None:
         .where(UserSession.key_hash == _key_hash(key))).first()
     if found is None:
         return None
-    row, user, unread_count = found.tuple()
+    row: UserSession = found[0]
+    user: User = found[1]
+    unread_count = found[2]
     if row.user_id != uid:
         return None
     moment = now()

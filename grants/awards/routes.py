@@ -316,9 +316,19 @@ async def public_index(request: Request) -> Response:
                            .where(AwardNotice.status.in_(PUBLIC_STATUSES))
                            .order_by(AwardNotice.published_at.desc(), AwardNotice.id.desc())
                            .limit(200)).all()
+    from grants.votes import services as votes
+    from grants.votes import workflow as vote_workflow
+    from grants.votes.models import VoteSetup
+
+    polls = session.execute(select(VoteSetup, Round).join(Round, Round.id == VoteSetup.round_id)
+                            .where(VoteSetup.status != "draft")
+                            .order_by(VoteSetup.opens_at.desc(), VoteSetup.id.desc())
+                            .limit(50)).all()
     return render(request, "awards/public_index.html",
                   {"rows": rows, "STATUSES": workflow.NOTICE_STATUSES,
-                   "open_ids": {n.id for n, _r in rows if services.window_open(n)}})
+                   "open_ids": {n.id for n, _r in rows if services.window_open(n)},
+                   "polls": polls, "VOTE_STATUSES": vote_workflow.STATUSES,
+                   "voting": {s.id for s, _r in polls if votes.is_open(s)}})
 
 
 def _public_context(request: Request, notice: AwardNotice, round_: Round,

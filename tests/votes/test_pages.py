@@ -133,3 +133,14 @@ def test_the_organiser_configures_opens_and_excludes(client, session: Session) -
     assert re.search(rf'id="result-{apps[0].id}".*?class="counted">0<.*?class="excluded">1<',
                      results, re.S)
     assert organiser.id
+
+
+def test_the_public_index_lists_votes_but_not_drafts(client, session: Session) -> None:
+    round_, setup, _apps = voting_round(session)
+    draft_round, draft, _ = voting_round(session)
+    draft.status = "draft"
+    session.commit()
+    page = client.get("/public").text
+    table = page.split('id="public-votes"')[1].split("</table>")[0]
+    assert f'href="/vote/{round_.id}"' in table and "Voting open" in table
+    assert f'href="/vote/{draft_round.id}"' not in table
