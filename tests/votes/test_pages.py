@@ -136,7 +136,7 @@ def test_the_organiser_configures_opens_and_excludes(client, session: Session) -
 
 
 def test_the_public_index_lists_votes_but_not_drafts(client, session: Session) -> None:
-    round_, setup, _apps = voting_round(session)
+    round_, _setup, _apps = voting_round(session)
     draft_round, draft, _ = voting_round(session)
     draft.status = "draft"
     session.commit()
