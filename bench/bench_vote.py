@@ -100,7 +100,10 @@ def make_votes(env: dict[str, str], secret: str, first: int, voters: int, folder
     from sqlalchemy import select
     from sqlmodel import Session
 
+    from datetime import timedelta
+
     from grants import db as grants_db
+    from grants.timeutil import now
     from grants.votes import services
     from grants.votes.models import VoteSetup
 
@@ -109,8 +112,7 @@ def make_votes(env: dict[str, str], secret: str, first: int, voters: int, folder
         setup = session.execute(select(VoteSetup).where(VoteSetup.status == "open")).scalar_one()
         setup.difficulty = DIFFICULTY
         setup.votes_per_day = len(setup.application_ids)
-        setup.per_address_hour = setup.per_device_hour = 10**9
-        session.commit()
+        session.commit()  # the rate limits stay as the demo has them (60 and 20 an hour)
         round_id, apps = setup.round_id, list(setup.application_ids)
         files = [open(folder / f"{name}.{k + 1}", "w") for k in range(threads)]  # noqa: SIM115
         n = 0
@@ -121,11 +123,18 @@ def make_votes(env: dict[str, str], secret: str, first: int, voters: int, folder
                       f"{session_cookie(secret, {'_csrf': csrf})}")
             token = services.voter_token(setup, services.keyed("email", f"v{i}@bench.test"),
                                          device)
+            # Each voter from an address of their own, as the server sees them behind the
+            # reverse proxy (docs/deployment.md): the server runs with --proxy-headers.
+            address = f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"
             for app_id in apps:
-                challenge = services.issue_challenge(setup)
+                # Issued as if 50 minutes from now: the votes are prepared before the run,
+                # which may outlast a challenge's 10 minutes. The server checks the signature,
+                # the expiry and the proof of work as for any other challenge.
+                challenge = services.issue_challenge(setup, now() + timedelta(minutes=50))
                 body = urlencode({"csrf_token": csrf, "token": token, "challenge": challenge,
                                   "nonce": services.solve(challenge, DIFFICULTY)})
-                files[n % threads].write(f"/vote/{round_id}/projects/{app_id}\t{cookie}\t{body}\n")
+                files[n % threads].write(
+                    f"/vote/{round_id}/projects/{app_id}\t{cookie}\t{address}\t{body}\n")
                 n += 1
         for f in files:
             f.close()
@@ -220,7 +229,8 @@ def main() -> int:
         _r, bulk_n = make_votes(env, secret, 10**7, bulk_voters, folder, "bulk", threads)
         port, bare_port = free_port(), free_port()
         server = subprocess.Popen([sys.executable, "-m", "grants.cli", "serve", "--port",
-                                   str(port), "--workers", str(args.workers)], cwd=ROOT, env=env,
+                                   str(port), "--workers", str(args.workers),
+                                   "--proxy-headers"], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port",
                                  str(bare_port), "--host", "127.0.0.1", "--workers",

@@ -1,5 +1,6 @@
 -- Vote submissions for wrk: each thread posts its own pre-made votes (one file per thread,
--- written by bench_vote.py: "path<TAB>cookie<TAB>body" per line), then stops.
+-- written by bench_vote.py: "path<TAB>cookie<TAB>address<TAB>body" per line), then stops.
+-- The address goes in X-Forwarded-For (the server runs behind a proxy, with --proxy-headers).
 --   wrk -t N -c N -d 600s -s bench/vote.lua http://127.0.0.1:PORT
 local prefix = os.getenv("VOTE_FILES")
 local counter = 0
@@ -14,8 +15,8 @@ end
 function init(args)
   lines = {}
   for line in io.lines(prefix .. "." .. index) do
-    local path, cookie, body = string.match(line, "^([^\t]*)\t([^\t]*)\t(.*)$")
-    table.insert(lines, {path, cookie, body})
+    local path, cookie, address, body = string.match(line, "^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+    table.insert(lines, {path, cookie, body, address})
   end
   answered, sent, accepted, refused, other = 0, 0, 0, 0, 0
 end
@@ -32,7 +33,7 @@ function request()
   end
   local item = lines[i]
   sent = sent + 1
-  return wrk.format("POST", item[1], {["Cookie"] = item[2],
+  return wrk.format("POST", item[1], {["Cookie"] = item[2], ["X-Forwarded-For"] = item[4],
     ["Content-Type"] = "application/x-www-form-urlencoded"}, item[3])
 end
 
