@@ -78,3 +78,18 @@ def test_an_oversized_request_is_refused_clearly(client, session, settings):
 
 def test_healthz_reports_the_database(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_no_page_template_carries_inline_styles_or_scripts():
+    """The Content-Security-Policy (style-src 'self'; script-src 'self') blocks inline style
+    attributes and handlers, so each would be a console error and a lost style. PDF templates
+    are rendered by WeasyPrint, not a browser, and may use them."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    found = [f"{path.relative_to(root)}:{n}"
+             for path in root.rglob("*.html") if path.parts[len(root.parts)] != "pdf"
+             for n, line in enumerate(path.read_text().splitlines(), start=1)
+             if re.search(r'\sstyle="|\son[a-z]+="|<script>', line)]
+    assert not found, found
