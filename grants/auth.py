@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from grants.accounts.models import LoginFailure, User, UserSession
 from grants.audit import Actor
+from grants.i18n import N_
 from grants.settings import get_settings
 from grants.timeutil import now
 from grants.urls import path
@@ -53,11 +54,11 @@ def verify_password(password_hash: str, password: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a new password is refused (English msgid), or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return "A password needs at least 10 characters."
+        return N_("A password needs at least 10 characters.")
     if len(password) > 256:
-        return "A password can have at most 256 characters."
+        return N_("A password can have at most 256 characters.")
     if password.isdigit() or password.isalpha():
-        return "Use letters together with digits or symbols."
+        return N_("Use letters together with digits or symbols.")
     return None
 
 

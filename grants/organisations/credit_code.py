@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from grants.i18n import N_
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 VALUES = {c: i for i, c in enumerate(CHARSET)}
@@ -24,12 +26,12 @@ def normalise(code: str) -> str:
 def problem(code: str) -> str | None:
     """Why `code` is not a valid credit code (an English msgid), or None when it is valid."""
     if len(code) != 18:
-        return "A unified social credit code has 18 characters."
+        return N_("A unified social credit code has 18 characters.")
     bad = sorted({c for c in code if c not in VALUES})
     if bad:
-        return "A unified social credit code uses digits and capital letters except I, O, Z, S, V."
+        return N_("A unified social credit code uses digits and capital letters except I, O, Z, S, V.")
     if not code[8:17].isalnum():
-        return "A unified social credit code has 18 characters."
+        return N_("A unified social credit code has 18 characters.")
     if check_char(code[:17]) != code[17]:
-        return "The check character (the last one) does not match: please check the code."
+        return N_("The check character (the last one) does not match: please check the code.")
     return None

@@ -76,7 +76,7 @@ def validate(session: Session, data: dict[str, Any], existing: Organisation | No
         data["filing_number"] = None
         code = credit_code.normalise(data.get("credit_code") or "")
         data["credit_code"] = code
-        problem = credit_code.problem(code) if code else "This field is required."
+        problem = credit_code.problem(code) if code else N_("This field is required.")
         if problem:
             errors.setdefault("credit_code", _(problem))
         else:

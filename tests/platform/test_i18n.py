@@ -53,3 +53,24 @@ def test_error_pages_speak_chinese(zh_client, session):
     assert page.status_code == 404
     assert "页面不存在" in page.text and "Page not found" not in page.text
     assert "此地址没有内容" in page.text
+
+
+def test_problems_returned_as_msgids_reach_chinese_users_in_chinese():
+    """Credit-code and password problems are returned as msgids and translated where shown:
+    each must be in the catalog (they once were not, and reached users in English)."""
+    from grants import i18n
+    from grants.auth import password_problem
+    from grants.organisations import credit_code
+
+    found = {credit_code.problem("123"), credit_code.problem("91440300MA5FXXXXXI"),
+             credit_code.problem("91440300MA5F00000X"), password_problem("short"),
+             password_problem("x" * 300), password_problem("onlyletterslong")}
+    assert None not in found and len(found) == 6
+    token = i18n.current_locale.set("zh_CN")
+    try:
+        for msgid in found:
+            assert msgid is not None
+            text = i18n.gettext(msgid)
+            assert text != msgid and any("\u4e00" <= ch <= "\u9fff" for ch in text), msgid
+    finally:
+        i18n.current_locale.reset(token)
