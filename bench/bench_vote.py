@@ -97,10 +97,10 @@ def make_votes(env: dict[str, str], secret: str, first: int, voters: int, folder
     """Confirmed voters, each voting once for every project; files for wrk's threads."""
     os.environ.update({"DATABASE_URL": env["DATABASE_URL"], "SECRET_KEY": secret,
                        "GRANTS_ENV": "development"})
+    from datetime import timedelta
+
     from sqlalchemy import select
     from sqlmodel import Session
-
-    from datetime import timedelta
 
     from grants import db as grants_db
     from grants.timeutil import now
