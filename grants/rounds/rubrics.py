@@ -113,6 +113,7 @@ def remove_criterion(session: Session, actor: audit.Actor, round_: Round,
 
 def rubric_problems(stage: Stage, criteria: list[Criterion]) -> list[str]:
     """Why a scoring stage's rubric is not usable, in plain words (empty when it is)."""
+    from scoring import ScoringError
     from scoring.rubric import Criterion as RubricCriterion
     from scoring.rubric import Rubric, validate_rubric
 
@@ -122,11 +123,20 @@ def rubric_problems(stage: Stage, criteria: list[Criterion]) -> list[str]:
     if total != 100:
         return [_("The rubric of “%(stage)s” totals %(total)s points; it must total 100.",
                   stage=stage.name, total=total)]
+    # scoring/ explains its refusals in English for developers; the cases a rubric can reach
+    # are worded here, for the organiser.
+    problems = [_("Criterion “%(name)s” needs a maximum above 0.", name=c.name)
+                for c in criteria if c.max_points <= 0]
+    keys = [c.key for c in criteria]
+    problems += [_("Two criteria of “%(stage)s” share the key %(key)s.", stage=stage.name, key=k)
+                 for k in sorted({k for k in keys if keys.count(k) > 1})]
+    if problems:
+        return problems
     try:
         validate_rubric(Rubric(tuple(RubricCriterion(key=c.key, name=c.name,
                                                      max_points=float(c.max_points))
                                      for c in criteria)))
-    except Exception as exc:  # scoring raises ScoringError with an English reason
-        return [_("The rubric of “%(stage)s” is not valid: %(reason)s", stage=stage.name,
-                  reason=str(exc))]
+    except ScoringError:
+        return [_("The rubric of “%(stage)s” cannot be used for scoring: check its criteria.",
+                  stage=stage.name)]
     return []

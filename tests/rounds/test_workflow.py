@@ -252,3 +252,21 @@ def test_the_detail_page_offers_only_allowed_moves(client, session, organiser):
     page = soup(client.get(f"/rounds/{round_.id}"))
     links = [a["href"] for a in page.select("#moves a") if "/transition/" in a["href"]]
     assert links == [f"/rounds/{round_.id}/transition/open"]
+
+
+def test_rubric_problems_are_worded_for_the_organiser_not_by_scoring():
+    from grants import i18n
+    from grants.rounds.rubrics import rubric_problems
+
+    stage = Stage(id=1, round_id=1, name="初审", kind="scoring", position=1)
+    criteria = [Criterion(stage_id=1, key="a", name="需求", max_points=60, position=1),
+                Criterion(stage_id=1, key="a", name="设计", max_points=40, position=2)]
+    token = i18n.current_locale.set("zh_CN")
+    try:
+        assert rubric_problems(stage, criteria) == [
+            "评分标准「初审」有两个评分项使用了相同的代码 a。"]
+        criteria = [Criterion(stage_id=1, key="a", name="需求", max_points=100, position=1),
+                    Criterion(stage_id=1, key="b", name="设计", max_points=0, position=2)]
+        assert rubric_problems(stage, criteria) == ["评分项「设计」的满分必须大于 0。"]
+    finally:
+        i18n.current_locale.reset(token)
