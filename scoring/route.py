@@ -84,8 +84,9 @@ class Unfunded:
     """An application that receives nothing, with the reason."""
 
     application_id: str
-    reason: str
-    detail: str = ""
+    reason: str  # a code: NO_ELIGIBLE_FUND, BUDGET_EXHAUSTED, BELOW_MINIMUM
+    detail: str = ""  # for developers, in English; callers word the reason themselves
+    most: int = 0  # fen: the most that eligible funds could still have paid
 
 
 Outcome = Award | Unfunded
@@ -242,7 +243,7 @@ def route(
                     else f"below the {fen(need)} sought and partial awards are not allowed"
                 )
             )
-            outcomes.append(Unfunded(a.id, BELOW_MINIMUM, detail))
+            outcomes.append(Unfunded(a.id, BELOW_MINIMUM, detail, most=got))
             continue
         for f, t in alloc:
             rem[f] -= t

@@ -201,7 +201,7 @@ def route_optimal(
             continue
         left = int(sum(avail[f] - spent[f] for f in np.nonzero(e[i])[0]))
         reason = BUDGET_EXHAUSTED if left == 0 else BELOW_MINIMUM
-        outcomes.append(Unfunded(a.id, reason, f"{fen(left)} left in eligible funds"))
+        outcomes.append(Unfunded(a.id, reason, f"{fen(left)} left in eligible funds", most=left))
     remaining = {f.id: int(f.available - s) for f, s in zip(funds, spent, strict=False)}
     return OptimalRoutingResult(
         tuple(outcomes), remaining, tuple(departures), bool(res.status == 0), str(res.message)

@@ -301,7 +301,7 @@ def propose(session: Session, actor: audit.Actor, user: Any, round_: Round,
                 code = {routing.NO_ELIGIBLE_FUND: "no_fund",
                         routing.BUDGET_EXHAUSTED: "exhausted"}.get(outcome.reason,
                                                                    "below_minimum")
-                most = _most_payable(outcome.detail)
+                most = outcome.most
                 session.add(AwardUnfunded(round_id=round_.id, notice_id=notice.id,
                                           application_id=app.id, position=position,
                                           score=score, reason=code, most_fen=most))
@@ -314,14 +314,6 @@ def propose(session: Session, actor: audit.Actor, user: Any, round_: Round,
     session.flush()
     lifecycle.perform(session, actor, user, "award_notice.propose", notice, extra=totals)
     return notice
-
-
-def _most_payable(detail: str) -> int:
-    """The amount scoring.route's BELOW_MINIMUM detail names first (¥1,234.56), in fen."""
-    found = re.search(r"¥(-?[\d,]+)\.(\d\d)", detail)
-    if not found:
-        return 0
-    return int(found.group(1).replace(",", "")) * 100 + int(found.group(2))
 
 
 # ---- changing one award ---------------------------------------------------------------------

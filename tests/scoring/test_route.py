@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from scoring import ScoringError
 from scoring.route import (
+    BELOW_MINIMUM,
     Award,
     Fund,
     RankedApplication,
@@ -203,3 +204,12 @@ def test_route_optimal_beats_greedy_when_rank_order_wastes_restricted_money():
     assert opt.departures[0].funded_below == ("a2", "a3")
     assert opt.outcomes[0].reason == "departure from rank order"
     assert sum(opt.remaining.values()) == 0
+
+
+def test_unfunded_carries_the_most_payable_amount_as_a_number():
+    # 3,000 fen left, the application needs at least 5,000: it is refused, and the amount that
+    # could still have been paid travels as a number, not inside the English detail.
+    result = route([app(1, 4_000, lo=1_000), app(2, 8_000, lo=5_000)], [Fund("g", 7_000)])
+    outcome = result.outcomes[1]
+    assert isinstance(outcome, Unfunded) and outcome.most == 3_000
+    assert outcome.reason == BELOW_MINIMUM
