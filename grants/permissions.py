@@ -332,6 +332,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "round.create": ("organiser_in_scope",),
     "round.edit": ("organiser_in_scope",),  # the services refuse locked fields, saying why
     "round.copy": ("organiser_in_scope",),
+    "round.extend": ("organiser_in_scope",),  # an open round's deadline, with a reason
     "round.manage": ("organiser_in_scope",),  # the status page with its checklist
     "round.screen": ("organiser_in_scope",),  # the screening list and bulk screening
     # Applications

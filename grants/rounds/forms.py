@@ -310,3 +310,12 @@ def blank_criterion_values() -> dict[str, Any]:
     from grants.rounds.choices import DEFAULT_LEVELS
 
     return {f"level_{i}": name for i, name in enumerate(DEFAULT_LEVELS, start=1)}
+
+
+def read_extension(form: Any) -> dict[str, Any]:
+    """The new closing time and the reason of a deadline extension."""
+    clean = Cleaner(form)
+    data: dict[str, Any] = {"closes_at": _local_datetime(clean, "closes_at", required=True),
+                            "reason": " ".join(clean.raw("reason").split())}
+    data["_errors"] = clean.errors
+    return data

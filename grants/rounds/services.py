@@ -18,12 +18,14 @@ from sqlmodel import Session
 
 from grants import audit
 from grants.funds.models import Fund
+from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.money import format_yuan
 from grants.regions.models import Region
 from grants.rounds.choices import SCORED_KINDS, STATUS_LABELS
 from grants.rounds.models import TRANCHE_CONDITIONS, Criterion, Round, RoundFund, Stage, Track
-from grants.timeutil import now
+from grants.timeutil import format_local, now
+from grants.urls import path
 from grants.validation import FormErrors
 from grants.vocab import CATEGORIES, RATINGS
 
@@ -300,3 +302,60 @@ def load_config(session: Session, round_: Round) -> Config:
                                  .order_by(Criterion.position, Criterion.id)).scalars():
             config.criteria[c.stage_id].append(c)
     return config
+
+
+# ---- extending the deadline ---------------------------------------------------------------
+
+def extend_deadline(session: Session, actor: audit.Actor, round_: Round,
+                    data: dict[str, Any]) -> int:
+    """Move an open round's closing time later, with a reason; every organisation with an
+    application in the round is told. Returns how many people were told. Refuses with
+    FormErrors (and changes nothing) when the round is not open, the new time is not later
+    than both the current deadline and now, or a stage would start before it."""
+    from grants.applications.models import Application
+    from grants.notifications import services as notifications
+    from grants.validation import reason_problem
+
+    errors: dict[str, str] = dict(data.get("_errors") or {})
+    if round_.status != "open":
+        raise FormErrors({"_locked": _("Only an open round's deadline can be extended; this "
+                                       "round is “%(status)s”.",
+                                       status=_(STATUS_LABELS[round_.status]))})
+    new = data.get("closes_at")
+    if new is not None and "closes_at" not in errors:
+        if round_.closes_at is not None and new <= round_.closes_at:
+            errors["closes_at"] = _("The new deadline must be later than the current one "
+                                    "(%(current)s).", current=format_local(round_.closes_at))
+        elif new <= now():
+            errors["closes_at"] = _("The new deadline must be in the future.")
+        else:
+            starting = session.execute(select(Stage).where(
+                Stage.round_id == round_.id, Stage.starts_at.is_not(None),
+                Stage.starts_at < new).order_by(Stage.starts_at)).scalars().first()
+            if starting is not None and starting.starts_at is not None:
+                errors["closes_at"] = _("“%(stage)s” starts at %(start)s, before the new "
+                                        "deadline: move the stage first, or choose an earlier "
+                                        "deadline.", stage=starting.name,
+                                        start=format_local(starting.starts_at))
+    problem = reason_problem(data.get("reason") or "", 500)
+    if problem:
+        errors["reason"] = problem
+    if errors:
+        raise FormErrors(errors)
+    before = audit.snapshot(round_)
+    previous = round_.closes_at
+    round_.closes_at = new
+    touch(round_)
+    audit.record(session, actor, "round.extend", round_, before=before,
+                 after={**audit.snapshot(round_), "reason": data["reason"]})
+    org_ids = session.execute(select(Application.organisation_id).where(
+        Application.round_id == round_.id, Application.status != "withdrawn").distinct()
+    ).scalars().all()
+    people = [u for org_id in org_ids for u in notifications.members(session, org_id)]
+    return notifications.notify(
+        session, people, title=N_("The deadline of %(round)s is extended"),
+        body=N_("The deadline of %(round)s moved from %(before)s to %(after)s (China Standard "
+                "Time). Reason: %(reason)s"),
+        params={"round": round_.name, "before": format_local(previous) if previous else "",
+                "after": format_local(new), "reason": data["reason"]},
+        link=path("round_detail", id=round_.id))

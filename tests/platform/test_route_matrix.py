@@ -205,6 +205,7 @@ EXPECT: dict[str, Guard] = {
        for name in ("roadshow_control", "roadshow_projection")},
     **{name: ("roadshow.follow", lambda w: w.round, lambda w: {"id": w.roadshow.id})
        for name in ("roadshow_live", "roadshow_live_json")},
+    "round_extend": ("round.extend", lambda w: w.round, _round),
     "vote_settings": ("vote.manage", lambda w: w.round, _round),
     "vote_move": ("vote.manage", lambda w: w.round,
                   lambda w: {"id": w.round.id, "action": "open"}),

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from grants import lifecycle
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
+from grants.i18n import ngettext
 from grants.permissions import can
 from grants.regions import scope
 from grants.regions import services as regions
@@ -167,6 +168,30 @@ async def round_copy(request: Request) -> Response:
     return redirect(path("round_detail", id=copy.id))
 
 
+# ---- extending the deadline ---------------------------------------------------------------
+
+@login_required
+async def round_extend(request: Request) -> Response:
+    round_ = round_or_404(request, "round.extend")
+    context = {"round": round_, "errors": {},
+               "values": {"closes_at": forms.window_values(round_)["closes_at"]}}
+    if request.method == "GET":
+        return render_page(request, "rounds/extend.html", context)
+    form = await get_form(request)
+    session = db(request)
+    try:
+        told = services.extend_deadline(session, actor(request), round_,
+                                        forms.read_extension(form))
+    except FormErrors as exc:
+        session.rollback()
+        return render_page(request, "rounds/extend.html", {
+            **context, "errors": exc.errors, "values": forms.form_values(form)},
+            status_code=400)
+    flash(request, ngettext("The deadline is extended; %(num)s person was told.",
+                            "The deadline is extended; %(num)s people were told.", told))
+    return redirect(path("round_detail", id=round_.id))
+
+
 routes = [
     Route("/rounds", round_list, name="rounds"),
     Route("/rounds/open", round_open_list, name="rounds_open"),
@@ -175,4 +200,5 @@ routes = [
     Route("/rounds/{id:id}/transition/{to}", round_transition, methods=["GET", "POST"],
           name="round_transition"),
     Route("/rounds/{id:id}/copy", round_copy, methods=["GET", "POST"], name="round_copy"),
+    Route("/rounds/{id:id}/extend", round_extend, methods=["GET", "POST"], name="round_extend"),
 ]
