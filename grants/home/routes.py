@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from grants import i18n
@@ -19,6 +19,7 @@ from grants.permissions import can
 from grants.regions import scope
 from grants.rounds.choices import STATUS_LABELS as ROUND_STATUS_LABELS
 from grants.rounds.models import Round
+from grants.urls import path
 from grants.web import db, get_form, redirect, render
 
 
@@ -109,8 +110,15 @@ async def switch_language(request: Request) -> Response:
     return redirect(target)
 
 
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page declares: send them to the icon."""
+    return RedirectResponse(path("static", path="/favicon.svg"), status_code=301,
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+
 routes = [
     Route("/", home, name="home"),
+    Route("/favicon.ico", favicon, name="favicon"),
     Route("/healthz", healthz, name="healthz"),
     Route("/lang", switch_language, methods=["POST"], name="switch_language"),
 ]

@@ -30,8 +30,8 @@ from tests.applications import factories as af
 from tests.rounds import factories as rf
 
 # Routes anyone may use without logging in.
-PUBLIC = {"login", "healthz", "switch_language", "organisation_register", "organisation_join",
-          "judge_invite", "vote_public", "vote_code", "vote_confirm", "vote_cast",
+PUBLIC = {"login", "healthz", "favicon", "switch_language", "organisation_register",
+          "organisation_join", "judge_invite", "vote_public", "vote_code", "vote_confirm", "vote_cast",
           "public_index", "public_notice", "public_notice_pdf", "public_objection", "verify",
           "verify_code", "public_impact"}
 

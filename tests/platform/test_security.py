@@ -93,3 +93,10 @@ def test_no_page_template_carries_inline_styles_or_scripts():
              for n, line in enumerate(path.read_text().splitlines(), start=1)
              if re.search(r'\sstyle="|\son[a-z]+="|<script>', line)]
     assert not found, found
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    answer = client.get("/favicon.ico", follow_redirects=False)
+    assert answer.status_code == 301 and answer.headers["location"] == "/static/favicon.svg"
+    icon = client.get(answer.headers["location"])
+    assert icon.status_code == 200 and b"<svg" in icon.content
