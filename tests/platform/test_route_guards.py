@@ -9,7 +9,8 @@ from grants.app import collect_routes
 from tests import factories
 
 # /join/{token} and the public notices answer 404 without a valid token or a published notice
-PUBLIC = {"/login", "/healthz", "/favicon.ico", "/register", "/public", "/verify", "/verify/1", "/public/impact"}
+PUBLIC = {"/login", "/healthz", "/favicon.ico", "/register", "/public", "/verify", "/verify/1",
+          "/public/impact"}
 
 
 def _concrete(path):
