@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from grants.i18n import N_, join_list
+from grants.i18n import N_, join_list, ngettext
 from grants.i18n import gettext as _
 from grants.money import format_yuan
 from grants.timeutil import format_local
@@ -148,7 +148,11 @@ def range_problems(request_fen: int, grant_min_fen: int, grant_max_fen: int) -> 
     return []
 
 
-def eligibility_problems(org: OrgFacts, eligibility: dict[str, Any]) -> list[Problem]:
+def eligibility_problems(org: OrgFacts, eligibility: dict[str, Any],
+                         names: dict[int, str] | None = None) -> list[Problem]:
+    """The round's rules about who may apply, against the organisation's facts. With `names`
+    (community id → name) a community refusal names the organisation's community and the
+    allowed ones."""
     problems: list[Problem] = []
     if eligibility.get("registered_only") and org.registration != "registered":
         problems.append(Problem("eligibility.registered", _(
@@ -170,9 +174,15 @@ def eligibility_problems(org: OrgFacts, eligibility: dict[str, Any]) -> list[Pro
             category=_(CATEGORIES.get(org.category, org.category)))))
     communities = eligibility.get("community_ids") or []
     if communities and org.community_id not in communities:
-        problems.append(Problem("eligibility.community", _(
-            "This round is open only to organisations based in its communities; yours is not "
-            "one of them.")))
+        if names:
+            problems.append(Problem("eligibility.community", _(
+                "This round is open only to organisations based in %(allowed)s; yours is based "
+                "in %(yours)s.", allowed=join_list(names.get(c, str(c)) for c in communities),
+                yours=names.get(org.community_id or 0) or _("no community"))))
+        else:
+            problems.append(Problem("eligibility.community", _(
+                "This round is open only to organisations based in its communities; yours is "
+                "not one of them.")))
     return problems
 
 
@@ -216,9 +226,23 @@ def window_problems(round_status: str, opens_at: datetime | None, closes_at: dat
 
 def limit_problems(already: int, maximum: int) -> list[Problem]:
     if maximum and already >= maximum:
-        return [Problem("limit.per_org", _(
-            "Your organisation has already submitted %(n)s application(s) to this round; "
-            "the limit is %(max)s.", n=already, max=maximum))]
+        return [Problem("limit.per_org", ngettext(
+            "Your organisation has already submitted %(num)s application to this round; "
+            "the limit is %(max)s.",
+            "Your organisation has already submitted %(num)s applications to this round; "
+            "the limit is %(max)s.", already, max=maximum))]
+    return []
+
+
+def started_limit_problems(started: int, maximum: int) -> list[Problem]:
+    """A new draft counts too: an organisation at its limit continues one it has."""
+    if maximum and started >= maximum:
+        return [Problem("limit.per_org_started", ngettext(
+            "Your organisation already has %(num)s application in this round (drafts "
+            "included); the limit is %(max)s. Continue it, or withdraw it to start another.",
+            "Your organisation already has %(num)s applications in this round (drafts "
+            "included); the limit is %(max)s. Continue one, or withdraw one to start another.",
+            started, max=maximum))]
     return []
 
 

@@ -165,6 +165,36 @@ def series_problems(session: Session, round_: Round, organisation_id: int | None
     return found
 
 
+def standing(session: Session, round_: Round, organisation_id: int | None
+             ) -> list[rules.Problem]:
+    """Why the organisation may not start an application in the round now (empty: it may),
+    said up front on the round page and the apply page, and enforced when a draft starts."""
+    from grants.regions.services import path_labels
+
+    if organisation_id is None:
+        return [rules.Problem("organisation.none", _(
+            "Your account does not belong to an organisation."))]
+    found: list[rules.Problem] = []
+    if round_.status != "open":
+        found.append(rules.Problem("window.status", _(
+            "This round is not open for applications.")))
+    elif round_.closes_at is not None and round_.closes_at <= now():
+        found += rules.window_problems(round_.status, None, round_.closes_at, now())
+    org = session.get(Organisation, organisation_id)
+    for problem in (not_verified_problem(org), barred_problem(session, organisation_id)):
+        if problem is not None:
+            found.append(problem)
+    found += series_problems(session, round_, organisation_id)
+    if org is not None:
+        found += rules.eligibility_problems(org_facts(org), round_.eligibility or {},
+                                            names=path_labels(session))
+    started = int(session.execute(select(func.count()).select_from(Application).where(
+        Application.round_id == round_.id, Application.organisation_id == organisation_id,
+        Application.status.in_(workflow.COUNTED | {"draft"}))).scalar_one())
+    found += rules.started_limit_problems(started, round_.max_applications_per_org)
+    return found
+
+
 def problems(session: Session, app: Application, round_: Round) -> list[rules.Problem]:
     """Every reason the application cannot be submitted now (empty when it can)."""
     found: list[rules.Problem] = []
@@ -207,16 +237,10 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
         errors["round"] = _("This round is not open for applications.")
     if user.organisation_id is None:
         errors["round"] = _("Your account does not belong to an organisation.")
-    elif not errors:
-        unverified = not_verified_problem(session.get(Organisation, user.organisation_id))
-        barred = barred_problem(session, user.organisation_id)
-        series = series_problems(session, round_, user.organisation_id)
-        if unverified:
-            errors["round"] = unverified.message
-        elif barred:
-            errors["round"] = barred.message
-        elif series:
-            errors["round"] = " ".join(p.message for p in series)
+    elif "round" not in errors:
+        found = standing(session, round_, user.organisation_id)
+        if found:
+            errors["round"] = " ".join(p.message for p in found)
     if errors:
         raise FormErrors(errors)
     app = Application(round_id=round_.id, track_id=track_id,

@@ -84,16 +84,18 @@ def _applicant_dashboard(session: Session, user: User) -> dict[str, object]:
     from grants.applications.workflow import STATUSES
 
     recent = list(session.execute(applications.mine(user).limit(5)).scalars())
-    open_rounds = list(session.execute(
-        select(Round).where(Round.status == "open").order_by(Round.closes_at)
-    ).scalars())
+    from grants.rounds.listing import accepting
+
+    open_rounds = list(session.execute(accepting().order_by(Round.closes_at)).scalars())
     names = {r.id: r.name for r in open_rounds}
     missing = {a.round_id for a in recent} - set(names)
     if missing:
         names.update(dict(session.execute(
             select(Round.id, Round.name).where(Round.id.in_(missing))).all()))
+    standing = {r.id: applications.standing(session, r, user.organisation_id)
+                for r in open_rounds} if user.organisation_id is not None else {}
     return {"recent": recent, "open_rounds": open_rounds, "round_names": names,
-            "statuses": STATUSES}
+            "statuses": STATUSES, "standing": standing}
 
 
 async def switch_language(request: Request) -> Response:

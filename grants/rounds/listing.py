@@ -57,3 +57,14 @@ def tracks_by_round(session: Session, round_ids: list[int]) -> dict[int, list[Tr
                                      .order_by(Track.position, Track.id)).scalars():
             out[track.round_id].append(track)
     return out
+
+
+def accepting() -> Any:
+    """Rounds applicants may still apply to: open, and before the deadline. A round stays
+    "open" until the organiser closes it, but past its deadline it no longer accepts drafts,
+    so it is not listed as open for applications."""
+    from grants.timeutil import now
+
+    return select(Round).where(Round.status == "open",
+                               or_(Round.closes_at.is_(None), Round.closes_at > now()))
+

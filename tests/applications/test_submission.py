@@ -11,15 +11,26 @@ from sqlalchemy import func, select
 
 from grants.applications import services
 from grants.applications.models import Application, ApplicationVersion
+from grants.organisations.models import Organisation
 from grants.timeutil import now
 from tests import factories
 from tests.applications import factories as af
 
 
 def setup(session, round_fields=None, org_fields=None, **changes):
-    rnd = af.round_(session, **(round_fields or {}))
-    user = af.applicant(session, **(org_fields or {}))
+    """A draft, then the round's eligibility rules and the organisation's facts as given: the
+    draft predates them, as when a rule or a rating changes after drafting. (Starting a draft
+    against rules already in force is refused up front: tests/applications/test_standing.py.)"""
+    round_fields = dict(round_fields or {})
+    eligibility = round_fields.pop("eligibility", None)
+    rnd = af.round_(session, **round_fields)
+    user = af.applicant(session)
     app = af.application(session, rnd, user, **changes)
+    if eligibility:
+        rnd.eligibility = eligibility
+    org = session.get(Organisation, user.organisation_id)
+    for name, value in (org_fields or {}).items():
+        setattr(org, name, value)
     session.commit()
     return rnd, user, app
 
@@ -187,12 +198,13 @@ def test_round_not_open(client, session):
 
 
 def test_per_organisation_limit_counts_submitted_not_withdrawn(client, session):
-    rnd, user, first = setup(session)
+    rnd, user, first = setup(session, {"max_applications_per_org": 2})
     second = af.application(session, rnd, user, title="第二个项目")
+    rnd.max_applications_per_org = 1  # lowered after both drafts were started
     session.commit()
     client.login(user.username)
     accepted(client, session, first)
-    refused(client, session, second, "already submitted 1 application(s)", "the limit is 1")
+    refused(client, session, second, "already submitted 1 application to", "the limit is 1")
     assert client.post_form(f"/applications/{first.id}/withdraw").status_code == 303
     accepted(client, session, second)
 

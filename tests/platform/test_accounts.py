@@ -153,8 +153,12 @@ def test_the_applicant_home_shows_their_applications_and_open_rounds(client, ses
     user = af.applicant(session)
     rnd = af.round_(session, name="2026年南山街道社会治理创新大赛")
     af.application(session, rnd, user, title="长者饭堂互助计划")
+    other = af.round_(session, name="2026年坂田街道公益微创投")
     session.commit()
     client.login(user.username)
     soup = BeautifulSoup(client.get("/").text, "html.parser")
     assert "长者饭堂互助计划" in soup.select_one("#recent-applications").get_text()
-    assert soup.select_one(f"a[href='/rounds/{rnd.id}/apply']") is not None
+    assert soup.select_one(f"a[href='/rounds/{other.id}/apply']") is not None
+    # At the round's limit of one application: no Apply button, and the home page says why.
+    assert soup.select_one(f"a[href='/rounds/{rnd.id}/apply']") is None
+    assert "already has 1 application" in soup.select_one(f"#standing-{rnd.id}").get_text()

@@ -63,9 +63,10 @@ def submitter(engine: Any, app_id: int, user_id: int) -> Any:
 
 
 def test_ten_drafts_of_one_organisation_respect_a_limit_of_two(engine, session):
-    rnd = af.round_(session, max_applications_per_org=2)
+    rnd = af.round_(session, max_applications_per_org=10)
     user = af.applicant(session)
     apps = [af.application(session, rnd, user, title=f"项目{i}") for i in range(10)]
+    rnd.max_applications_per_org = 2  # lowered after the drafts were started
     session.commit()
     outcomes = run_parallel([submitter(engine, a.id, user.id) for a in apps])
     assert Counter(outcomes) == {"submitted": 2, "refused": 8}, outcomes

@@ -43,8 +43,9 @@ async def my_applications(request: Request) -> Response:
     round_ids = {a.round_id for a in page.items}
     rounds = {r.id: r for r in session.execute(
         select(Round).where(Round.id.in_(round_ids or {-1}))).scalars()}
-    open_rounds = list(session.execute(select(Round).where(Round.status == "open")
-                                       .order_by(Round.closes_at, Round.id)).scalars())
+    from grants.rounds.listing import accepting
+
+    open_rounds = list(session.execute(accepting().order_by(Round.closes_at, Round.id)).scalars())
     return render(request, "applications/mine.html", {
         "page": page, "rounds": rounds, "open_rounds": open_rounds,
         "statuses": workflow.STATUSES})
@@ -58,9 +59,10 @@ async def apply(request: Request) -> Response:
     tracks = pages.tracks(request, round_)
     values: dict = {}
     errors: dict = {}
-    barred = services.barred_problem(session, user.organisation_id)
-    if barred is not None and request.method == "GET":  # say so before anything is typed
-        errors = {"round": barred.message}
+    if request.method == "GET":  # say why not before anything is typed
+        found = services.standing(session, round_, user.organisation_id)
+        if found:
+            errors = {"round": " ".join(p.message for p in found)}
     if request.method == "POST":
         form = await get_form(request)
         values = {"title": " ".join(str(form.get("title", "")).split())[:120],

@@ -46,9 +46,8 @@ async def round_list(request: Request) -> Response:
 async def round_open_list(request: Request) -> Response:
     require(request, "round.browse_open")
     session = db(request)
-    page = paginate(session, listing.search(listing.RoundFilters(), ("open",))
-                    .order_by(None).order_by(Round.closes_at, Round.name), page_number(request),
-                    per_page=10)
+    page = paginate(session, listing.accepting().order_by(Round.closes_at, Round.name),
+                    page_number(request), per_page=10)
     ids = [r.id for r in page.items]
     names = regions.path_labels(session)
     return render_page(request, "rounds/open.html", {
@@ -72,7 +71,13 @@ async def round_detail(request: Request) -> Response:
                  if can(user, "round.open", round_) else [])
     names = regions.path_labels(session)
     source = session.get(Round, round_.copied_from_id) if round_.copied_from_id else None
+    standing = None  # for an applicant, whether (and why not) their organisation may apply
+    if can(user, "application.mine") and round_.status == "open":
+        from grants.applications.services import standing as standing_of
+
+        standing = standing_of(session, round_, user.organisation_id if user else None)
     return render_page(request, "rounds/detail.html", {
+        "standing": standing,
         "round": round_, "config": config, "moves": moves, "checklist": checklist,
         "eligibility": summaries.eligibility_sentences(round_, names),
         "budget_rules": summaries.budget_rule_sentences(round_),
