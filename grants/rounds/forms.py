@@ -194,7 +194,9 @@ def read_criterion(form: Any) -> dict[str, Any]:
         level = clean.text(f"level_{i}", max_length=20)
         low_raw, high_raw = clean.raw(f"min_{i}").strip(), clean.raw(f"max_{i}").strip()
         text = clean.text(f"text_{i}", max_length=500)
-        if not (level or low_raw or high_raw or text):
+        if not (low_raw or high_raw or text):
+            # Guidance is optional: a level left with only its prefilled name (优秀, 良好 …)
+            # describes nothing and is not kept.
             continue
         low = clean.integer(f"min_{i}", minimum=None, maximum=None)
         high = clean.integer(f"max_{i}", minimum=None, maximum=None)

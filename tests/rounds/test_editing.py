@@ -374,8 +374,13 @@ def test_building_a_stage_plan_and_rubric_in_the_browser(client, session, organi
         "name": "团队", "max_points": "10", "level_1": "优秀", "min_1": "8", "max_1": "12"})
     assert response.status_code == 400
     assert any(e.startswith("Level 1: the range") for e in errors_of(response))
+    # The add form comes with the level names prefilled (优秀, 良好 …): sent as they are, with
+    # no range or text, they are optional guidance left out, not four errors.
     assert client.post_form(f"{rubric_url}/criteria", {
-        "name": "团队能力", "max_points": "10"}).status_code == 303
+        "name": "团队能力", "max_points": "10", "level_1": "优秀", "level_2": "良好",
+        "level_3": "一般", "level_4": "较差"}).status_code == 303
+    assert session.execute(select(Criterion).where(Criterion.name == "团队能力")
+                           ).scalar_one().guidance == []
     assert "Total: 100 of 100 points" in soup(client.get(f"{rubric_url}/rubric")).text
     assert _count(session, Criterion) == 3
     # Moving and removing stages.
