@@ -451,3 +451,24 @@ def test_every_other_section_of_an_open_round_is_locked(client, session, organis
         len(c) for c in before.criteria.values())
     saved = _fresh(session, round_)
     assert saved.budget_rules["admin_max_pct"] == 10 and saved.grant_min_fen == 10_000_00
+
+
+def test_repeated_forms_keep_ids_unique_and_labels_pointing_at_their_own_fields(
+        client, session, organiser):
+    """The stage plan and the rubric repeat one form per stage and per criterion: every id is
+    unique and every label's `for` names an element of the same form."""
+    from collections import Counter
+
+    round_ = rf.ready(session)
+    session.commit()
+    scoring = session.execute(select(Stage).where(Stage.round_id == round_.id,
+                                                  Stage.kind == "scoring")).scalar_one()
+    for url in (f"/rounds/{round_.id}/edit/stages",
+                f"/rounds/{round_.id}/stages/{scoring.id}/rubric"):
+        page = soup(client.get(url))
+        ids = Counter(tag["id"] for tag in page.select("[id]"))
+        assert not [i for i, n in ids.items() if n > 1], (url, ids.most_common(3))
+        for label in page.select("label[for]"):
+            target = page.find(id=label["for"])
+            assert target is not None, (url, label["for"])
+            assert target.find_parent("form") is label.find_parent("form"), (url, label["for"])
