@@ -89,6 +89,16 @@ def format_yuan(fen: int | None) -> str:
     return f"{sign}¥{whole:,}.{cents:02d}"
 
 
+def format_yuan_whole(fen: int | None) -> str:
+    """¥12,000 (no fen when there are none; ¥12,000.50 otherwise): English pages' short form."""
+    if fen is None:
+        return ""
+    if int(fen) % 100:
+        return format_yuan(fen)
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(int(fen)) // 100:,}"
+
+
 def format_wan(fen: int | None, digits: int = 2) -> str:
     """Amounts as people quote them: 1.2万元, 42万元, 3,500元, 1.5亿元 (trailing zeros dropped)."""
     if fen is None:
@@ -168,3 +178,11 @@ def chinese_capital(fen: int) -> str:
     else:
         text += "整"
     return text
+
+
+def format_short(fen: int | None) -> str:
+    """An amount as the reader's language quotes it: 42万元 in Chinese, ¥420,000 in English."""
+    from grants import i18n
+
+    return format_wan(fen) if i18n.current_locale.get() == "zh_CN" else format_yuan_whole(fen)
+

@@ -44,7 +44,9 @@ def path_for(context: Any, name: str, /, **params: Any) -> str:
 env.globals["path_for"] = path_for
 env.filters.update(
     yuan=money.format_yuan,
-    wan=money.format_wan,
+    wan=money.format_short,  # 42万元 in Chinese pages, ¥420,000 in English ones
+    listed=i18n.join_list,  # 甲、乙 in Chinese, A, B in English
+    lookup=lambda key, mapping: mapping.get(key, key),  # ids|map("lookup", names)|listed
     capital=money.chinese_capital,
     yuan_input=money.fen_to_yuan_str,
     localtime=timeutil.format_local,

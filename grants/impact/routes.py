@@ -21,7 +21,7 @@ from grants.funds.services import visible_funds
 from grants.i18n import gettext as _
 from grants.impact import charts
 from grants.impact.indicators import UNCLASSIFIED, Filters, Portfolio, portfolio
-from grants.money import format_wan, yuan_decimal
+from grants.money import format_short, yuan_decimal
 from grants.permissions import can
 from grants.regions import scope
 from grants.regions.models import Region
@@ -107,7 +107,7 @@ def headline(data: Portfolio) -> str:
     t = data.totals
     return _("%(projects)s projects funded with %(money)s; %(activities)s activities held, "
              "%(people)s people served (person-times).", projects=format(t.projects, ","),
-             money=format_wan(t.awarded_fen), activities=format(t.achieved["activities"], ","),
+             money=format_short(t.awarded_fen), activities=format(t.achieved["activities"], ","),
              people=format(t.achieved["people"], ","))
 
 

@@ -74,3 +74,20 @@ def test_problems_returned_as_msgids_reach_chinese_users_in_chinese():
             assert text != msgid and any("\u4e00" <= ch <= "\u9fff" for ch in text), msgid
     finally:
         i18n.current_locale.reset(token)
+
+
+def test_amounts_and_lists_read_as_each_language_writes_them(client, zh_client, session):
+    """English pages quote ¥10,000 and join with commas; Chinese ones 1万元 and 、."""
+    from tests.applications import factories as af
+
+    rnd = af.round_(session)
+    user = af.applicant(session)
+    session.commit()
+    for c in (client, zh_client):
+        c.login(user.username)
+    english = client.get("/rounds/open").text
+    chinese = zh_client.get("/rounds/open").text
+    assert "万元" not in english and "、" not in english.split('id="main"')[1]
+    assert "为老服务, 青少年" in english and "¥" in english
+    assert "为老服务、青少年" in chinese and "万元" in chinese
+    assert rnd.id

@@ -88,8 +88,8 @@ def test_applicants_see_open_rounds_in_plain_words(client, session):
     cards = page.select("#open-rounds article")
     assert [c.select_one("h2").get_text(strip=True) for c in cards] == [opened.name]
     text = cards[0].get_text(" ", strip=True)
-    assert "为老服务、青少年" in text
-    assert "1万元 to 5万元" in text
+    assert "为老服务, 青少年" in text
+    assert "¥10,000 to ¥50,000" in text
     assert "Organisations on the black list (失信) may not apply." in text
     assert "Administrative costs at most 10 % of the amount requested." in text
     # The detail of an open or finished round is readable; its editor is not.
