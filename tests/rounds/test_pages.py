@@ -38,7 +38,8 @@ def test_the_detail_shows_the_whole_configuration(client, session, organiser):
     round_ = rf.ready(session)
     session.commit()
     page = soup(client.get(f"/rounds/{round_.id}"))
-    assert page.select_one("#round-budget").get_text(strip=True) == "¥200,000"  # English pages quote yuan, not 万元
+    # English pages quote yuan, not 万元
+    assert page.select_one("#round-budget").get_text(strip=True) == "¥200,000"
     stages = page.select_one("#stages").get_text(" ", strip=True)
     for text in ("资格审查", "初审", "公示", "立项", "需求分析 — 20 points", "5 working days"):
         assert text in stages
