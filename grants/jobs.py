@@ -193,8 +193,8 @@ def _digest(user_id: int, count: int) -> Callable[[Session], bool]:
         user = session.get(User, user_id)
         if user is None or not user.is_active:
             return False
-        notify(session, [user], title=N_("%(n)s report(s) waiting for evaluation"),
-               body=N_("%(n)s mid-term or final report(s) wait for your evaluation."),
+        notify(session, [user], title=N_("Reports waiting for evaluation: %(n)s"),
+               body=N_("Mid-term or final reports waiting for your evaluation: %(n)s."),
                params={"n": count}, link=path("evaluations"))
         return True
     return work

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import math
 import secrets
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from scoring import assign as scoring_assign
 from scoring.rubric import Criterion as RubricCriterion
 from scoring.rubric import Rubric, sheet_total
 
+log = logging.getLogger(__name__)
 INVITE_DAYS = 14
 SCORED_KINDS = ("scoring", "roadshow")
 
@@ -407,8 +409,11 @@ def _infeasible_in_words(apps: list[Application], seats: list[Seat], plan: Assig
         if free < lo:
             return _("%(name)s may score only %(free)s applications (conflicts) but the minimum "
                      "load is %(lo)s.", name=seat.user.display_name, free=free, lo=lo)
-    return _("The conflicts and load limits cannot all be met at once (%(detail)s). Judges are "
-             "numbered from 0 in panel order, applications from 0 by number.", detail=detail)
+    # `detail` is scoring's explanation, in English, for developers (logged, not shown).
+    log.info("assignment impossible: %s", detail)
+    return _("The conflicts and load limits cannot all be met at once. Try fewer judges per "
+             "application, a higher maximum load, a lower minimum load, or more judges on the "
+             "panel.")
 
 
 def auto_assign(session: Session, actor: audit.Actor, stage: Stage, plan: AssignPlan,
@@ -677,7 +682,7 @@ def send_reminders(session: Session, actor: audit.Actor, stage: Stage) -> int:
     behind = [j for j in judges if j.behind > 0]
     for j in behind:
         notify(session, [j.user], title=N_("Reminder: score sheets waiting"),
-               body=N_("You have %(n)s application(s) of %(stage)s still to score."),
+               body=N_("Applications of %(stage)s you still have to score: %(n)s."),
                params={"n": j.behind, "stage": stage.name}, link=path("judging_mine"))
     stamp = now()
     for a in live_assignments(session, stage):

@@ -91,3 +91,10 @@ def test_amounts_and_lists_read_as_each_language_writes_them(client, zh_client, 
     assert "为老服务, 青少年" in english and "¥" in english
     assert "为老服务、青少年" in chinese and "万元" in chinese
     assert rnd.id
+
+
+def test_no_message_writes_its_plural_as_parenthesised_s():
+    """"1 application(s)" reads badly in English: a count uses ngettext, or the sentence is
+    built so that no plural is needed ("Reports waiting: 3")."""
+    found = sorted(m for m in extract() if re.search(r"\w\(s\)", m))
+    assert found == []

@@ -14,6 +14,7 @@ from grants.applications.models import Application
 from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
+from grants.i18n import ngettext
 from grants.organisations.models import Organisation
 from grants.regions import services as regions
 from grants.rounds.models import Round
@@ -75,7 +76,8 @@ async def bulk_screen(request: Request) -> Response:
     except FormErrors as exc:
         session.rollback()
         return await round_applications.__wrapped__(request, exc.errors, 400)
-    flash(request, _("%(n)s application(s) screened.", n=count))
+    flash(request, ngettext("%(num)s application screened.", "%(num)s applications screened.",
+                            count))
     return redirect(path("round_applications", id=round_.id))
 
 
