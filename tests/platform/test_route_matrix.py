@@ -180,6 +180,7 @@ EXPECT: dict[str, Guard] = {
                          lambda w: {"id": w.round.id, "to": "closed"}),
     "round_copy": ("round.copy", lambda w: w.round, _round),
     "audit": ("audit.view", _none, _no_params),
+    "audit_verify": ("audit.view", _none, _no_params),
     "notices": ("account.use", _none, _no_params),
     "notices_read_all": ("account.use", _none, _no_params),
     "notice_read": ("notice.view", lambda w: w.notice_a, lambda w: {"id": w.notice_a.id}),
