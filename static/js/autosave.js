@@ -1,5 +1,6 @@
-// The proposal form: autosave every ~20 s after a change, and a live budget total with the
-// round's rule percentages. The page works fully without this script.
+// The proposal form: autosave every ~20 s after a change (and at once before an attachment is
+// uploaded or removed), and a live budget total with the round's rule percentages. The page
+// works fully without this script; without it, save before uploading (the page says so).
 "use strict";
 (function () {
   const form = document.getElementById("proposal-form");
@@ -72,6 +73,25 @@
       saving = false;
     }
   }
+
+  // Save what was typed before anything else reloads the page: uploading or removing an
+  // attachment posts its own form, which would otherwise drop unsaved text.
+  async function saveNow() {
+    while (saving) await new Promise((resolve) => setTimeout(resolve, 100));
+    await save();
+    return !dirty;
+  }
+  document.querySelectorAll("#attachments form").forEach((other) => {
+    other.addEventListener("submit", async (event) => {
+      if (!dirty) return;
+      event.preventDefault();
+      if (await saveNow()) other.submit();
+    });
+  });
+  // Leaving the page with unsaved text asks first (the browser words the question).
+  window.addEventListener("beforeunload", (event) => {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
 
   form.addEventListener("input", () => { dirty = true; recompute(); });
   form.addEventListener("change", () => { dirty = true; recompute(); });

@@ -95,3 +95,22 @@ def test_draft_refusal_fix_attach_submit_screen(session, live_server, page):  # 
     session.expire_all()
     assert session.get(Application, app_id).status == "eligible"
     assert session.get(Application, late.id).status == "draft"
+
+
+@pytest.mark.browser
+def test_text_typed_just_before_an_upload_is_kept(session, live_server, page):  # noqa: F811
+    """Uploading posts its own form and reloads the page: the script saves the draft first."""
+    rnd = af.round_(session)
+    user = af.applicant(session)
+    app = af.application(session, rnd, user)
+    session.commit()
+    login(page, live_server, user.username)
+    page.goto(f"{live_server}/applications/{app.id}/edit")
+    page.fill("textarea[name=summary]", "刚刚输入、尚未保存的项目简介。")
+    page.set_input_files("#f-file", files=[{"name": "方案.pdf", "mimeType": "application/pdf",
+                                            "buffer": PDF}])
+    page.click("#attachments button:has-text('Upload'), #attachments button:has-text('上传')")
+    page.wait_for_selector("#attachments li a:has-text('方案.pdf')")
+    assert page.input_value("textarea[name=summary]") == "刚刚输入、尚未保存的项目简介。"
+    session.expire_all()
+    assert session.get(Application, app.id).summary == "刚刚输入、尚未保存的项目简介。"
