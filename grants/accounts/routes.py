@@ -132,7 +132,7 @@ def _org_choices(request: Request) -> list[tuple[int, str]]:
     session = db(request)
     rows = session.execute(scope.restrict(select(Organisation.id, Organisation.name),
                                           current_user(request), Organisation.community_id,
-                                          session).order_by(Organisation.name)).all()
+                                          session).order_by(Organisation.name_sort, Organisation.name)).all()
     return [(r.id, r.name) for r in rows]
 
 

@@ -56,7 +56,7 @@ def _form_context(request: Request, values: dict, errors: dict | None = None,
                   fund: Fund | None = None) -> dict:
     session = db(request)
     orgs = session.execute(select(Organisation.id, Organisation.name, Organisation.org_type)
-                           .order_by(Organisation.name)).all()
+                           .order_by(Organisation.name_sort, Organisation.name)).all()
     return {"values": values, "errors": errors or {}, "fund": fund,
             "orgs": [(o.id, o.name) for o in orgs],
             "foundations": [(o.id, o.name) for o in orgs if o.org_type == "foundation"],

@@ -238,9 +238,9 @@ class OrgFilters:
 
 
 SORTS = {
-    "name": (Organisation.name,),
+    "name": (Organisation.name_sort, Organisation.name),  # by pinyin
     "-created": (Organisation.created_at.desc(), Organisation.id.desc()),
-    "rating": (Organisation.rating.desc(), Organisation.name),
+    "rating": (Organisation.rating.desc(), Organisation.name_sort, Organisation.name),
 }
 
 

@@ -51,7 +51,7 @@ def _panel_context(request: Request, round_: Round, errors: dict | None = None) 
     from grants.regions import services as regions
 
     all_orgs = list(session.execute(select(Organisation.id, Organisation.name)
-                                    .order_by(Organisation.name)).all())
+                                    .order_by(Organisation.name_sort, Organisation.name)).all())
     funds = list(session.execute(select(Fund.id, Fund.name).order_by(Fund.name)).all())
     return {"round": round_, "seats": seats, "users": users, "tracks": tracks,
             "all_orgs": all_orgs, "funds": funds,
