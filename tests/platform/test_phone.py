@@ -1,0 +1,39 @@
+"""At 390 px (a phone) in Chinese: no applicant page scrolls sideways, the header stays two
+short rows, status labels do not break one character per line, and no console error."""
+
+from __future__ import annotations
+
+import pytest
+
+from grants.applications.models import Application
+from tests import factories
+from tests.applications import factories as af
+from tests.browser_support import browser, fits_a_phone, live_server, login, phone_zh  # noqa: F401
+
+
+@pytest.mark.browser
+def test_applicant_and_staff_pages_fit_a_phone(session, live_server, phone_zh):  # noqa: F811
+    rnd = af.round_(session, name="2026年南山街道第四届社会治理创新大赛")
+    user = af.applicant(session)
+    draft = af.application(session, rnd, user, title="长者食堂互助计划")
+    submitted = af.application(session, af.round_(session), user, title="四点半课堂")
+    submitted.status = "eligible"
+    factories.user(session, "organiser", username="phone-boss")
+    session.commit()
+    assert session.get(Application, draft.id)
+    pages = {user.username: ["/", "/applications/mine", "/rounds/open", f"/rounds/{rnd.id}",
+                             f"/applications/{draft.id}", f"/applications/{draft.id}/edit",
+                             "/notices"],
+             "phone-boss": ["/", "/organisations", "/rounds", "/admin/audit"]}
+    for username, paths in pages.items():
+        login(phone_zh, live_server, username)
+        for path in paths:
+            phone_zh.goto(live_server + path)
+            fits_a_phone(phone_zh)
+            header = phone_zh.evaluate(
+                "document.querySelector('.site-header').getBoundingClientRect().height")
+            assert header < 120, (path, header)
+            tall = phone_zh.evaluate("""() => [...document.querySelectorAll('.badge')]
+                .filter(e => e.getBoundingClientRect().height > 40).map(e => e.textContent)""")
+            assert tall == [], (path, tall)
+    assert phone_zh.console_errors == []
