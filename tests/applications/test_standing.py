@@ -61,3 +61,16 @@ def test_the_limit_counts_drafts_when_a_draft_starts(client, session):
     assert third.status_code == 400
     assert "already has 2 applications in this round (drafts included)" in third.text
     assert _drafts(session, rnd.id) == 2
+
+
+def test_my_applications_offers_apply_only_where_the_organisation_may(client, session):
+    allowed = factories.community(session)
+    closed_to_us = af.round_(session, eligibility={"community_ids": [allowed.id]})
+    open_to_us = af.round_(session)
+    user = af.applicant(session)
+    session.commit()
+    client.login(user.username)
+    page = client.get("/applications/mine").text
+    assert f'href="/rounds/{open_to_us.id}/apply"' in page
+    assert f'href="/rounds/{closed_to_us.id}/apply"' not in page
+    assert "cannot apply" in page.split(f'id="standing-{closed_to_us.id}"')[1][:400]

@@ -46,8 +46,9 @@ async def my_applications(request: Request) -> Response:
     from grants.rounds.listing import accepting
 
     open_rounds = list(session.execute(accepting().order_by(Round.closes_at, Round.id)).scalars())
+    standing = {r.id: services.standing(session, r, user.organisation_id) for r in open_rounds}
     return render(request, "applications/mine.html", {
-        "page": page, "rounds": rounds, "open_rounds": open_rounds,
+        "page": page, "rounds": rounds, "open_rounds": open_rounds, "standing": standing,
         "statuses": workflow.STATUSES})
 
 
