@@ -108,7 +108,7 @@ def read(session: Session, data: bytes, within: set[int] | None = None
     col = {name: header.index(name) for name in HEADERS if name in header}
     types, cats, branches = _reverse(ORG_TYPES), _reverse(CATEGORIES), _reverse(PARTY_BRANCHES)
     branches.update(BRANCH_ALIASES)
-    choices = [(cid, label) for cid, label in regions.community_choices(session)
+    choices = [(cid, label) for cid, label in regions.community_choices(session, current=True)
                if within is None or cid in within]
     by_path = {label.replace(" ", ""): cid for cid, label in choices}
     by_name: dict[str, list[int]] = {}

@@ -69,6 +69,9 @@ def validate(session: Session, data: dict[str, Any], existing: Organisation | No
         region = session.get(Region, community_id)
         if region is None or region.level != "community":
             errors.setdefault("community_id", _("Choose a community."))
+        elif region.retired and (existing is None or existing.community_id != community_id):
+            errors.setdefault("community_id", _("%(name)s is retired: choose a current "
+                                                "community.", name=region.name))
     founded = data.get("founded_on")
     if isinstance(founded, date) and founded > now().date():
         errors.setdefault("founded_on", _("The founding date cannot be in the future."))

@@ -16,3 +16,6 @@ class Region(SQLModel, table=True):
     name: str = Field(max_length=60)
     level: str = Field(max_length=12, index=True)
     parent_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    # A retired region (merged, renamed by the government …) is kept for the records that name
+    # it, but new organisations cannot be placed in it.
+    retired: bool = Field(default=False)

@@ -1,4 +1,5 @@
-"""The organiser's region tree: add districts, streets and communities; rename them."""
+"""The organiser's region tree: add districts, streets and communities; rename, move and retire
+them (a retired region stays on the records that name it)."""
 
 from __future__ import annotations
 
@@ -60,8 +61,46 @@ async def region_rename(request: Request) -> Response:
     return redirect(path("regions"))
 
 
+@login_required
+async def region_move(request: Request) -> Response:
+    require(request, "region.manage")
+    session = db(request)
+    region = get_or_404(session, Region, path_int(request))
+    form = await get_form(request)
+    raw = str(form.get("parent_id", "")).strip()
+    try:
+        services.move_region(session, actor(request), region,
+                             int(raw) if raw.isdigit() and len(raw) < 12 else None)
+    except FormErrors as exc:
+        session.rollback()
+        flash(request, " ".join(str(m) for m in exc.errors.values()), "error")
+        return redirect(path("regions"))
+    flash(request, _("%(name)s moved.", name=region.name))
+    return redirect(path("regions"))
+
+
+@login_required
+async def region_retire(request: Request) -> Response:
+    require(request, "region.manage")
+    session = db(request)
+    region = get_or_404(session, Region, path_int(request))
+    form = await get_form(request)
+    retire = form.get("retired") == "1"
+    try:
+        services.set_retired(session, actor(request), region, retire)
+    except FormErrors as exc:
+        session.rollback()
+        flash(request, " ".join(str(m) for m in exc.errors.values()), "error")
+        return redirect(path("regions"))
+    flash(request, _("%(name)s retired.", name=region.name) if retire
+          else _("%(name)s is current again.", name=region.name))
+    return redirect(path("regions"))
+
+
 routes = [
     Route("/admin/regions", region_tree, name="regions"),
     Route("/admin/regions/new", region_new, methods=["POST"], name="region_new"),
     Route("/admin/regions/{id:id}/rename", region_rename, methods=["POST"], name="region_rename"),
+    Route("/admin/regions/{id:id}/move", region_move, methods=["POST"], name="region_move"),
+    Route("/admin/regions/{id:id}/retire", region_retire, methods=["POST"], name="region_retire"),
 ]

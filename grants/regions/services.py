@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from grants import audit
 from grants.i18n import gettext as _
+from grants.i18n import join_list
 from grants.regions.models import PARENT_LEVEL, Region
 from grants.validation import FormErrors
 
@@ -41,16 +42,20 @@ def tree(session: Session) -> list[tuple[Region, list[tuple[Region, list[Region]
     ]
 
 
-def community_choices(session: Session) -> list[tuple[int, str]]:
-    """(id, 'district / street / community') for every community, for select boxes."""
+def community_choices(session: Session, current: bool = False) -> list[tuple[int, str]]:
+    """(id, 'district / street / community') for every community, for select boxes; retired
+    ones are marked, or left out with `current` (where a new organisation is placed)."""
     by_id = {r.id: r for r in all_regions(session)}
     out = []
     for region in by_id.values():
-        if region.level != "community":
+        if region.level != "community" or (current and region.retired):
             continue
         street = by_id.get(region.parent_id)
         district = by_id.get(street.parent_id) if street else None
-        out.append((region.id, RegionPath(region, street, district).label))
+        label = RegionPath(region, street, district).label
+        if region.retired:
+            label = _("%(name)s (retired)", name=label)
+        out.append((region.id, label))
     return sorted(out, key=lambda item: item[1])
 
 
@@ -84,6 +89,8 @@ def create_region(session: Session, actor: audit.Actor, name: str, level: str,
         errors["parent_id"] = _("A district has no parent.")
     elif wanted is not None and (parent is None or parent.level != wanted):
         errors["parent_id"] = _("Choose the region this one belongs to.")
+    elif parent is not None and parent.retired:
+        errors["parent_id"] = _("%(name)s is retired.", name=parent.name)
     if not errors and session.execute(select(Region.id).where(
             Region.name == name, Region.parent_id == (parent.id if parent else None))).first():
         errors["name"] = _("A region with this name already exists here.")
@@ -109,3 +116,53 @@ def rename_region(session: Session, actor: audit.Actor, region: Region, name: st
     before = audit.snapshot(region)
     region.name = name
     audit.record(session, actor, "region.rename", region, before=before)
+
+
+def move_region(session: Session, actor: audit.Actor, region: Region,
+                parent_id: int | None) -> None:
+    """Put a street under another district, or a community under another street. Organiser
+    scopes follow the tree, so the region's rounds, funds and organisations move with it."""
+    wanted = PARENT_LEVEL[region.level]
+    parent = session.get(Region, parent_id) if parent_id else None
+    if wanted is None:
+        raise FormErrors({"parent_id": _("A district has no parent.")})
+    if parent is None or parent.level != wanted:
+        raise FormErrors({"parent_id": _("Choose the region this one belongs to.")})
+    if parent.id == region.parent_id:
+        raise FormErrors({"parent_id": _("%(name)s already belongs there.", name=region.name)})
+    if parent.retired:
+        raise FormErrors({"parent_id": _("%(name)s is retired.", name=parent.name)})
+    if session.execute(select(Region.id).where(Region.name == region.name,
+                                               Region.parent_id == parent.id)).first():
+        raise FormErrors({"parent_id": _("%(parent)s already has a region called %(name)s.",
+                                         parent=parent.name, name=region.name)})
+    before = audit.snapshot(region)
+    region.parent_id = parent.id
+    from grants.regions import scope
+
+    scope.forget(session)
+    audit.record(session, actor, "region.move", region, before=before)
+
+
+def set_retired(session: Session, actor: audit.Actor, region: Region, retired: bool) -> None:
+    """Retire a region (it stays on the records that name it) or bring it back. A street or
+    district is retired only once everything in it is."""
+    if (retired and region.retired) or (not retired and not region.retired):
+        return
+    if retired:
+        active = session.execute(select(Region.name).where(
+            Region.parent_id == region.id, Region.retired.is_(False))).scalars().all()
+        if active:
+            raise FormErrors({"retired": _(
+                "Retire what %(name)s contains first: %(names)s.", name=region.name,
+                names=join_list(active))})
+    elif region.parent_id is not None:
+        parent = session.get(Region, region.parent_id)
+        if parent is not None and parent.retired:
+            raise FormErrors({"retired": _("%(name)s is retired: bring it back first.",
+                                           name=parent.name)})
+    before = audit.snapshot(region)
+    region.retired = retired
+    audit.record(session, actor, "region.retire" if retired else "region.restore", region,
+                 before=before)
+

@@ -62,3 +62,79 @@ def test_the_language_switch_is_remembered_for_the_user(zh_client, session):
 def test_the_language_switch_ignores_unknown_locales_and_foreign_redirects(client):
     page = client.post_form("/lang", {"locale": "xx", "next": "https://evil.example/"})
     assert page.headers["location"] == "/"
+
+
+def _street_with(session, street_name: str, community_name: str):
+    community = factories.community(session, community_name)
+    return session.get(Region, community.parent_id), community
+
+
+def test_moving_a_community_moves_it_out_of_the_old_streets_scope(client, session):
+    from grants.permissions import can
+
+    old_street, community = _street_with(session, "桃源街道", "平山社区")
+    new_street = factories.community(session, "别处社区")
+    new_street = session.get(Region, new_street.parent_id)
+    org = factories.organisation(session, community_id=community.id)
+    local_boss = factories.user(session, "organiser", username="taoyuan")
+    local_boss.scope_region_id = old_street.id
+    factories.user(session, "organiser", username="boss")
+    session.commit()
+    assert can(local_boss, "organisation.view", org)
+    client.login("boss")
+    tree = client.get("/admin/regions").text
+    assert f'action="/admin/regions/{community.id}/move"' in tree
+    wrong = client.post_form(f"/admin/regions/{community.id}/move",
+                             {"parent_id": str(old_street.parent_id)})  # a district
+    assert wrong.status_code == 303
+    session.expire_all()
+    assert session.get(Region, community.id).parent_id == old_street.id
+    moved = client.post_form(f"/admin/regions/{community.id}/move",
+                             {"parent_id": str(new_street.id)})
+    assert moved.status_code == 303
+    session.expire_all()
+    assert session.get(Region, community.id).parent_id == new_street.id
+    from grants.audit import AuditEvent
+
+    assert session.execute(select(AuditEvent).where(AuditEvent.action == "region.move")).first()
+    from grants.regions import scope
+
+    scope.forget(session)
+    assert not can(session.get(User, local_boss.id), "organisation.view",
+                   session.get(type(org), org.id))
+
+
+def test_a_retired_community_keeps_its_records_but_takes_no_new_organisation(client, session):
+    street, community = _street_with(session, "沙河街道", "白石洲社区")
+    org = factories.organisation(session, community_id=community.id, name="白石洲义工队")
+    factories.user(session, "organiser", username="boss")
+    session.commit()
+    client.login("boss")
+    refused = client.post_form(f"/admin/regions/{street.id}/retire", {"retired": "1"})
+    assert refused.status_code == 303
+    session.expire_all()
+    assert not session.get(Region, street.id).retired  # its community is still current
+    assert client.post_form(f"/admin/regions/{community.id}/retire",
+                            {"retired": "1"}).status_code == 303
+    session.expire_all()
+    assert session.get(Region, community.id).retired
+    new_form = BeautifulSoup(client.get("/organisations/new").text, "html.parser")
+    offered = [o["value"] for o in new_form.select("select[name=community_id] option")]
+    assert offered and str(community.id) not in offered
+    assert "白石洲社区" in client.get(f"/organisations/{org.id}").text  # the record keeps it
+    from grants.organisations import services as orgs
+
+    data = {"name": "新组织", "registration": "filed", "filing_number": "BA-2026-77",
+            "org_type": "social_group", "category": "charity", "community_id": community.id,
+            "credit_status": "normal"}
+    import pytest
+
+    from grants.validation import FormErrors
+
+    with pytest.raises(FormErrors) as refused_org:
+        orgs.validate(session, data, None)
+    assert "白石洲社区" in refused_org.value.errors["community_id"]
+    assert client.post_form(f"/admin/regions/{community.id}/retire",
+                            {"retired": "0"}).status_code == 303
+    session.expire_all()
+    assert not session.get(Region, community.id).retired

@@ -106,6 +106,8 @@ EXPECT: dict[str, Guard] = {
     "regions": ("region.manage", _none, _no_params),
     "region_new": ("region.manage", _none, _no_params),
     "region_rename": ("region.manage", lambda w: w.region, lambda w: {"id": w.region.id}),
+    "region_move": ("region.manage", lambda w: w.region, lambda w: {"id": w.region.id}),
+    "region_retire": ("region.manage", lambda w: w.region, lambda w: {"id": w.region.id}),
     "my_applications": ("application.mine", _none, _no_params),
     "application_apply": ("round.apply", lambda w: w.round, _round),
     "round_applications": ("application.list", lambda w: w.round, _round),

@@ -70,7 +70,7 @@ def _form_context(request: Request, values: dict, errors: dict | None = None,
     user = current_user(request)
     return {
         "values": values, "errors": errors or {}, "org": org,
-        "communities": regions.community_choices(db(request)),
+        "communities": regions.community_choices(db(request), current=org is None),
         "identity_locked": False,
         "identity_by_request": (org is not None and org.verification == "verified"
                                 and not can(user, "organisation.edit_identity", org)),

@@ -30,7 +30,7 @@ def _register_page(request: Request, values: dict, errors: dict | None = None,
                    status_code: int = 200) -> Response:
     return render(request, "organisations/register.html", {
         "values": values, "errors": errors or {},
-        "communities": regions.community_choices(db(request)),
+        "communities": regions.community_choices(db(request), current=True),
     }, status_code=status_code)
 
 
