@@ -59,13 +59,29 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def _record_errors(page: Any) -> list[str]:
+    """Console errors and failed subresources (a page itself may answer 404 on purpose: the
+    browser's own "Failed to load resource" line for it is not counted)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and not m.text.startswith("Failed to load resource") else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document" else None)
+    return errors
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A desktop page in English. Any console error (a script failing, a style or script the
+    Content-Security-Policy refused, a missing file) fails the test that used it."""
     context = browser.new_context(locale="en-US")
     created = context.new_page()
     created.set_default_timeout(15000)
+    created.console_errors = _record_errors(created)
     yield created
     context.close()
+    assert created.console_errors == [], f"console errors: {created.console_errors}"
 
 
 @pytest.fixture
@@ -75,11 +91,10 @@ def phone_zh(browser: Any) -> Iterator[Any]:
                                   is_mobile=True, has_touch=True)
     created = context.new_page()
     created.set_default_timeout(15000)
-    errors: list[str] = []
-    created.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    created.console_errors = errors
+    created.console_errors = _record_errors(created)
     yield created
     context.close()
+    assert created.console_errors == [], f"console errors: {created.console_errors}"
 
 
 def fits_a_phone(page: Any) -> None:
