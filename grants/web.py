@@ -83,12 +83,14 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     context.setdefault("flashes", pop_flashes(request))
     context.setdefault("csrf_token", csrf_token(request))
     if "unread_notices" not in context:  # counted here, so templates never query
-        counted = request.scope.get("state", {}).get("unread_notices")  # by current_user()
+        # Counted with the session's user in one statement (grants.auth): pages that change
+        # notices (marking them read) redirect, so the count from the request's start holds.
+        counted = request.scope.get("state", {}).get("unread_notices")
         if user is None:
             context["unread_notices"] = 0
-        elif counted is not None and request.method == "GET":
+        elif counted is not None:
             context["unread_notices"] = counted
-        else:  # a post may have read (or sent) notices since the request began
+        else:  # a user set without the session lookup (tests, error pages)
             context["unread_notices"] = unread_count(db(request), user)
     marker = _rendering_csrf.set(context["csrf_token"])
     try:  # Starlette renders the template inside the response's constructor
