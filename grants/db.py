@@ -55,6 +55,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 
+# Whether the current unit of work only reads (a GET page). Lookups that one page repeats (a
+# stage's applications, a round's panel …) are then kept for the rest of the request by
+# `memo`; anything that writes computes them afresh every time.
+reading_page: ContextVar[bool] = ContextVar("reading_page", default=False)
+
+
+def memo(session: Any, key: tuple[Any, ...], compute: Any) -> Any:
+    """`compute()`, computed once per read-only request and session for `key`."""
+    if not reading_page.get():
+        return compute()
+    cache = session.info.setdefault("memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 @contextmanager
 def writing(flag: bool = True) -> Iterator[None]:
     """Mark the transactions begun inside as writers (BEGIN IMMEDIATE on SQLite)."""

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants import i18n
-from grants.db import write_intent
+from grants.db import reading_page, write_intent
 from grants.i18n import N_
 from grants.settings import get_settings
 
@@ -45,6 +45,7 @@ class DBSessionMiddleware:
         failed = False
         # Writers take SQLite's write lock at their first statement (see grants.db).
         intent = write_intent.set(scope["method"] in UNSAFE_METHODS)
+        only_reads = reading_page.set(scope["method"] in ("GET", "HEAD"))
 
         async def send_wrapper(message: Message) -> None:
             nonlocal failed
@@ -80,6 +81,7 @@ class DBSessionMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             write_intent.reset(intent)
+            reading_page.reset(only_reads)
             session = state.pop("db", None)
             if session is not None:
                 session.rollback()

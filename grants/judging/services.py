@@ -23,6 +23,7 @@ from grants import audit, lifecycle
 from grants.accounts.models import User
 from grants.accounts.services import create_user
 from grants.applications.models import Application
+from grants.db import memo
 from grants.i18n import N_, join_list
 from grants.i18n import gettext as _
 from grants.judging.models import Assignment, JudgeInvite, PanelMember, ScoreSheet, StageJudging
@@ -54,10 +55,13 @@ class Seat:
 
 
 def panel(session: Session, round_: Round) -> list[Seat]:
-    rows = session.execute(select(PanelMember, User).join(User, User.id == PanelMember.user_id)
-                           .where(PanelMember.round_id == round_.id)
-                           .order_by(User.display_name, User.id)).all()
-    return [Seat(m, u) for m, u in rows]
+    def load() -> list[Seat]:
+        rows = session.execute(select(PanelMember, User).join(User, User.id == PanelMember.user_id)
+                               .where(PanelMember.round_id == round_.id)
+                               .order_by(User.display_name, User.id)).all()
+        return [Seat(m, u) for m, u in rows]
+
+    return list(memo(session, ("panel", round_.id), load))
 
 
 def _ids(values: Any) -> list[int]:
@@ -287,19 +291,23 @@ def import_judges(session: Session, actor: audit.Actor, round_: Round, data: byt
 # ---- stages ----------------------------------------------------------------------------------
 
 def judging_of(session: Session, stage: Stage) -> StageJudging:
-    found = session.execute(select(StageJudging).where(
-        StageJudging.stage_id == stage.id)).scalars().first()
-    if found is None:
-        found = StageJudging(stage_id=stage.id, round_id=stage.round_id)
-        session.add(found)
-        session.flush()
-    return found
+    def load() -> StageJudging:
+        found = session.execute(select(StageJudging).where(
+            StageJudging.stage_id == stage.id)).scalars().first()
+        if found is None:
+            found = StageJudging(stage_id=stage.id, round_id=stage.round_id)
+            session.add(found)
+            session.flush()
+        return found
+
+    judging: StageJudging = memo(session, ("judging_of", stage.id), load)
+    return judging
 
 
 def scored_stages(session: Session, round_: Round) -> list[Stage]:
-    return list(session.execute(select(Stage).where(
-        Stage.round_id == round_.id, Stage.kind.in_(SCORED_KINDS))
-        .order_by(Stage.position, Stage.id)).scalars())
+    return list(memo(session, ("scored_stages", round_.id), lambda: list(session.execute(
+        select(Stage).where(Stage.round_id == round_.id, Stage.kind.in_(SCORED_KINDS))
+        .order_by(Stage.position, Stage.id)).scalars())))
 
 
 def previous_stage(session: Session, stage: Stage) -> Stage | None:
@@ -311,12 +319,15 @@ def previous_stage(session: Session, stage: Stage) -> Stage | None:
 def stage_application_ids(session: Session, stage: Stage) -> list[int]:
     """The applications a stage judges: those that passed screening, or the ones the previous
     scored stage advanced."""
-    before = previous_stage(session, stage)
-    if before is not None:
-        return list(judging_of(session, before).advanced)
-    return list(session.execute(select(Application.id).where(
-        Application.round_id == stage.round_id, Application.status == "eligible")
-        .order_by(Application.id)).scalars())
+    def load() -> list[int]:
+        before = previous_stage(session, stage)
+        if before is not None:
+            return list(judging_of(session, before).advanced)
+        return list(session.execute(select(Application.id).where(
+            Application.round_id == stage.round_id, Application.status == "eligible")
+            .order_by(Application.id)).scalars())
+
+    return list(memo(session, ("stage_application_ids", stage.id), load))
 
 
 def stage_applications(session: Session, stage: Stage) -> list[Application]:
@@ -458,9 +469,9 @@ def auto_assign(session: Session, actor: audit.Actor, stage: Stage, plan: Assign
 
 
 def live_assignments(session: Session, stage: Stage) -> list[Assignment]:
-    return list(session.execute(select(Assignment).where(
-        Assignment.stage_id == stage.id, Assignment.status.in_(LIVE))
-        .order_by(Assignment.application_id, Assignment.id)).scalars())
+    return list(memo(session, ("live_assignments", stage.id), lambda: list(session.execute(
+        select(Assignment).where(Assignment.stage_id == stage.id, Assignment.status.in_(LIVE))
+        .order_by(Assignment.application_id, Assignment.id)).scalars())))
 
 
 def add_assignment(session: Session, actor: audit.Actor, stage: Stage, application_id: int,
