@@ -1209,4 +1209,7 @@ TOUR = (
     ("applicant6", "Open rounds → 坂田街道“幸福老人计划” (第3届): refused, first prize in the series' 2nd edition"),
     ("anyone", "/public/impact (成效): the platform's figures without names"),
     ("anyone", "/public (公示公告) and /verify (证书查验): no login needed"),
+    ("anyone", "/public → 人气投票: this year's public vote is open; last year's named its 人气奖"),
+    ("organiser", "the finished round's 人气投票 → Results and flags: flagged votes; close and publish to name the 人气奖"),
+    ("applicant1", "…第四届社会治理创新大赛: told up front it cannot apply (its community is not among the round's)"),
 )
