@@ -106,6 +106,8 @@ def region_of(obj: Any) -> int | None:
     hanging off one) the region of their round; users their organisation's community, or an
     organiser's own scope region."""
     table = getattr(obj, "__tablename__", "")
+    if table == "region":
+        return obj.id
     if table in ("round", "fund"):
         return obj.region_id
     if table == "organisation":
@@ -144,7 +146,7 @@ def region_of(obj: Any) -> int | None:
 
 
 SCOPED_TABLES = frozenset({"round", "fund", "organisation", "user_account", "application",
-                           "organisation_change", "organisation_invitation"})
+                           "organisation_change", "organisation_invitation", "region"})
 
 
 def _scoped(obj: Any) -> bool:
@@ -168,6 +170,23 @@ def _organiser_in_scope(user: User, obj: Any) -> bool:
     """An organiser whose scope (a district, a street, or the whole platform) covers the
     object; with no object (lists, new objects) every organiser, the lists being filtered."""
     return user.role == "organiser" and in_scope(user, obj)
+
+
+@relation("organiser_over_region")
+def _organiser_over_region(user: User, obj: Any) -> bool:
+    """An organiser whose scope lies above the region (a street office changes its own
+    communities, not its street or another street's); a platform-wide organiser, any region."""
+    if user.role != "organiser":
+        return False
+    if obj is None or user.scope_region_id is None:
+        return True
+    return obj.id != user.scope_region_id and in_scope(user, obj)
+
+
+@relation("platform_organiser")
+def _platform_organiser(user: User, obj: Any) -> bool:
+    """An organiser without a scope: the platform's own staff."""
+    return user.role == "organiser" and user.scope_region_id is None
 
 
 @relation("staff_in_scope")
@@ -303,9 +322,9 @@ def _refund_checker(user: User, refund: Any) -> bool:
 RULES: dict[str, tuple[str, ...]] = {
     "account.use": ("anyone",),
     "admin.access": ("organiser",),
-    "audit.view": ("organiser",),
+    "audit.view": ("platform_organiser",),  # the whole trail names every office's work
     "user.manage": ("organiser_in_scope",),
-    "region.manage": ("organiser",),
+    "region.manage": ("organiser_over_region",),  # the tree below the organiser's scope
     # Organisations
     "organisation.list": ("staff_in_scope",),
     "organisation.create": ("organiser_in_scope",),

@@ -41,6 +41,50 @@ VERBS: dict[str, str] = {
     "copy": N_("copied"), "extend": N_("deadline extended"), "exclude": N_("votes excluded"),
     "award": N_("popularity award named"), "rename": N_("renamed"),
 }
+# Actions that are neither a lifecycle move nor a plain noun and verb, in words.
+ACTIONS: dict[str, str] = {
+    "agreement.evaluate": N_("Agreement: evaluation recorded"),
+    "application.save": N_("Application draft saved"),
+    "assignment.add": N_("Judge assigned by hand"),
+    "attachment.add": N_("Attachment added"), "attachment.remove": N_("Attachment removed"),
+    "bonus.grant": N_("Bonus points granted"), "bonus.change": N_("Bonus points changed"),
+    "bonus.withdraw": N_("Bonus points withdrawn"),
+    "calendar.set_day": N_("Working-day calendar changed"),
+    "calendar.clear_day": N_("Working-day calendar changed"),
+    "fund.entry_approve": N_("Fund entry approved"), "fund.reverse": N_("Fund entry reversed"),
+    "judging.assign": N_("Judges assigned automatically"),
+    "judging.override": N_("Advancement overridden"),
+    "judging.remind": N_("Reminders sent to judges"),
+    "judging.results": N_("Results computed"),
+    "objection.lodge": N_("Objection lodged"), "objection.note": N_("Objection: note added"),
+    "objection.told": N_("Objector told"),
+    "organisation.change_request": N_("Identity change requested"),
+    "organisation.change_approve": N_("Identity change approved"),
+    "organisation.change_refuse": N_("Identity change refused"),
+    "organisation.invite": N_("Member invited"), "organisation.join": N_("Member joined"),
+    "organisation.register": N_("Organisation registered itself"),
+    "organisation_bar.expire": N_("Bar from applying ended"),
+    "organisation_bar.lift": N_("Bar from applying lifted"),
+    "panel.add": N_("Panel member added"), "panel.invite": N_("Judge invited"),
+    "panel.accept_invite": N_("Judge accepted the invitation"),
+    "panel.remove": N_("Panel member removed"), "panel.update": N_("Panel member changed"),
+    "payment.record": N_("Payment recorded"), "refund.open": N_("Refund opened"),
+    "region.move": N_("Region moved"), "region.retire": N_("Region retired"),
+    "region.restore": N_("Region made current again"),
+    "report.start": N_("Report started"), "report.save": N_("Report saved"),
+    "report_file.add": N_("Report file added"), "report_file.remove": N_("Report file removed"),
+    "round.fund_attach": N_("Fund attached to the round"),
+    "round.fund_detach": N_("Fund detached from the round"),
+    "round.fund_import": N_("Funds copied into the round"),
+    "round_evaluator.add": N_("Evaluator given the round"),
+    "round_evaluator.remove": N_("Evaluator removed from the round"),
+    "stage.move": N_("Stage moved in the plan"),
+    "user.create": N_("User created"), "user.activate": N_("User activated"),
+    "user.deactivate": N_("User deactivated"), "user.locale": N_("Language changed"),
+    "user.login": N_("Logged in"), "user.logout": N_("Logged out"),
+    "user.password_change": N_("Password changed"), "user.password_reset": N_("Password reset"),
+    "vote.award": N_("人气奖 named"), "vote.exclude": N_("Vote excluded from the count"),
+}
 # Where an object of these types can be opened, and which column names it.
 LINKS: dict[str, tuple[str, str]] = {"round": ("round_detail", "name"),
                                      "application": ("application_detail", "title"),
@@ -50,14 +94,24 @@ HIDDEN_FIELDS = {"updated_at", "created_at", "hash", "prev_hash", "seal"}
 
 
 def describe(action: str) -> str:
-    """An audit action in words: a lifecycle move's own label, else noun and verb."""
+    """An audit action in words: its own label, a lifecycle move's label, else noun and verb;
+    an action nobody worded yet shows as "Recorded" (its code is printed beside it)."""
+    if action in ACTIONS:
+        return _(ACTIONS[action])
+    noun, _dot, verb = action.partition(".")
+    if noun == "fund":  # ledger entries: fund.<kind>, or fund.<kind>_request (waiting)
+        from grants.vocab import FUND_ENTRY_KINDS
+
+        kind = verb.removesuffix("_request")
+        if kind in FUND_ENTRY_KINDS:
+            text = _("Fund entry: %(kind)s", kind=_(FUND_ENTRY_KINDS[kind]))
+            return text + (" · " + _("waiting for approval") if verb != kind else "")
     found, transition = lifecycle.split(action)
     if found is not None and transition is not None and transition.label:
         return _(transition.label)
-    noun, _dot, verb = action.partition(".")
-    noun_text = _(NOUNS[noun]) if noun in NOUNS else noun
-    verb_text = _(VERBS[verb]) if verb in VERBS else verb
-    return f"{noun_text} · {verb_text}"
+    if noun in NOUNS and verb in VERBS:
+        return f"{_(NOUNS[noun])} · {_(VERBS[verb])}"
+    return _("Recorded")
 
 
 def _short(value: Any) -> str:

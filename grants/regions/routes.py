@@ -7,24 +7,41 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from grants.auth import actor, login_required, require
+from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
+from grants.permissions import can, in_scope
 from grants.regions import services
 from grants.regions.models import Region
 from grants.urls import path
 from grants.validation import FormErrors
-from grants.web import Cleaner, db, flash, get_form, get_or_404, path_int, redirect, render
+from grants.web import Cleaner, as_id, db, flash, get_form, get_or_404, path_int, redirect, render
 
 
 @login_required
 async def region_tree(request: Request, errors: dict | None = None, values: dict | None = None,
                       status_code: int = 200) -> Response:
-    require(request, "region.manage")
+    user = require(request, "region.manage")
     session = db(request)
+    regions = services.all_regions(session)
     return render(request, "regions/tree.html", {
-        "tree": services.tree(session), "regions": services.all_regions(session),
+        "tree": services.tree(session), "regions": regions,
         "errors": errors or {}, "values": values or {},
+        # what this organiser may change, and where they may place a region
+        "manageable": {r.id for r in regions if can(user, "region.manage", r)},
+        "placeable": {r.id for r in regions
+                      if user.scope_region_id is None or in_scope(user, r)},
+        "platform_wide": user.scope_region_id is None,
     }, status_code=status_code)
+
+
+def _check_parent(request: Request, parent_id: int | None) -> None:
+    """A scoped organiser places regions only within their scope (its own region included)."""
+    user = current_user(request)
+    if user is None or user.scope_region_id is None:
+        return
+    parent = db(request).get(Region, parent_id) if parent_id else None
+    if parent is None or not in_scope(user, parent):
+        raise FormErrors({"parent_id": _("You can only place regions within your own area.")})
 
 
 @login_required
@@ -37,6 +54,7 @@ async def region_new(request: Request) -> Response:
     try:
         parent_id = clean.integer("parent_id", minimum=1)
         clean.check()
+        _check_parent(request, parent_id)
         region = services.create_region(db(request), actor(request), clean.raw("name"),
                                         clean.raw("level"), parent_id)
     except FormErrors as exc:
@@ -47,9 +65,9 @@ async def region_new(request: Request) -> Response:
 
 @login_required
 async def region_rename(request: Request) -> Response:
-    require(request, "region.manage")
     session = db(request)
     region = get_or_404(session, Region, path_int(request))
+    require(request, "region.manage", region)
     form = await get_form(request)
     try:
         services.rename_region(session, actor(request), region, str(form.get("name", "")))
@@ -63,14 +81,15 @@ async def region_rename(request: Request) -> Response:
 
 @login_required
 async def region_move(request: Request) -> Response:
-    require(request, "region.manage")
     session = db(request)
     region = get_or_404(session, Region, path_int(request))
+    require(request, "region.manage", region)
     form = await get_form(request)
     raw = str(form.get("parent_id", "")).strip()
     try:
+        _check_parent(request, as_id(raw))
         services.move_region(session, actor(request), region,
-                             int(raw) if raw.isdigit() and len(raw) < 12 else None)
+                             as_id(raw))
     except FormErrors as exc:
         session.rollback()
         flash(request, " ".join(str(m) for m in exc.errors.values()), "error")
@@ -81,10 +100,13 @@ async def region_move(request: Request) -> Response:
 
 @login_required
 async def region_retire(request: Request) -> Response:
-    require(request, "region.manage")
     session = db(request)
     region = get_or_404(session, Region, path_int(request))
+    require(request, "region.manage", region)
     form = await get_form(request)
+    if form.get("retired") not in ("0", "1"):
+        flash(request, _("Not a valid choice."), "error")
+        return redirect(path("regions"))
     retire = form.get("retired") == "1"
     try:
         services.set_retired(session, actor(request), region, retire)

@@ -21,7 +21,7 @@ from grants.urls import path
 from grants.validation import FormErrors
 from grants.votes import forms, services, workflow
 from grants.votes.models import Vote, VoteSetup
-from grants.web import db, flash, get_form, get_or_404, path_int, redirect, render
+from grants.web import as_id, db, flash, get_form, get_or_404, path_int, redirect, render
 
 DEVICE_COOKIE = "grants_device"
 
@@ -169,7 +169,7 @@ async def vote_settings(request: Request) -> Response:
         except FormErrors as exc:
             errors = exc.errors
             values = dict(form)
-            selected = [int(v) for v in form.getlist("application_ids") if str(v).isdigit()]
+            selected = [i for i in (as_id(v) for v in form.getlist("application_ids")) if i]
         except services.VoteRefused as exc:
             errors = {exc.field_name or "form": exc.message}
             values = dict(form)
@@ -201,7 +201,7 @@ async def vote_move(request: Request) -> Response:
     try:
         if verb == "publish":
             raw = str(form.get("winner", "")).strip()
-            winner = int(raw) if raw.isdigit() and len(raw) < 12 else None
+            winner = as_id(raw)
             if raw and winner is None:
                 raise services.VoteRefused(_("Choose one of the projects that share the most "
                                              "votes."), "winner")
@@ -288,7 +288,7 @@ async def vote_exclude(request: Request) -> Response:
             n = services.exclude_flagged(session, actor(request), setup, str(form["flag"]),
                                          reason)
         else:
-            ids = [int(v) for v in form.getlist("vote_ids") if str(v).isdigit()]
+            ids = [as_id(v) or -1 for v in form.getlist("vote_ids")]  # -1: refused as unknown
             n = services.exclude(session, actor(request), setup, ids, reason)
     except services.VoteRefused as exc:
         session.rollback()

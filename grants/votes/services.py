@@ -400,7 +400,11 @@ def excluded_ids(session: Session, round_id: int) -> set[int]:
 
 def exclude(session: Session, actor: audit.Actor, setup: VoteSetup, vote_ids: list[int],
             reason: str, flag: str = "") -> int:
-    """Exclude votes from the count with a reason; the vote rows stay as they are."""
+    """Exclude votes from the count with a reason; the vote rows stay as they are. Once the
+    results are published (and the 人气奖 named) the count is final."""
+    if setup.status not in ("open", "closed"):
+        raise VoteRefused(_("The results are published: the count is final and votes can no "
+                            "longer be excluded."))
     reason = " ".join(reason.split())
     if not reason:
         raise VoteRefused(_("Give a reason."), "reason")

@@ -41,3 +41,22 @@ def test_the_chain_is_checked_from_the_page(zh_client, session):
     _as_attacker(session, "UPDATE audit_event SET after = '{}' WHERE id = 2")
     broken = zh_client.get("/admin/audit/verify")
     assert 'id="verify-problems"' in broken.text and "event 2" in broken.text
+
+
+def test_every_action_the_demo_records_is_worded(session):
+    """No audit action of a whole lifecycle falls back to its bare code."""
+    from sqlalchemy import select
+
+    from grants.audit import AuditEvent
+    from grants.audit.routes import describe
+    from grants.demo import load
+
+    load.load(session)
+    session.commit()
+    actions = set(session.execute(select(AuditEvent.action).distinct()).scalars())
+    assert len(actions) > 40
+    from grants.i18n import gettext
+
+    fallback = gettext("Recorded")  # in whatever language the test runs
+    assert [a for a in sorted(actions) if describe(a) == fallback] == []
+    assert describe("nothing.worded") == fallback

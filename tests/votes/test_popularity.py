@@ -120,3 +120,27 @@ def test_a_score_vote_names_no_popularity_award(session: Session) -> None:
     _voted(session, setup, apps, [1, 0, 0])
     assert services.publish(session, audit.SYSTEM, None, setup) is None
     assert services.award_of(session, round_.id) is None
+
+
+def test_after_publishing_the_count_is_final_and_odd_input_changes_nothing(client, session):
+    round_, setup, apps = voting_round(session)
+    _voted(session, setup, apps, [2, 2, 1])
+    factories.user(session, "organiser", username="org-final")
+    session.commit()
+    client.login("org-final")
+    url = f"/rounds/{round_.id}/vote/move/publish"
+    for raw in ("²", "١", "99999999999999999999"):
+        assert client.post_form(url, {"winner": raw, "reason": "r"}).status_code == 303
+        assert _award(session, round_.id) is None
+    for raw in ("²", "99999999999999999999"):
+        answer = client.post_form(f"/rounds/{round_.id}/vote/exclude",
+                                  {"vote_ids": raw, "reason": "测试"})
+        assert answer.status_code == 400
+    assert client.post_form(url, {"winner": str(apps[0].id), "reason": "抽签"}).status_code == 303
+    from grants.votes.models import Vote
+
+    vote_id = session.execute(select(Vote.id).where(Vote.round_id == round_.id)).scalars().first()
+    refused = client.post_form(f"/rounds/{round_.id}/vote/exclude",
+                               {"vote_ids": str(vote_id), "reason": "公布后剔除"})
+    assert refused.status_code == 400 and "published" in refused.text
+    assert services.excluded_ids(session, round_.id) == set()
