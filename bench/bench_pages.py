@@ -103,6 +103,9 @@ def pages(base: str) -> list[tuple[str, str, str]]:
             draft = f"{link}/edit"
             break
     sheet = first_link(base, judge, "/judging", r"/(?:sheets|assignments)/\d+")
+    if sheet and sheet.startswith("/assignments/"):  # declared already: it leads to the sheet
+        answer = httpx.get(base + sheet, headers={"Cookie": judge}, timeout=30)
+        sheet = answer.headers.get("location", sheet) if answer.status_code == 303 else sheet
     live = first_link(base, judge, "/judging", r"/stages/\d+/live")
     stage = None  # a stage with results: its judging page shows them to the organiser
     for link in dict.fromkeys(re.findall(r'href="(/stages/\d+/judging)"', httpx.get(
