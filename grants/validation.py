@@ -1,6 +1,6 @@
 """The error services raise when input breaks a rule, and the bounds every input respects.
 
-Form readers (`grants.web.Cleaner`) and services (for input that does not come through a form,
+Form readers (`grants.forms.Cleaner`) and services (for input that does not come through a form,
 such as a spreadsheet import) share the checks here, so a value that cannot be stored — an
 integer beyond the database's range, a NUL byte, text longer than its column, a date in year 1,
 NaN — is refused with a message instead of failing in the database.

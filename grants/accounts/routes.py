@@ -20,25 +20,16 @@ from grants.auth import (
     logout_session,
     require,
 )
+from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
+from grants.pagination import page_number, paginate
 from grants.permissions import can
 from grants.regions import scope
 from grants.urls import path
 from grants.validation import FormErrors
 from grants.vocab import ROLES
-from grants.web import (
-    Cleaner,
-    db,
-    flash,
-    get_form,
-    get_or_404,
-    page_number,
-    paginate,
-    path_int,
-    redirect,
-    render,
-)
+from grants.web import db, flash, get_form, get_or_404, path_int, redirect, render
 
 
 def _safe_next(target: str) -> str:

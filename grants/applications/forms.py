@@ -7,9 +7,9 @@ from typing import Any
 
 from grants import money
 from grants.applications.models import BUDGET_CATEGORIES
+from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.vocab import TARGET_GROUPS
-from grants.web import Cleaner
 
 MONTH = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 MAX_ROWS = 60

@@ -16,7 +16,8 @@ from grants.audit import AuditEvent, verify
 from grants.auth import login_required, require
 from grants.i18n import N_
 from grants.i18n import gettext as _
-from grants.web import db, page_number, paginate, render
+from grants.pagination import page_number, paginate
+from grants.web import db, render
 
 # What the objects are called, for the table types people meet most.
 NOUNS: dict[str, str] = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.vocab import CATEGORIES, SERVICE_AREAS, TARGET_GROUPS
-from grants.web import Cleaner
 
 
 def read_fund(form: Any) -> dict[str, Any]:

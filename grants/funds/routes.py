@@ -15,21 +15,12 @@ from grants.funds import forms, services
 from grants.funds.models import Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
+from grants.pagination import page_number, paginate
 from grants.regions import scope
 from grants.regions import services as regions
 from grants.urls import path
 from grants.validation import FormErrors
-from grants.web import (
-    db,
-    flash,
-    get_form,
-    get_or_404,
-    page_number,
-    paginate,
-    path_int,
-    redirect,
-    render,
-)
+from grants.web import db, flash, get_form, get_or_404, path_int, redirect, render
 
 
 @login_required

@@ -11,8 +11,9 @@ from grants.auth import login_required, require
 from grants.i18n import ngettext
 from grants.notifications import services
 from grants.notifications.models import Notice
+from grants.pagination import page_number, paginate
 from grants.urls import path
-from grants.web import db, flash, page_number, paginate, path_int, redirect, render
+from grants.web import db, flash, path_int, redirect, render
 
 
 @login_required

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.vocab import RATINGS
-from grants.web import Cleaner
 
 
 def read(form: Any) -> dict[str, Any]:

@@ -8,13 +8,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from grants.auth import actor, current_user, login_required, require
+from grants.forms import Cleaner, as_id
 from grants.i18n import gettext as _
 from grants.permissions import can, in_scope
 from grants.regions import services
 from grants.regions.models import Region
 from grants.urls import path
 from grants.validation import FormErrors
-from grants.web import Cleaner, as_id, db, flash, get_form, get_or_404, path_int, redirect, render
+from grants.web import db, flash, get_form, get_or_404, path_int, redirect, render
 
 
 @login_required

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from grants.accounts.models import User
 from grants.auth import actor, current_user, login_required, require
 from grants.disbursements.models import Agreement
+from grants.forms import as_id
 from grants.i18n import gettext as _
 from grants.money import MoneyError, parse_yuan
 from grants.organisations.models import Organisation
@@ -24,7 +25,7 @@ from grants.rounds.models import Round
 from grants.urls import path
 from grants.validation import FormErrors, parse_whole
 from grants.vocab import TARGET_GROUPS
-from grants.web import as_id, db, flash, get_form, get_or_404, redirect, render
+from grants.web import db, flash, get_form, get_or_404, redirect, render
 
 
 def _context(request: Request, report: Report, errors: dict | None = None,

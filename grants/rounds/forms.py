@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.money import fen_to_yuan_str
 from grants.rounds.choices import ADVANCEMENT_LABELS, AGGREGATION_LABELS
@@ -12,7 +13,6 @@ from grants.rounds.models import TRANCHE_CONDITIONS, Criterion, Round, Stage, Tr
 from grants.timeutil import local, parse_local
 from grants.validation import EARLIEST_YEAR, LATEST_YEAR, normalise_digits
 from grants.vocab import AWARD_LEVELS, CATEGORIES, RATINGS, SERVICE_AREAS
-from grants.web import Cleaner
 
 WINNER_LEVELS = AWARD_LEVELS
 

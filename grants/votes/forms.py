@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.timeutil import local, parse_local
 from grants.votes.models import VoteSetup
 from grants.votes.services import USES
-from grants.web import Cleaner
 
 
 def _moment(cleaner: Cleaner, name: str) -> Any:

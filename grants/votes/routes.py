@@ -13,6 +13,7 @@ from starlette.routing import Route
 from grants import lifecycle
 from grants.applications.models import Application
 from grants.auth import actor, current_user, login_required, require
+from grants.forms import as_id
 from grants.i18n import gettext as _
 from grants.i18n import join_list
 from grants.rounds.models import Round
@@ -21,7 +22,7 @@ from grants.urls import path
 from grants.validation import FormErrors
 from grants.votes import forms, services, workflow
 from grants.votes.models import Vote, VoteSetup
-from grants.web import as_id, db, flash, get_form, get_or_404, path_int, redirect, render
+from grants.web import db, flash, get_form, get_or_404, path_int, redirect, render
 
 DEVICE_COOKIE = "grants_device"
 

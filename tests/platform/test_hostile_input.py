@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from grants import spreadsheets, validation
 from grants.accounts.models import User
 from grants.applications import services as app_services
+from grants.forms import Cleaner
 from grants.funds.models import Fund, FundEntry
 from grants.organisations.imports import template
 from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Stage
-from grants.web import Cleaner
 from tests import factories
 from tests.applications import factories as af
 from tests.rounds import factories as rf

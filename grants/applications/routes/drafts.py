@@ -15,24 +15,15 @@ from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
 from grants.awards.models import Award
 from grants.disbursements.services import agreement_of
+from grants.forms import as_id
 from grants.i18n import gettext as _
+from grants.pagination import page_number, paginate
 from grants.regions import services as regions
 from grants.rounds.models import Round
 from grants.timeutil import format_local, now
 from grants.urls import path
 from grants.validation import FormErrors
-from grants.web import (
-    as_id,
-    db,
-    flash,
-    get_form,
-    get_or_404,
-    page_number,
-    paginate,
-    path_int,
-    redirect,
-    render,
-)
+from grants.web import db, flash, get_form, get_or_404, path_int, redirect, render
 
 
 @login_required

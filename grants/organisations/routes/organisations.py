@@ -14,6 +14,7 @@ from grants.i18n import gettext as _
 from grants.lifecycle import available
 from grants.organisations import forms, services, workflow
 from grants.organisations.models import Organisation
+from grants.pagination import page_number, paginate
 from grants.permissions import can
 from grants.regions import scope
 from grants.regions import services as regions
@@ -21,18 +22,7 @@ from grants.regions.models import Region
 from grants.timeutil import today
 from grants.urls import path
 from grants.validation import FormErrors
-from grants.web import (
-    db,
-    flash,
-    get_form,
-    get_or_404,
-    page_number,
-    paginate,
-    path_int,
-    query_int,
-    redirect,
-    render,
-)
+from grants.web import db, flash, get_form, get_or_404, path_int, query_int, redirect, render
 
 
 @login_required

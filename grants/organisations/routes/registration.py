@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from grants.auth import actor, current_user, login_required, login_session, require
+from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.lifecycle import Refused
 from grants.organisations import forms, registration, services, workflow
@@ -16,7 +17,7 @@ from grants.organisations.models import Organisation, OrganisationChange
 from grants.regions import services as regions
 from grants.urls import path
 from grants.validation import FormErrors
-from grants.web import Cleaner, db, flash, get_form, get_or_404, path_int, redirect, render
+from grants.web import db, flash, get_form, get_or_404, path_int, redirect, render
 
 ACCOUNT_FIELDS = ("username", "password", "password2", "email")
 DECISIONS = ("verify", "request_correction", "reject", "resubmit")

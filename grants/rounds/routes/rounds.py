@@ -12,6 +12,7 @@ from grants import lifecycle
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
 from grants.i18n import ngettext
+from grants.pagination import page_number, paginate
 from grants.permissions import can
 from grants.regions import scope
 from grants.regions import services as regions
@@ -20,7 +21,7 @@ from grants.rounds.models import Round
 from grants.rounds.routes.common import render_page, round_or_404
 from grants.urls import path
 from grants.validation import FormErrors
-from grants.web import db, flash, get_form, page_number, paginate, query_int, redirect
+from grants.web import db, flash, get_form, query_int, redirect
 
 # ---- lists --------------------------------------------------------------------------------
 
