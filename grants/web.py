@@ -68,6 +68,37 @@ def db(request: Request) -> Session:
     return session
 
 
+# The main menu: (permission, route name, label), in order. render() asks `can()` for each, so
+# the template only draws the links (some permissions read the database).
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("organisation.list", "organisations", i18n.N_("Organisations")),
+    ("organisation.mine", "my_organisation", i18n.N_("My organisation")),
+    ("fund.list", "funds", i18n.N_("Funds")),
+    ("round.list", "rounds", i18n.N_("Rounds")),
+    ("region.manage", "regions", i18n.N_("Regions")),
+    ("user.manage", "users", i18n.N_("Users")),
+    ("finance.work", "finance", i18n.N_("Finance")),
+    ("report.evaluations", "evaluations", i18n.N_("Evaluations")),
+    ("impact.view", "impact", i18n.N_("Impact")),
+    ("calendar.view", "calendar", i18n.N_("Calendar")),
+    ("audit.view", "audit", i18n.N_("Audit trail")),
+    ("application.mine", "my_applications", i18n.N_("My applications")),
+)
+
+
+def nav_links(user: Any) -> list[tuple[str, str]]:
+    """(route name, label msgid) of the menu links the user may follow."""
+    from grants.permissions import can
+
+    links = []
+    for action, route, label in NAV:
+        if can(user, action):
+            links.append((route, label))
+        elif action == "round.list":  # applicants and judges: the rounds they may enter
+            links.append(("rounds_open", i18n.N_("Open rounds")))
+    return links
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> Response:
     from grants.auth import current_user
@@ -80,6 +111,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     context.setdefault("can", lambda action, obj=None: can(user, action, obj))
     context.setdefault("locale", i18n.current_locale.get())
     context.setdefault("flashes", pop_flashes(request))
+    context.setdefault("nav", nav_links(user) if user is not None else [])
     context.setdefault("csrf_token", csrf_token(request))
     if "unread_notices" not in context:  # counted here, so templates never query
         # Counted with the session's user in one statement (grants.auth): pages that change
