@@ -247,12 +247,13 @@ def login_required(endpoint: Endpoint) -> Endpoint:
 
 def require(request: Request, action: str, obj: Any = None) -> User:
     """The current user if they may do `action` to `obj`; otherwise a 403 — or a 404 when
-    `obj` lies outside an organiser's scope (its existence is not revealed)."""
+    the user may not even see `obj` (outside an organiser's scope, or refused its `view`), so
+    that an address reveals nothing about whether something exists."""
     from grants.permissions import can, out_of_scope
 
     user = current_user(request)
     if user is None or not can(user, action, obj):
-        if out_of_scope(user, obj):
+        if out_of_scope(user, obj) or (obj is not None and action.endswith(".view")):
             raise HTTPException(404)
         raise HTTPException(403)
     return user

@@ -120,7 +120,7 @@ def test_served_with_the_right_headers_to_permitted_users_only(client, session, 
     assert f"filename*=UTF-8''{quote('项目方案.pdf')}" in response.headers["content-disposition"]
     assert response.headers["content-disposition"].startswith("attachment;")
     client.login(organiser.username)
-    assert client.get(url).status_code == 403  # drafts are private to the organisation
+    assert client.get(url).status_code == 404  # drafts are private to the organisation
     session.get(type(app), app.id).status = "submitted"
     session.commit()
     assert client.get(url).status_code == 200
@@ -206,7 +206,7 @@ def test_drafts_are_private_to_the_applicants_organisation(client, session, draf
     session.commit()
     for staff in ("org-drafts", "fin-drafts"):
         client.login(staff)
-        assert client.get(f"/applications/{app.id}").status_code == 403
+        assert client.get(f"/applications/{app.id}").status_code == 404
     client.login(user.username)
     assert client.get(f"/applications/{app.id}").status_code == 200
 

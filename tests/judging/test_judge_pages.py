@@ -35,11 +35,11 @@ def test_a_judge_sees_only_their_assignments(client, session):
         assert f"/assignments/{a.id}" in page
     for a in others:
         if a.application_id not in {m.application_id for m in mine}:
-            assert client.get(f"/assignments/{a.id}").status_code == 403
+            assert client.get(f"/assignments/{a.id}").status_code == 404
     # Another judge's assignment of an application never assigned to me: refused.
     foreign = next(a for a in others)
     assert client.post_form(f"/assignments/{foreign.id}",
-                            {"action": "confirm"}).status_code == 403
+                            {"action": "confirm"}).status_code == 404
     assert session.get(Assignment, foreign.id).status == "assigned"
 
 
@@ -154,9 +154,9 @@ def test_another_judges_sheet_is_refused(client, session):
     sheet_id = confirm(client, w.assignments_of(session, a)[0])
     client.get("/logout")
     client.login(b.username)
-    assert client.get(f"/sheets/{sheet_id}").status_code == 403
+    assert client.get(f"/sheets/{sheet_id}").status_code == 404
     assert client.post_form(f"/sheets/{sheet_id}",
-                            score_form(full_points(), action="save")).status_code == 403
+                            score_form(full_points(), action="save")).status_code == 404
     assert sheet_of(session, sheet_id).points == {}
 
 
@@ -169,8 +169,8 @@ def test_a_judge_of_another_round_is_refused(client, session):
     client.get("/logout")
     client.login(outsider.username)
     target = w.assignments_of(session, w.judges[1])[0]
-    assert client.get(f"/assignments/{target.id}").status_code == 403
-    assert client.get(f"/sheets/{sheet_id}").status_code == 403
+    assert client.get(f"/assignments/{target.id}").status_code == 404
+    assert client.get(f"/sheets/{sheet_id}").status_code == 404
     for path in (f"/stages/{w.stage.id}/judging", f"/rounds/{w.round.id}/panel"):
         assert client.get(path).status_code == 403
     # Removing a judge from the panel takes the right away even for their own assignment.

@@ -99,7 +99,7 @@ def test_notices_page_unread_count_and_mark_read(client, session):
     assert 'unread"' not in client.get("/notices").text
     client.login(other.username)
     assert "补充预算说明" not in client.get("/notices").text
-    assert client.post_form(f"/notices/{notice.id}/read").status_code == 403
+    assert client.post_form(f"/notices/{notice.id}/read").status_code == 404
     client.login(organiser.username)
     assert "新申报" in client.get("/notices").text  # written in the default locale
     assert client.post_form("/notices/read-all").status_code == 303

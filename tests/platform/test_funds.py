@@ -112,7 +112,7 @@ def test_funders_see_only_the_funds_they_own_or_host(client, session):
     listing = BeautifulSoup(client.get("/funds").text, "html.parser")
     assert [a.get_text() for a in listing.select("#funds tbody a")] == ["圆梦慈善公益基金"]
     assert client.get(f"/funds/{own.id}").status_code == 200
-    assert client.get(f"/funds/{other.id}").status_code == 403
+    assert client.get(f"/funds/{other.id}").status_code == 404
     assert client.post_form(f"/funds/{own.id}/entries", {"kind": "contribution",
                                                           "amount": "1"}).status_code == 403
 
@@ -125,5 +125,5 @@ def test_applicants_and_judges_cannot_see_funds(client, session):
     for name in ("appl", "judge"):
         client.login(name)
         assert client.get("/funds").status_code == 403
-        assert client.get(f"/funds/{fund.id}").status_code == 403
+        assert client.get(f"/funds/{fund.id}").status_code == 404
         client.post_form("/logout")

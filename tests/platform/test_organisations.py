@@ -145,7 +145,7 @@ def test_another_organisations_ids_in_urls_are_refused(client, session):
     factories.user(session, "applicant", username="lilin", organisation=mine)
     session.commit()
     client.login("lilin")
-    assert client.get(f"/organisations/{theirs.id}").status_code == 403
+    assert client.get(f"/organisations/{theirs.id}").status_code == 404
     assert client.get(f"/organisations/{theirs.id}/edit").status_code == 403
     page = client.post_form(f"/organisations/{theirs.id}/edit", _form(name="被改了"))
     assert page.status_code == 403
@@ -163,5 +163,5 @@ def test_judges_and_funders_cannot_browse_organisations(client, session):
     for name in ("judge", "funder"):
         client.login(name)
         assert client.get("/organisations").status_code == 403
-        assert client.get(f"/organisations/{org.id}").status_code == 403
+        assert client.get(f"/organisations/{org.id}").status_code == 404
         client.post_form("/logout")
