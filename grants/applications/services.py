@@ -186,8 +186,9 @@ def standing(session: Session, round_: Round, organisation_id: int | None
             found.append(problem)
     found += series_problems(session, round_, organisation_id)
     if org is not None:
-        found += rules.eligibility_problems(org_facts(org), round_.eligibility or {},
-                                            names=path_labels(session))
+        eligibility = round_.eligibility or {}
+        names = path_labels(session) if eligibility.get("community_ids") else None
+        found += rules.eligibility_problems(org_facts(org), eligibility, names=names)
     started = int(session.execute(select(func.count()).select_from(Application).where(
         Application.round_id == round_.id, Application.organisation_id == organisation_id,
         Application.status.in_(workflow.COUNTED | {"draft"}))).scalar_one())

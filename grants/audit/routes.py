@@ -132,9 +132,13 @@ def changes(event: AuditEvent) -> list[tuple[str, str, str]]:
     before, after = load(event.before), load(event.after)
     keys = [k for k in after if k not in HIDDEN_FIELDS] + [
         k for k in before if k not in after and k not in HIDDEN_FIELDS]
+    def empty(value: Any) -> bool:
+        return value is None or value == "" or value == [] or value == {}
+
     return [(k, _short(before[k]) if k in before else "—",
              _short(after[k]) if k in after else "—")
-            for k in keys if before.get(k) != after.get(k)][:12]
+            for k in keys if before.get(k) != after.get(k)
+            and not (empty(before.get(k)) and empty(after.get(k)))][:12]
 
 
 def _names(session: Any, events: list[AuditEvent]) -> dict[tuple[str, int], str]:

@@ -720,38 +720,34 @@ class Verification:
     popularity: Any = None  # a 人气奖 (grants.votes VoteAward) instead of an award
 
 
-def _verify_popularity(session: Session, code: str) -> Verification:
-    """A 人气奖 certificate's code: valid once the vote's results are published."""
-    from grants.votes.models import VoteAward
-
-    row = session.execute(
-        select(VoteAward, Application.title, Organisation.name, Round.name, Round.organiser_unit)
-        .join(Application, Application.id == VoteAward.application_id)
-        .join(Organisation, Organisation.id == VoteAward.organisation_id)
-        .join(Round, Round.id == VoteAward.round_id)
-        .where(VoteAward.code == code)).first()
-    if row is None:
-        return Verification(found=False)
-    award, project, organisation, round_name, unit = row
-    return Verification(found=True, valid=True, popularity=award, organisation=organisation,
-                        project=project, round_name=round_name, organiser_unit=unit)
+def _by_code(session: Session, model: Any, code: str) -> Any:
+    """(record, project, organisation, round name, organiser unit) of an award-like record."""
+    return session.execute(
+        select(model, Application.title, Organisation.name, Round.name, Round.organiser_unit)
+        .join(Application, Application.id == model.application_id)
+        .join(Organisation, Organisation.id == model.organisation_id)
+        .join(Round, Round.id == model.round_id)
+        .where(model.code == code)).first()
 
 
 def verify(session: Session, code: str) -> Verification:
-    """What the public certificate check shows for a code."""
+    """What the public certificate check shows for a code: an award's, or a 人气奖's (valid
+    once the vote's results are published, which is when it is written)."""
+    from grants.votes.models import VoteAward
+
     code = code.strip().upper()
     if not (6 <= len(code) <= 16 and code.isalnum() and code.isascii()):
         return Verification(found=False)
-    row = session.execute(
-        select(Award, Application.title, Organisation.name, Round.name, Round.organiser_unit)
-        .join(Application, Application.id == Award.application_id)
-        .join(Organisation, Organisation.id == Award.organisation_id)
-        .join(Round, Round.id == Award.round_id)
-        .where(Award.code == code)).first()
+    row = _by_code(session, Award, code)
+    if row is not None:
+        award, project, organisation, round_name, unit = row
+        return Verification(found=True, valid=award.status == "confirmed",
+                            revoked=award.status == "revoked", award=award,
+                            organisation=organisation, project=project, round_name=round_name,
+                            organiser_unit=unit)
+    row = _by_code(session, VoteAward, code)
     if row is None:
-        return _verify_popularity(session, code)
-    award, project, organisation, round_name, unit = row
-    return Verification(found=True, valid=award.status == "confirmed",
-                        revoked=award.status == "revoked", award=award,
-                        organisation=organisation, project=project, round_name=round_name,
-                        organiser_unit=unit)
+        return Verification(found=False)
+    popular, project, organisation, round_name, unit = row
+    return Verification(found=True, valid=True, popularity=popular, organisation=organisation,
+                        project=project, round_name=round_name, organiser_unit=unit)

@@ -3,6 +3,8 @@ them (a retired region stays on the records that name it)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -64,60 +66,54 @@ async def region_new(request: Request) -> Response:
     return redirect(path("regions"))
 
 
-@login_required
-async def region_rename(request: Request) -> Response:
+async def _region_action(request: Request, work: Any) -> Response:
+    """Load the region the organiser may change, run `work(session, region, form)` — which
+    returns the message to show — and go back to the tree; a refusal changes nothing."""
     session = db(request)
     region = get_or_404(session, Region, path_int(request))
     require(request, "region.manage", region)
     form = await get_form(request)
     try:
-        services.rename_region(session, actor(request), region, str(form.get("name", "")))
+        message = work(session, region, form)
     except FormErrors as exc:
-        flash(request, exc.errors["name"], "error")
         session.rollback()
-        return redirect(path("regions"))
-    flash(request, _("Changes saved."))
+        flash(request, " ".join(str(m) for m in exc.errors.values()), "error")
+    else:
+        flash(request, message)
     return redirect(path("regions"))
+
+
+@login_required
+async def region_rename(request: Request) -> Response:
+    def work(session: Any, region: Region, form: Any) -> str:
+        services.rename_region(session, actor(request), region, str(form.get("name", "")))
+        return _("Changes saved.")
+
+    return await _region_action(request, work)
 
 
 @login_required
 async def region_move(request: Request) -> Response:
-    session = db(request)
-    region = get_or_404(session, Region, path_int(request))
-    require(request, "region.manage", region)
-    form = await get_form(request)
-    raw = str(form.get("parent_id", "")).strip()
-    try:
-        _check_parent(request, as_id(raw))
-        services.move_region(session, actor(request), region,
-                             as_id(raw))
-    except FormErrors as exc:
-        session.rollback()
-        flash(request, " ".join(str(m) for m in exc.errors.values()), "error")
-        return redirect(path("regions"))
-    flash(request, _("%(name)s moved.", name=region.name))
-    return redirect(path("regions"))
+    def work(session: Any, region: Region, form: Any) -> str:
+        parent_id = as_id(str(form.get("parent_id", "")).strip())
+        _check_parent(request, parent_id)
+        services.move_region(session, actor(request), region, parent_id)
+        return _("%(name)s moved.", name=region.name)
+
+    return await _region_action(request, work)
 
 
 @login_required
 async def region_retire(request: Request) -> Response:
-    session = db(request)
-    region = get_or_404(session, Region, path_int(request))
-    require(request, "region.manage", region)
-    form = await get_form(request)
-    if form.get("retired") not in ("0", "1"):
-        flash(request, _("Not a valid choice."), "error")
-        return redirect(path("regions"))
-    retire = form.get("retired") == "1"
-    try:
+    def work(session: Any, region: Region, form: Any) -> str:
+        if form.get("retired") not in ("0", "1"):
+            raise FormErrors({"retired": _("Not a valid choice.")})
+        retire = form.get("retired") == "1"
         services.set_retired(session, actor(request), region, retire)
-    except FormErrors as exc:
-        session.rollback()
-        flash(request, " ".join(str(m) for m in exc.errors.values()), "error")
-        return redirect(path("regions"))
-    flash(request, _("%(name)s retired.", name=region.name) if retire
-          else _("%(name)s is current again.", name=region.name))
-    return redirect(path("regions"))
+        return (_("%(name)s retired.", name=region.name) if retire
+                else _("%(name)s is current again.", name=region.name))
+
+    return await _region_action(request, work)
 
 
 routes = [

@@ -147,7 +147,7 @@ def move_region(session: Session, actor: audit.Actor, region: Region,
 def set_retired(session: Session, actor: audit.Actor, region: Region, retired: bool) -> None:
     """Retire a region (it stays on the records that name it) or bring it back. A street or
     district is retired only once everything in it is."""
-    if (retired and region.retired) or (not retired and not region.retired):
+    if region.retired == retired:
         return
     if retired:
         active = session.execute(select(Region.name).where(

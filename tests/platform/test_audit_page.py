@@ -60,3 +60,15 @@ def test_every_action_the_demo_records_is_worded(session):
     fallback = gettext("Recorded")  # in whatever language the test runs
     assert [a for a in sorted(actions) if describe(a) == fallback] == []
     assert describe("nothing.worded") == fallback
+
+
+def test_changes_leave_out_fields_empty_before_and_after():
+    import json
+
+    from grants.audit import AuditEvent
+    from grants.audit.routes import changes
+
+    event = AuditEvent(action="vote.award", object_type="vote_award", object_id="1",
+                       actor_name="x", before=None,
+                       after=json.dumps({"reason": "", "tied_with": [], "counted": 40}))
+    assert changes(event) == [("counted", "—", "40")]
