@@ -17,12 +17,11 @@ from starlette.routing import Route
 from grants import lifecycle, spreadsheets
 from grants.auth import actor, current_user, login_required, require
 from grants.awards.models import Award
-from grants.disbursements import services, workflow
+from grants.disbursements import forms, services, workflow
 from grants.disbursements.models import Agreement, Payment, Refund, Tranche
 from grants.funds.models import Fund, FundEntry
 from grants.i18n import N_
 from grants.i18n import gettext as _
-from grants.money import MoneyError, parse_yuan
 from grants.organisations.models import Organisation
 from grants.permissions import can
 from grants.reports import services as report_services
@@ -39,26 +38,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OVERDUE_DAYS = 15  # a due tranche unpaid this long is overdue
 
 
-def _date(value: Any) -> date | None:
+def _date(value: str | None) -> date | None:
+    """A date from a query parameter (the period of a statement), or None."""
     try:
-        return parse_date(str(value or "").strip(), 2000, 2100)
+        return parse_date((value or "").strip(), 2000, 2100)
     except ValueError:
         return None
 
 
-def _amount(value: Any, errors: dict[str, str], field: str = "amount") -> int | None:
-    try:
-        return parse_yuan(str(value or ""))
-    except MoneyError as error:
-        errors[field] = str(error)
-        return None
-
-
-async def _upload(form: Any, name: str) -> tuple[str, bytes]:
-    upload = form.get(name)
-    if isinstance(upload, UploadFile) and upload.filename:
-        return upload.filename, await upload.read()
-    return "", b""
+async def _upload(upload: UploadFile | None) -> tuple[str, bytes]:
+    if upload is None or not upload.filename:
+        return "", b""
+    return upload.filename, await upload.read()
 
 
 # ---- the finance page --------------------------------------------------------------------
@@ -129,7 +120,7 @@ def _agreement_context(request: Request, agreement: Agreement, errors: dict | No
             "CONDITIONS": CONDITION_LABELS, "form_key": services.uuid.uuid4().hex,
             "reports": {r.kind: r for r in report_services.reports_of(session, agreement)},
             "REPORT_KINDS": report_workflow.KINDS, "REPORT_STATUSES": report_workflow.STATUSES,
-            "BAR_YEARS": BAR_YEARS,
+            "BAR_YEARS": forms.BAR_YEARS,
             "terminate_problems": lifecycle.problems(session, "agreement.terminate", agreement)
             if agreement.status == "signed" else []}
 
@@ -171,11 +162,10 @@ async def agreement_schedule(request: Request) -> Response:
     agreement = _agreement(request)
 
     async def work(session: Any, form: Any) -> str:
-        rows, errors = services.parse_schedule(form, 12)
-        if errors:
-            raise FormErrors(errors)
+        read = forms.ScheduleForm(form, services.CONDITIONS)
+        read.raise_errors()
         services.change_schedule(session, actor(request), current_user(request), agreement,
-                                 rows, str(form.get("reason", "")))
+                                 read.rows, read.reason)
         return _("The schedule is changed.")
 
     return await _agreement_action(request, agreement, work)
@@ -186,11 +176,12 @@ async def agreement_sign(request: Request) -> Response:
     agreement = _agreement(request)
 
     async def work(session: Any, form: Any) -> str:
-        filename, data = await _upload(form, "scan")
+        read = forms.SignForm(form)
+        read.raise_errors()
+        filename, data = await _upload(read.scan)
         services.sign(session, actor(request), current_user(request), agreement,
-                      signed_on=_date(form.get("signed_on")),
-                      signatories=str(form.get("signatories", "")), filename=filename,
-                      data=data)
+                      signed_on=read.signed_on, signatories=read.signatories,
+                      filename=filename, data=data)
         return _("The signing is recorded.")
 
     return await _agreement_action(request, agreement, work)
@@ -201,30 +192,13 @@ async def agreement_evaluate(request: Request) -> Response:
     agreement = _agreement(request, "agreement.evaluate")
 
     async def work(session: Any, form: Any) -> str:
-        errors: dict[str, str] = {}
-        raw_refund = str(form.get("refund", "") or "").strip()
-        refund = _amount(raw_refund, errors, "refund") if raw_refund else None
-        if errors:
-            raise FormErrors(errors)
-        outcome = form.get("outcome")
-        services.record_evaluation(
-            session, actor(request), current_user(request), agreement,
-            str(form.get("which", "")),
-            True if outcome == "passed" else False if outcome == "failed" else None,
-            str(form.get("note", "")), refund_fen=refund)
+        read = forms.EvaluationForm(form)
+        read.raise_errors()
+        services.record_evaluation(session, actor(request), current_user(request), agreement,
+                                   read.which, read.passed, read.note, refund_fen=read.refund)
         return _("The evaluation is recorded.")
 
     return await _agreement_action(request, agreement, work)
-
-
-BAR_YEARS = (1, 2, 3, 5)
-
-
-def _years_later(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 @login_required
@@ -232,23 +206,11 @@ async def agreement_terminate(request: Request) -> Response:
     agreement = _agreement(request, "agreement.terminate")
 
     async def work(session: Any, form: Any) -> str:
-        errors: dict[str, str] = {}
-        raw_refund = str(form.get("refund", "") or "").strip()
-        refund = _amount(raw_refund, errors, "refund") if raw_refund else None
-        raw_years = str(form.get("bar_years", "") or "").strip()
-        bar_until = None
-        if raw_years:
-            if raw_years not in {str(n) for n in BAR_YEARS}:
-                errors["bar"] = _("Not a valid choice.")
-            else:
-                bar_until = _years_later(today(), int(raw_years)) - timedelta(days=1)
-        if form.get("confirm") != "yes":
-            errors["confirm"] = _("Tick the box to confirm the termination.")
-        if errors:
-            raise FormErrors(errors)
+        read = forms.TerminateForm(form)
+        read.raise_errors()
         services.terminate(session, actor(request), current_user(request), agreement,
-                           reason=str(form.get("reason", "")), refund_fen=refund,
-                           bar_until=bar_until)
+                           reason=read.reason, refund_fen=read.refund,
+                           bar_until=read.bar_until(today()))
         return _("The agreement is terminated.")
 
     return await _agreement_action(request, agreement, work)
@@ -262,17 +224,15 @@ async def tranche_pay(request: Request) -> Response:
     agreement = get_or_404(session, Agreement, tranche.agreement_id)
 
     async def work(session: Any, form: Any) -> str:
-        errors: dict[str, str] = {}
-        amount = _amount(form.get("amount"), errors)
-        if errors:
-            raise FormErrors(errors)
-        filename, data = await _upload(form, "voucher")
+        read = forms.PaymentForm(form)
+        read.raise_errors()
+        filename, data = await _upload(read.voucher)
         try:
-            services.record_payment(session, actor(request), user, tranche, amount_fen=amount,
-                                    paid_on=_date(form.get("paid_on")),
-                                    bank_reference=str(form.get("bank_reference", "")),
-                                    note=str(form.get("note", "")), filename=filename,
-                                    data=data, form_key=str(form.get("form_key", "")) or None)
+            services.record_payment(session, actor(request), user, tranche,
+                                    amount_fen=read.amount, paid_on=read.paid_on,
+                                    bank_reference=read.bank_reference, note=read.note,
+                                    filename=filename, data=data,
+                                    form_key=read.form_key or None)
         except services.DuplicatePayment:
             session.rollback()
             return _("This payment was already recorded.")
@@ -289,14 +249,13 @@ async def payment_decide(request: Request) -> Response:
     agreement = get_or_404(session, Agreement, payment.agreement_id)
 
     async def work(session: Any, form: Any) -> str:
-        if form.get("action") == "approve":
+        read = forms.PaymentDecisionForm(form)
+        read.raise_errors()
+        if read.action == "approve":
             services.approve(session, actor(request), current_user(request), payment)
             return _("The payment is approved and entered in the ledger.")
-        if form.get("action") == "reject":
-            services.reject(session, actor(request), current_user(request), payment,
-                            str(form.get("reason", "")))
-            return _("The payment is rejected.")
-        raise FormErrors({"action": _("Not a valid choice.")})
+        services.reject(session, actor(request), current_user(request), payment, read.reason)
+        return _("The payment is rejected.")
 
     return await _agreement_action(request, agreement, work)
 
@@ -309,21 +268,19 @@ async def refund_act(request: Request) -> Response:
     agreement = get_or_404(session, Agreement, refund.agreement_id)
 
     async def work(session: Any, form: Any) -> str:
-        what, user = form.get("action"), current_user(request)
-        if what == "record":
+        read, user = forms.RefundForm(form), current_user(request)
+        read.raise_errors()
+        if read.action == "record":
             services.record_refund(session, actor(request), user, refund,
-                                   refunded_on=_date(form.get("refunded_on")),
-                                   bank_reference=str(form.get("bank_reference", "")))
+                                   refunded_on=read.refunded_on,
+                                   bank_reference=read.bank_reference)
             return _("The refund is recorded and returned to the funds.")
-        if what == "request_write_off":
-            services.request_write_off(session, actor(request), user, refund,
-                                       str(form.get("reason", "")))
+        if read.action == "request_write_off":
+            services.request_write_off(session, actor(request), user, refund, read.reason)
             return _("The write-off awaits a second person's approval.")
-        if what in ("approve_write_off", "reject_write_off"):
-            services.decide_write_off(session, actor(request), user, refund,
-                                      what == "approve_write_off", str(form.get("reason", "")))
-            return _("The decision is recorded.")
-        raise FormErrors({"action": _("Not a valid choice.")})
+        services.decide_write_off(session, actor(request), user, refund,
+                                  read.action == "approve_write_off", read.reason)
+        return _("The decision is recorded.")
 
     return await _agreement_action(request, agreement, work)
 
@@ -472,8 +429,7 @@ async def reconcile(request: Request) -> Response:
     require(request, "finance.work", fund)
     context: dict[str, Any] = {"fund": fund, "result": None, "errors": {}}
     if request.method == "POST":
-        form = await get_form(request)
-        filename, data = await _upload(form, "file")
+        filename, data = await _upload(forms.UploadForm(await get_form(request)).file)
         try:
             lines = services.parse_bank_statement(filename, data)
         except FormErrors as exc:

@@ -116,41 +116,6 @@ def _replace_tranches(session: Session, agreement: Agreement, rows: list[dict[st
     session.flush()
 
 
-def parse_schedule(form: Any, n: int) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Rows `amount_<i>` (yuan), `condition_<i>`, `due_on_<i>` for i in 1..n (blank rows
-    skipped)."""
-    from grants.money import MoneyError, parse_yuan
-    from grants.validation import parse_date
-
-    rows: list[dict[str, Any]] = []
-    errors: dict[str, str] = {}
-    for i in range(1, n + 1):
-        raw = str(form.get(f"amount_{i}", "") or "").strip()
-        condition = str(form.get(f"condition_{i}", "") or "").strip()
-        if not raw and not condition:
-            continue
-        try:
-            amount = parse_yuan(raw)
-        except MoneyError as error:
-            errors[f"amount_{i}"] = str(error)
-            continue
-        if amount <= 0:
-            errors[f"amount_{i}"] = _("Enter an amount greater than zero.")
-        if condition not in CONDITIONS:
-            errors[f"condition_{i}"] = _("Not a valid choice.")
-        due_on = None
-        if condition == "date":
-            try:
-                due_on = parse_date(str(form.get(f"due_on_{i}", "") or ""), 2000, 2100)
-            except ValueError:
-                errors[f"due_on_{i}"] = _("Enter a date like 2027-03-31.")
-        rows.append({"amount_fen": amount, "condition": condition, "due_on": due_on,
-                     "percent": 0})
-    if not rows and not errors:
-        errors["amount_1"] = _("Enter at least one tranche.")
-    return rows, errors
-
-
 def change_schedule(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
                     rows: list[dict[str, Any]], reason: str) -> None:
     """Replace the tranche schedule of a draft agreement; it must add up to the award."""
