@@ -61,12 +61,13 @@ async def fund_new(request: Request) -> Response:
     user = require(request, "fund.create")
     if request.method == "GET":
         return render(request, "funds/form.html", _form_context(request, {}))
-    data = forms.read_fund(await get_form(request))
+    form = forms.FundForm(await get_form(request))
     try:
-        fund = services.create(db(request), actor(request), dict(data), user)
+        fund = services.create(db(request), actor(request), dict(form.values), user,
+                               errors=form.errors)
     except FormErrors as exc:
-        return render(request, "funds/form.html", _form_context(request, data, exc.errors),
-                      status_code=400)
+        return render(request, "funds/form.html",
+                      _form_context(request, form.values, exc.errors), status_code=400)
     flash(request, _("Fund %(name)s created. Record its contributions in the ledger.",
                      name=fund.name))
     return redirect(path("fund_detail", id=fund.id))
@@ -96,13 +97,14 @@ async def fund_edit(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "funds/form.html",
                       _form_context(request, forms.values_of(fund), fund=fund))
-    data = forms.read_fund(await get_form(request))
+    form = forms.FundForm(await get_form(request))
     try:
-        services.update(session, actor(request), fund, dict(data), user)
+        services.update(session, actor(request), fund, dict(form.values), user,
+                        errors=form.errors)
     except FormErrors as exc:
         session.rollback()
-        return render(request, "funds/form.html", _form_context(request, data, exc.errors, fund),
-                      status_code=400)
+        return render(request, "funds/form.html",
+                      _form_context(request, form.values, exc.errors, fund), status_code=400)
     flash(request, _("Changes saved."))
     return redirect(path("fund_detail", id=fund.id))
 
@@ -112,11 +114,13 @@ async def fund_entry_new(request: Request) -> Response:
     session = db(request)
     fund = get_or_404(session, Fund, path_int(request))
     require(request, "fund.record_entry", fund)
-    data, errors = forms.read_entry(await get_form(request))
+    form = forms.EntryForm(await get_form(request))
+    errors = form.errors
     entry = None
     if not errors:
         try:
-            entry = services.add_entry(session, actor(request), fund, **data)
+            entry = services.add_entry(session, actor(request), fund,
+                                       **{**form.values, "form_key": form.form_key or None})
         except FormErrors as exc:
             errors = exc.errors
         except services.DuplicateEntry:
@@ -126,8 +130,8 @@ async def fund_entry_new(request: Request) -> Response:
             return redirect(path("fund_detail", id=fund.id))
     if errors:
         session.rollback()
-        data.pop("form_key", None)
-        return await fund_detail.__wrapped__(request, data, errors, 400)
+        values = {k: v for k, v in form.submitted.items() if k != "form_key"}
+        return await fund_detail.__wrapped__(request, values, errors, 400)
     if entry is not None and entry.status == "pending":
         flash(request, _("Adjustment out recorded as pending: it counts once another organiser "
                          "or finance user approves it."))
@@ -166,9 +170,10 @@ async def fund_entry_reverse(request: Request) -> Response:
     if entry.fund_id != fund.id:
         raise HTTPException(404)
     require(request, "fund.record_entry", fund)
-    form = await get_form(request)
+    form = forms.ReverseForm(await get_form(request))
     try:
-        services.reverse_entry(session, actor(request), entry, str(form.get("reason", "")))
+        form.raise_errors()
+        services.reverse_entry(session, actor(request), entry, form.reason)
     except FormErrors as exc:
         session.rollback()
         return await fund_detail.__wrapped__(request, {}, exc.errors, 400)

@@ -58,8 +58,10 @@ class Balance:
 
 
 def validate(session: Session, data: dict[str, Any], existing: Fund | None,
-             user: Any = None) -> dict[str, Any]:
-    errors: dict[str, str] = dict(data.pop("_errors", {}))
+             user: Any = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """Check a fund's fields; `errors` are the problems the form reader already found (kept
+    before the service's own). Returns the data cleaned or raises FormErrors listing all."""
+    errors = dict(errors or {})
     # The owning region: a district or street within the organiser's scope (a scoped
     # organiser who leaves it blank owns the fund for their own region).
     if data.get("region_id") is None and getattr(user, "scope_region_id", None) is not None:
@@ -97,8 +99,9 @@ def validate(session: Session, data: dict[str, Any], existing: Fund | None,
     return data
 
 
-def create(session: Session, actor: audit.Actor, data: dict[str, Any], user: Any = None) -> Fund:
-    data = validate(session, data, None, user)
+def create(session: Session, actor: audit.Actor, data: dict[str, Any], user: Any = None,
+           errors: dict[str, str] | None = None) -> Fund:
+    data = validate(session, data, None, user, errors)
     fund = Fund(**{k: data[k] for k in EDITABLE if k in data})
     session.add(fund)
     audit.record(session, actor, "fund.create", fund)
@@ -106,8 +109,8 @@ def create(session: Session, actor: audit.Actor, data: dict[str, Any], user: Any
 
 
 def update(session: Session, actor: audit.Actor, fund: Fund, data: dict[str, Any],
-           user: Any = None) -> Fund:
-    data = validate(session, data, fund, user)
+           user: Any = None, errors: dict[str, str] | None = None) -> Fund:
+    data = validate(session, data, fund, user, errors)
     before = audit.snapshot(fund)
     for key in EDITABLE:
         if key in data:

@@ -1,45 +1,134 @@
-"""Reading the organisation form."""
+"""Reading the organisation forms: the profile, the public registration (the profile's
+identity and the owner's login), a member joining by invitation, and the organiser's
+decisions with their reasons."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from grants.forms import Cleaner
+from grants.forms import Choice, Cleaner, Field, Form, Id, Integer, Text, Upload
 from grants.i18n import gettext as _
 from grants.vocab import RATINGS
 
 
-def read(form: Any) -> dict[str, Any]:
-    """Field values from the form; errors are carried in `_errors` for the service to merge."""
-    clean = Cleaner(form)
-    data: dict[str, Any] = {
-        "name": clean.text("name", required=True, max_length=100, min_length=2),
-        "registration": clean.raw("registration"),
-        "credit_code": clean.text("credit_code", max_length=40),
-        "filing_number": clean.text("filing_number", max_length=40),
-        "org_type": clean.raw("org_type"),
-        "category": clean.raw("category"),
-        "community_id": clean.integer("community_id", minimum=1),
-        "staff_count": clean.integer("staff_count", minimum=0, maximum=100000) or 0,
-        "volunteer_count": clean.integer("volunteer_count", minimum=0, maximum=1000000) or 0,
-        "rating": clean.raw("rating") or None,
-        "star_rating": clean.integer("star_rating", minimum=1, maximum=5),
-        "party_members": clean.integer("party_members", minimum=0, maximum=100000) or 0,
-        "party_branch": clean.raw("party_branch") or "none",
-        "credit_status": clean.raw("credit_status") or "normal",
-        "contact_person": clean.text("contact_person", max_length=40),
-        "contact_phone": clean.text("contact_phone", max_length=32),
-        "address": clean.text("address", max_length=200),
-        "intro": clean.text("intro", max_length=2000),
-        "founded_on": clean.date("founded_on", earliest=1900, latest=9999),
-    }
-    if data["rating"] not in (None, *RATINGS):
-        clean.errors["rating"] = _("Not a valid choice.")
-    phone = data["contact_phone"]
-    if phone and not all(ch.isdigit() or ch in "+-() " for ch in phone):
-        clean.errors["contact_phone"] = _("A phone number has digits, spaces, '+', '-' or brackets.")
-    data["_errors"] = clean.errors
-    return data
+class Count(Integer):
+    """A head count: blank is 0."""
+
+    def read(self, clean: Cleaner) -> int:
+        return super().read(clean) or 0
+
+
+class FoundingDate(Field["date | None"]):
+    """A founding date: organisations may be older than the dates typed elsewhere."""
+
+    def read(self, clean: Cleaner) -> date | None:
+        value: date | None = clean.date(self.key, earliest=1900, latest=9999)
+        return value
+
+
+class Code(Field[str]):
+    """A code from a vocabulary the service checks (saying "Choose one." when it is not one);
+    blank is `default`."""
+
+    def __init__(self, *, default: str = "", name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.default = default
+
+    def read(self, clean: Cleaner) -> str:
+        return clean.raw(self.key).strip() or self.default
+
+
+class Raw(Field[str]):
+    """The value exactly as typed (a password, or a login name the service checks)."""
+
+    def read(self, clean: Cleaner) -> str:
+        return clean.raw(self.key)
+
+
+class OrganisationForm(Form):
+    """An organisation's fields (attribute names are the service's keys and the form's)."""
+
+    name = Text(required=True, max_length=100, min_length=2)
+    registration = Code()
+    credit_code = Text(max_length=40)
+    filing_number = Text(max_length=40)
+    org_type = Code()
+    category = Code()
+    community_id = Id()
+    staff_count = Count(minimum=0, maximum=100000)
+    volunteer_count = Count(minimum=0, maximum=1000000)
+    rating = Choice(RATINGS, required=False)
+    star_rating = Integer(minimum=1, maximum=5)
+    party_members = Count(minimum=0, maximum=100000)
+    party_branch = Code(default="none")
+    credit_status = Code(default="normal")
+    contact_person = Text(max_length=40)
+    contact_phone = Text(max_length=32)
+    address = Text(max_length=200)
+    intro = Text(max_length=2000)
+    founded_on = FoundingDate()
+
+    def check(self) -> None:
+        phone = self.contact_phone
+        if phone and not all(ch.isdigit() or ch in "+-() " for ch in phone):
+            self.fail("contact_phone",
+                      _("A phone number has digits, spaces, '+', '-' or brackets."))
+
+
+class RegistrationForm(OrganisationForm):
+    """The public registration: the organisation and its owner's login."""
+
+    username = Raw()
+    password = Raw()
+    password2 = Raw()
+    email = Raw()
+
+    @property
+    def account(self) -> dict[str, str]:
+        return {"username": self.username, "password": self.password,
+                "password2": self.password2, "email": self.email}
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """What to show again on the page (never the passwords)."""
+        return {k: v for k, v in self.values.items() if k not in ("password", "password2")}
+
+
+class JoinForm(Form):
+    """A new member's login, behind an invitation link."""
+
+    username = Raw()
+    password = Raw()
+    password2 = Raw()
+    email = Raw()
+    display_name = Raw()
+
+    @property
+    def account(self) -> dict[str, str]:
+        return {k: self.values[k] for k in self.fields}
+
+
+class DecisionReasonForm(Form):
+    """The reason given with a verification decision (kept to the column's 1000 characters:
+    the service checks whether a reason is needed)."""
+
+    reason = Text(max_length=1000)
+
+
+class ChangeDecisionForm(Form):
+    """An organiser approves or refuses an identity change request."""
+
+    decision = Choice(("approve", "refuse"), required=False)
+    reason = Text(max_length=1000)
+
+
+class BarLiftForm(Form):
+    reason = Text(max_length=1000)
+
+
+class ImportForm(Form):
+    file = Upload()
 
 
 def values_of(org: Any) -> dict[str, Any]:

@@ -56,16 +56,18 @@ def count_attempt(session: Session, ip: str) -> bool:
 # ---- registration ------------------------------------------------------------------------
 
 def register(session: Session, actor: audit.Actor, data: dict[str, Any],
-             account: dict[str, str]) -> tuple[Organisation, User]:
-    """A pending organisation and its owner's login; FormErrors lists every problem."""
-    errors: dict[str, str] = {}
+             account: dict[str, str], errors: dict[str, str] | None = None
+             ) -> tuple[Organisation, User]:
+    """A pending organisation and its owner's login; FormErrors lists every problem.
+    `errors` are the problems the form reader already found."""
+    org_errors = dict(errors or {})
+    errors = {}
     org_data = {key: data.get(key) for key in REGISTRATION_FIELDS}
-    org_data.update(party_branch="none", credit_status="normal",
-                    _errors=dict(data.get("_errors", {})))
+    org_data.update(party_branch="none", credit_status="normal")
     if not org_data.get("community_id"):
-        org_data["_errors"].setdefault("community_id", _("Choose a community."))
+        org_errors.setdefault("community_id", _("Choose a community."))
     try:
-        org_data = services.validate(session, org_data, None)
+        org_data = services.validate(session, org_data, None, org_errors)
     except FormErrors as exc:
         errors.update(exc.errors)
     accounts.validate_username(session, account.get("username", ""), errors)

@@ -46,9 +46,11 @@ VERIFICATION_STATES = ("pending", "correction_requested", "verified", "rejected"
 ASSESSMENTS = ("rating", "star_rating", "credit_status")
 
 
-def validate(session: Session, data: dict[str, Any], existing: Organisation | None) -> dict[str, Any]:
-    """Check an organisation's fields; returns them cleaned or raises FormErrors listing all."""
-    errors: dict[str, str] = dict(data.pop("_errors", {}))
+def validate(session: Session, data: dict[str, Any], existing: Organisation | None,
+             errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """Check an organisation's fields; returns them cleaned or raises FormErrors listing all.
+    `errors` are the problems the form reader already found (kept before the service's)."""
+    errors = dict(errors or {})
     for key, message in column_problems(Organisation, data).items():
         errors.setdefault(key, message)
     name = data.get("name") or ""
@@ -118,8 +120,9 @@ def _refuse_duplicate(session: Session, column: Any, value: str, existing: Organ
             name=clash.name)
 
 
-def create(session: Session, actor: audit.Actor, data: dict[str, Any]) -> Organisation:
-    data = validate(session, data, None)
+def create(session: Session, actor: audit.Actor, data: dict[str, Any],
+           errors: dict[str, str] | None = None) -> Organisation:
+    data = validate(session, data, None, errors)
     org = Organisation(**{k: data.get(k) for k in EDITABLE if k in data})
     session.add(org)
     audit.record(session, actor, "organisation.create", org)
@@ -127,7 +130,8 @@ def create(session: Session, actor: audit.Actor, data: dict[str, Any]) -> Organi
 
 
 def update(session: Session, actor: audit.Actor, org: Organisation, data: dict[str, Any],
-           *, as_organiser: bool, user: Any = None) -> OrganisationChange | None:
+           *, as_organiser: bool, user: Any = None,
+           errors: dict[str, str] | None = None) -> OrganisationChange | None:
     """Apply edited fields. An organiser changes everything. A member of a verified
     organisation changes the rest at once, while a change to its identity becomes a pending
     change request (returned); an unverified registration's member edits the identity too,
@@ -136,7 +140,7 @@ def update(session: Session, actor: audit.Actor, org: Organisation, data: dict[s
     if not as_organiser:
         for locked in ASSESSMENTS if not verified else ():
             data[locked] = getattr(org, locked)
-    data = validate(session, data, org)
+    data = validate(session, data, org, errors)
     requested: dict[str, Any] = {}
     if not as_organiser and verified:
         for key in IDENTITY:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,6 +13,7 @@ from starlette.routing import Route
 from grants.auth import actor, login_required, require
 from grants.i18n import gettext as _
 from grants.organisations import imports
+from grants.organisations.forms import ImportForm
 from grants.regions import scope
 from grants.spreadsheets import XLSX
 from grants.web import db, flash, get_form, render
@@ -24,10 +24,9 @@ async def organisation_import(request: Request) -> Response:
     user = require(request, "organisation.import")
     if request.method == "GET":
         return render(request, "organisations/import.html", {"result": None})
-    form = await get_form(request)
-    upload = form.get("file")
+    upload = ImportForm(await get_form(request)).file
     session = db(request)
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    if upload is None:
         result = imports.ImportResult(rows=[], file_error=_("Choose an .xlsx file to import."))
     else:
         result = imports.run(session, actor(request), await upload.read(),

@@ -84,13 +84,13 @@ async def organisation_new(request: Request) -> Response:
                       _form_context(request, {"registration": "registered",
                                               "party_branch": "none",
                                               "credit_status": "normal"}))
-    data = forms.read(await get_form(request))
-    data["_errors"].update(_scope_problem(request, data))
+    form = forms.OrganisationForm(await get_form(request))
+    errors = {**form.errors, **_scope_problem(request, form.values)}
     try:
-        org = services.create(db(request), actor(request), dict(data))
+        org = services.create(db(request), actor(request), dict(form.values), errors=errors)
     except FormErrors as exc:
         return render(request, "organisations/form.html",
-                      _form_context(request, data, exc.errors), status_code=400)
+                      _form_context(request, form.values, exc.errors), status_code=400)
     flash(request, _("Organisation %(name)s registered.", name=org.name))
     return redirect(path("organisation_detail", id=org.id))
 
@@ -123,17 +123,19 @@ async def organisation_edit(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "organisations/form.html",
                       _form_context(request, forms.values_of(org), org=org))
-    data = forms.read(await get_form(request))
+    form = forms.OrganisationForm(await get_form(request))
     as_organiser = can(user, "organisation.edit_identity", org)
+    errors = dict(form.errors)
     if as_organiser:
-        data["_errors"].update(_scope_problem(request, data))
+        errors.update(_scope_problem(request, form.values))
     try:
-        change = services.update(session, actor(request), org, dict(data),
-                                 as_organiser=as_organiser, user=user)
+        change = services.update(session, actor(request), org, dict(form.values),
+                                 as_organiser=as_organiser, user=user, errors=errors)
     except FormErrors as exc:
         session.rollback()
         return render(request, "organisations/form.html",
-                      _form_context(request, data, exc.errors, org=org), status_code=400)
+                      _form_context(request, form.values, exc.errors, org=org),
+                      status_code=400)
     if change is not None:
         flash(request, _("Changes saved. The change to the organisation's identity waits for an "
                          "organiser's approval; until then the old values hold."))
@@ -161,9 +163,10 @@ async def organisation_bar_lift(request: Request) -> Response:
     barred = get_or_404(session, OrganisationBar, request.path_params["bar"])
     if barred.organisation_id != org.id:
         raise HTTPException(404)
-    form = await get_form(request)
+    form = forms.BarLiftForm(await get_form(request))
     try:
-        bars.lift(session, actor(request), user, barred, str(form.get("reason", "")))
+        form.raise_errors()
+        bars.lift(session, actor(request), user, barred, form.reason)
     except FormErrors as exc:
         session.rollback()
         flash(request, next(iter(exc.errors.values())), "error")

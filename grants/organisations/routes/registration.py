@@ -9,7 +9,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from grants.auth import actor, current_user, login_required, login_session, require
-from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.lifecycle import Refused
 from grants.organisations import forms, registration, services, workflow
@@ -19,7 +18,6 @@ from grants.urls import path
 from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, path_int, redirect, render
 
-ACCOUNT_FIELDS = ("username", "password", "password2", "email")
 DECISIONS = ("verify", "request_correction", "reject", "resubmit")
 
 
@@ -47,14 +45,12 @@ async def register(request: Request) -> Response:
         return _register_page(request, {"registration": "registered"}, {
             "form": _("Too many registrations from your address. Try again in an hour.")},
             status_code=429)
-    data = forms.read(form)
-    clean = Cleaner(form)
-    account = {key: clean.raw(key) for key in ACCOUNT_FIELDS}
-    values = {**data, "username": account["username"], "email": account["email"]}
+    read = forms.RegistrationForm(form)
     try:
-        org, owner = registration.register(session, actor(request), dict(data), account)
+        org, owner = registration.register(session, actor(request), dict(read.values),
+                                           read.account, errors=read.errors)
     except FormErrors as exc:
-        return _register_page(request, values, exc.errors, status_code=400)
+        return _register_page(request, read.shown, exc.errors, status_code=400)
     session.flush()
     login_session(request, owner)
     flash(request, _("%(name)s is registered and waits for verification by an organiser. "
@@ -71,10 +67,12 @@ async def verification(request: Request) -> Response:
     if action not in DECISIONS:
         raise HTTPException(404)
     user = require(request, f"organisation.{action}", org)
-    form = await get_form(request)
+    form = forms.DecisionReasonForm(await get_form(request))
+    if form.errors:
+        flash(request, " ".join(form.errors.values()), "error")
+        return redirect(path("organisation_detail", id=org.id))
     try:
-        registration.decide(session, actor(request), user, org, action,
-                            str(form.get("reason", ""))[:1000])
+        registration.decide(session, actor(request), user, org, action, form.reason)
     except Refused as exc:
         session.rollback()
         flash(request, " ".join(exc.problems), "error")
@@ -89,11 +87,11 @@ async def change_decision(request: Request) -> Response:
     session = db(request)
     change = get_or_404(session, OrganisationChange, path_int(request))
     require(request, "organisation.decide_change", change)
-    form = await get_form(request)
-    approve = str(form.get("decision", "")) == "approve"
+    form = forms.ChangeDecisionForm(await get_form(request))
+    approve = form.decision == "approve"
     try:
-        services.decide_change(session, actor(request), change, approve,
-                               str(form.get("reason", ""))[:1000])
+        form.raise_errors()
+        services.decide_change(session, actor(request), change, approve, form.reason)
     except FormErrors as exc:
         session.rollback()
         flash(request, " ".join(exc.errors.values()), "error")
@@ -125,8 +123,7 @@ async def join(request: Request) -> Response:
                "values": {}, "errors": {}}
     if request.method == "GET":
         return render(request, "organisations/join.html", context)
-    clean = Cleaner(await get_form(request))
-    account = {key: clean.raw(key) for key in (*ACCOUNT_FIELDS, "display_name")}
+    account = forms.JoinForm(await get_form(request)).account
     try:
         member = registration.join(session, actor(request), invitation, account)
     except FormErrors as exc:
