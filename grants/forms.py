@@ -195,7 +195,7 @@ class Field(Generic[T]):
     def __get__(self, obj: Form | None, owner: type) -> Field[T] | T:
         if obj is None:
             return self
-        value: T = obj.values[self.attribute]
+        value: T = obj.values.get(self.attribute)
         return value
 
     def read(self, clean: Cleaner) -> T:
@@ -317,9 +317,13 @@ class Form:
     """Declared fields, read from a submitted form when constructed.
 
     `values` holds every field's typed value by attribute name, `errors` every problem by
-    field name; `check()` (override it) adds problems that involve several fields."""
+    field name; `check()` (override it) adds problems that involve several fields, and
+    `data` (override it) shapes the values as the domain's service takes them. A `partial`
+    form reads only the fields the submission carries (a locked field is sent disabled, so
+    not at all) and leaves the others out of `values`."""
 
     fields: ClassVar[dict[str, Field[Any]]] = {}
+    partial: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -331,8 +335,14 @@ class Form:
     def __init__(self, form: Any) -> None:
         self.clean = Cleaner(form)
         self.values: dict[str, Any] = {name: f.read(self.clean)
-                                       for name, f in self.fields.items()}
+                                       for name, f in self.fields.items()
+                                       if not self.partial or f.key in form}
         self.check()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The values as the domain's service takes them (by default, as declared)."""
+        return dict(self.values)
 
     @property
     def errors(self) -> dict[str, str]:

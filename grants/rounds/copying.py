@@ -81,15 +81,12 @@ def suggested_copy_name(round_: Round) -> str:
     return name if name != round_.name else f"{round_.name}（{round_.year + 1}）"
 
 
-def copy_round(session: Session, actor: audit.Actor, source: Round, data: dict[str, Any]
-               ) -> tuple[Round, list[str]]:
+def copy_round(session: Session, actor: audit.Actor, source: Round, data: dict[str, Any],
+               errors: dict[str, str] | None = None) -> tuple[Round, list[str]]:
     """A draft copy of `source` for another year; returns it and the notes on what was not
     copied (funds whose money is no longer free)."""
-    data = {k: data.get(k) for k in ("name", "year", "_errors")}
-    data.setdefault("_errors", {})
-    if data["_errors"] is None:
-        data["_errors"] = {}
-    validate_basics(session, data, None)
+    data = {k: data.get(k) for k in ("name", "year")}
+    validate_basics(session, data, None, errors)
     years = int(data["year"]) - source.year
     config = load_config(session, source)
     copy = Round(name=data["name"], organiser_unit=source.organiser_unit, year=data["year"],

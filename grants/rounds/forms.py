@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from grants.forms import Cleaner
+from grants.forms import (
+    Choice,
+    Choices,
+    Cleaner,
+    Date,
+    Field,
+    Flag,
+    Form,
+    Ids,
+    Integer,
+    Money,
+    Text,
+)
 from grants.i18n import gettext as _
 from grants.money import fen_to_yuan_str
 from grants.rounds.choices import ADVANCEMENT_LABELS, AGGREGATION_LABELS
@@ -36,11 +48,6 @@ def _local_datetime(clean: Cleaner, name: str, *, required: bool = False) -> dat
         return None
 
 
-def _date(clean: Cleaner, name: str) -> date | None:
-    value: date | None = clean.date(name)
-    return value
-
-
 def _percent(clean: Cleaner, name: str) -> int | None:
     value = clean.integer(name, minimum=None, maximum=None)
     if value is not None and not 0 <= value <= 100:
@@ -48,171 +55,187 @@ def _percent(clean: Cleaner, name: str) -> int | None:
     return value
 
 
-def read_basics(form: Any) -> dict[str, Any]:
+class BasicsForm(Form):
     """Only the fields present in the form: disabled (locked) inputs are not sent."""
-    clean = Cleaner(form)
-    data: dict[str, Any] = {}
-    if "name" in form:
-        data["name"] = clean.text("name", required=True, max_length=120, min_length=4)
-    if "organiser_unit" in form:
-        data["organiser_unit"] = clean.text("organiser_unit", required=True, max_length=100)
-    if "year" in form:
-        data["year"] = clean.integer("year", required=True, minimum=2000, maximum=2100)
-    if "description" in form:
-        data["description"] = clean.text("description", max_length=5000)
-    if "series" in form:
-        data["series"] = clean.text("series", max_length=100)
-    if "edition" in form:
-        data["edition"] = clean.integer("edition", minimum=1, maximum=100)
-    if "region_id" in form:
-        data["region_id"] = clean.integer("region_id", minimum=1)
-    data["_errors"] = clean.errors
-    return data
+
+    partial = True
+    name = Text(required=True, max_length=120, min_length=4)
+    organiser_unit = Text(required=True, max_length=100)
+    year = Integer(required=True, minimum=2000, maximum=2100)
+    description = Text(max_length=5000)
+    series = Text(max_length=100)
+    edition = Integer(minimum=1, maximum=100)
+    region_id = Integer(minimum=1)
 
 
-def read_copy(form: Any) -> dict[str, Any]:
-    clean = Cleaner(form)
-    data: dict[str, Any] = {
-        "name": clean.text("name", required=True, max_length=120, min_length=4),
-        "year": clean.integer("year", required=True, minimum=2000, maximum=2100),
-    }
-    data["_errors"] = clean.errors
-    return data
+class CopyForm(Form):
+    name = Text(required=True, max_length=120, min_length=4)
+    year = Integer(required=True, minimum=2000, maximum=2100)
 
 
-def read_window(form: Any) -> dict[str, Any]:
-    clean = Cleaner(form)
-    data: dict[str, Any] = {
-        "opens_at": _local_datetime(clean, "opens_at", required=True),
-        "closes_at": _local_datetime(clean, "closes_at", required=True),
-        "grant_min_fen": clean.money("grant_min", required=True),
-        "grant_max_fen": clean.money("grant_max", required=True),
-        "max_applications_per_org": clean.integer("max_applications_per_org", required=True,
-                                                  minimum=1, maximum=100),
-    }
-    data["_errors"] = clean.errors
-    return data
+class LocalDateTime(Field["datetime | None"]):
+    """A date and time typed in China Standard Time (YYYY-MM-DD HH:MM)."""
+
+    def __init__(self, *, required: bool = False, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.required = required
+
+    def read(self, clean: Cleaner) -> datetime | None:
+        return _local_datetime(clean, self.key, required=self.required)
 
 
-def read_rules(form: Any) -> dict[str, Any]:
-    clean = Cleaner(form)
-    rating = clean.choice("min_rating", RATINGS, required=False)
-    data: dict[str, Any] = {
-        "eligibility": {
-            "registered_only": clean.boolean("registered_only"),
-            "min_rating": rating,
-            "exclude_black_list": clean.boolean("exclude_black_list"),
-            "categories": clean.choices("categories", CATEGORIES),
-            "community_ids": clean.ids("community_ids"),
-            "series_max_per_year": clean.integer("series_max_per_year", minimum=1, maximum=20),
-            "exclude_winner_levels": clean.choices("exclude_winner_levels", WINNER_LEVELS),
-        },
-        "budget_rules": {
-            "admin_max_pct": _percent(clean, "admin_max_pct"),
-            "cofunding_min_pct": _percent(clean, "cofunding_min_pct"),
-            "personnel_max_pct": _percent(clean, "personnel_max_pct"),
-        },
-    }
-    data["_errors"] = clean.errors
-    return data
+class WindowForm(Form):
+    opens_at = LocalDateTime(required=True)
+    closes_at = LocalDateTime(required=True)
+    grant_min_fen = Money(required=True, name="grant_min")
+    grant_max_fen = Money(required=True, name="grant_max")
+    max_applications_per_org = Integer(required=True, minimum=1, maximum=100)
 
 
-def read_tranches(form: Any) -> dict[str, Any]:
-    clean = Cleaner(form)
-    rows = []
-    for i in range(1, TRANCHE_ROWS + 1):
-        percent_raw = clean.raw(f"percent_{i}").strip()
-        condition = clean.raw(f"condition_{i}").strip()
-        if not percent_raw and not condition:
-            continue
-        percent = clean.integer(f"percent_{i}", minimum=None, maximum=None)
-        if condition not in TRANCHE_CONDITIONS:
-            clean.errors[f"condition_{i}"] = _("Choose when tranche %(n)s is paid.", n=i)
-        rows.append({"percent": percent, "condition": condition})
-    data: dict[str, Any] = {
-        "tranches": rows,
-        "reporting_plan": {"midterm_due": _date(clean, "midterm_due"),
-                           "final_due": _date(clean, "final_due"),
-                           "grace_days": clean.integer("grace_days", minimum=0, maximum=180)},
-    }
-    data["_errors"] = clean.errors
-    return data
+class Percent(Field["int | None"]):
+    def read(self, clean: Cleaner) -> int | None:
+        return _percent(clean, self.key)
 
 
-def read_fund(form: Any) -> tuple[int | None, int | None, dict[str, str]]:
-    clean = Cleaner(form)
-    fund_id = clean.integer("fund_id", minimum=1)
-    amount = clean.money("amount", required=True)
-    return fund_id, amount, clean.errors
+class RulesForm(Form):
+    registered_only = Flag()
+    min_rating = Choice(RATINGS, required=False)
+    exclude_black_list = Flag()
+    categories = Choices(CATEGORIES)
+    community_ids = Ids()
+    series_max_per_year = Integer(minimum=1, maximum=20)
+    exclude_winner_levels = Choices(WINNER_LEVELS)
+    admin_max_pct = Percent()
+    cofunding_min_pct = Percent()
+    personnel_max_pct = Percent()
+
+    BUDGET = ("admin_max_pct", "cofunding_min_pct", "personnel_max_pct")
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {"eligibility": {k: v for k, v in self.values.items() if k not in self.BUDGET},
+                "budget_rules": {k: self.values[k] for k in self.BUDGET}}
+
+    @property
+    def redisplay(self) -> dict[str, Any]:
+        """The eligibility as read, the percentages as typed."""
+        return {**self.data["eligibility"], **{k: self.clean.raw(k) for k in self.BUDGET}}
 
 
-def read_track(form: Any) -> dict[str, Any]:
-    clean = Cleaner(form)
-    data: dict[str, Any] = {
-        "name": clean.text("name", required=True, max_length=60),
-        "service_area": clean.choice("service_area", SERVICE_AREAS, required=False),
-        "description": clean.text("description", max_length=500),
-    }
-    data["_errors"] = clean.errors
-    return data
+class TranchesForm(Form):
+    midterm_due = Date()
+    final_due = Date()
+    grace_days = Integer(minimum=0, maximum=180)
+
+    def check(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        clean = self.clean
+        for i in range(1, TRANCHE_ROWS + 1):
+            percent_raw = clean.raw(f"percent_{i}").strip()
+            condition = clean.raw(f"condition_{i}").strip()
+            if not percent_raw and not condition:
+                continue
+            percent = clean.integer(f"percent_{i}", minimum=None, maximum=None)
+            if condition not in TRANCHE_CONDITIONS:
+                self.fail(f"condition_{i}", _("Choose when tranche %(n)s is paid.", n=i))
+            self.rows.append({"percent": percent, "condition": condition})
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {"tranches": self.rows, "reporting_plan": dict(self.values)}
 
 
-def read_stage(form: Any, kind: str | None = None) -> dict[str, Any]:
-    clean = Cleaner(form)
-    starts_on, ends_on = _date(clean, "starts_on"), _date(clean, "ends_on")
-    data: dict[str, Any] = {
-        "kind": kind if kind is not None else clean.raw("kind").strip(),
-        "name": clean.text("name", required=True, max_length=60),
-        "starts_at": parse_local(starts_on.isoformat()) if starts_on else None,
-        "ends_at": parse_local(f"{ends_on.isoformat()}T23:59") if ends_on else None,
-    }
-    if "judges_per_app" in form or "objection_days" in form:
-        advancement = clean.number("advancement_value")
-        data["config"] = {
-            "judges_per_app": clean.integer("judges_per_app", minimum=None, maximum=50),
-            "min_sheets": clean.integer("min_sheets", minimum=None, maximum=50),
-            "blind": clean.boolean("blind"),
-            "aggregation": clean.choice("aggregation", AGGREGATION_LABELS, required=False),
-            "advancement_rule": clean.choice("advancement_rule", ADVANCEMENT_LABELS,
-                                             required=False),
-            "advancement_value": advancement,
-            "objection_days": clean.integer("objection_days", minimum=None, maximum=None),
-            "comments_required": clean.boolean("comments_required"),
-            "public_weight": clean.integer("public_weight", minimum=0, maximum=100),
-            "funding_table": clean.raw("funding_table").strip(),
-            "funding_cap": clean.integer("funding_cap", minimum=0, maximum=100),
-            "special_cap": clean.integer("special_cap", minimum=0, maximum=100),
-        }
-    data["_errors"] = clean.errors
-    return data
+class FundForm(Form):
+    fund_id = Integer(minimum=1)
+    amount = Money(required=True)
 
 
-def read_criterion(form: Any) -> dict[str, Any]:
-    clean = Cleaner(form)
-    guidance = []
-    for i in range(1, GUIDANCE_ROWS + 1):
-        level = clean.text(f"level_{i}", max_length=20)
-        low_raw, high_raw = clean.raw(f"min_{i}").strip(), clean.raw(f"max_{i}").strip()
-        text = clean.text(f"text_{i}", max_length=500)
-        if not (low_raw or high_raw or text):
-            # Guidance is optional: a level left with only its prefilled name (优秀, 良好 …)
-            # describes nothing and is not kept.
-            continue
-        low = clean.integer(f"min_{i}", minimum=None, maximum=None)
-        high = clean.integer(f"max_{i}", minimum=None, maximum=None)
-        for name in (f"min_{i}", f"max_{i}"):
-            if name in clean.errors:
-                clean.errors[f"level_{i}"] = clean.errors.pop(name)
-        guidance.append({"level": level, "min": low, "max": high, "text": text})
-    data: dict[str, Any] = {
-        "key": clean.text("key", max_length=40),
-        "name": clean.text("name", required=True, max_length=80),
-        "description": clean.text("description", max_length=1000),
-        "max_points": clean.integer("max_points", required=True, minimum=None, maximum=100),
-        "guidance": guidance,
-    }
-    data["_errors"] = clean.errors
-    return data
+class TrackForm(Form):
+    name = Text(required=True, max_length=60)
+    service_area = Choice(SERVICE_AREAS, required=False)
+    description = Text(max_length=500)
+
+
+class StageForm(Form):
+    """A stage; the judging and notice settings are read when the form carries them."""
+
+    name = Text(required=True, max_length=60)
+    starts_on = Date()
+    ends_on = Date()
+
+    def __init__(self, form: Any, kind: str | None = None) -> None:
+        self.kind = kind
+        super().__init__(form)
+
+    def check(self) -> None:
+        clean = self.clean
+        if self.kind is None:
+            self.kind = clean.raw("kind").strip()
+        self.config: dict[str, Any] | None = None
+        if "judges_per_app" in clean.form or "objection_days" in clean.form:
+            advancement = clean.number("advancement_value")
+            self.config = {
+                "judges_per_app": clean.integer("judges_per_app", minimum=None, maximum=50),
+                "min_sheets": clean.integer("min_sheets", minimum=None, maximum=50),
+                "blind": clean.boolean("blind"),
+                "aggregation": clean.choice("aggregation", AGGREGATION_LABELS, required=False),
+                "advancement_rule": clean.choice("advancement_rule", ADVANCEMENT_LABELS,
+                                                 required=False),
+                "advancement_value": advancement,
+                "objection_days": clean.integer("objection_days", minimum=None, maximum=None),
+                "comments_required": clean.boolean("comments_required"),
+                "public_weight": clean.integer("public_weight", minimum=0, maximum=100),
+                "funding_table": clean.raw("funding_table").strip(),
+                "funding_cap": clean.integer("funding_cap", minimum=0, maximum=100),
+                "special_cap": clean.integer("special_cap", minimum=0, maximum=100),
+            }
+
+    @property
+    def data(self) -> dict[str, Any]:
+        starts_on, ends_on = self.starts_on, self.ends_on
+        data: dict[str, Any] = {
+            "kind": self.kind, "name": self.name,
+            "starts_at": parse_local(starts_on.isoformat()) if starts_on else None,
+            "ends_at": parse_local(f"{ends_on.isoformat()}T23:59") if ends_on else None}
+        if self.config is not None:
+            data["config"] = self.config
+        return data
+
+
+class CriterionForm(Form):
+    key = Text(max_length=40)
+    name = Text(required=True, max_length=80)
+    description = Text(max_length=1000)
+    max_points = Integer(required=True, minimum=None, maximum=100)
+
+    def check(self) -> None:
+        clean = self.clean
+        self.guidance: list[dict[str, Any]] = []
+        for i in range(1, GUIDANCE_ROWS + 1):
+            level = clean.text(f"level_{i}", max_length=20)
+            low_raw, high_raw = clean.raw(f"min_{i}").strip(), clean.raw(f"max_{i}").strip()
+            text = clean.text(f"text_{i}", max_length=500)
+            if not (low_raw or high_raw or text):
+                # Guidance is optional: a level left with only its prefilled name (优秀, 良好 …)
+                # describes nothing and is not kept.
+                continue
+            low = clean.integer(f"min_{i}", minimum=None, maximum=None)
+            high = clean.integer(f"max_{i}", minimum=None, maximum=None)
+            for name in (f"min_{i}", f"max_{i}"):
+                if name in clean.errors:
+                    clean.errors[f"level_{i}"] = clean.errors.pop(name)
+            self.guidance.append({"level": level, "min": low, "max": high, "text": text})
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {**self.values, "guidance": self.guidance}
+
+
+class ExtensionForm(Form):
+    """The new closing time and the reason of a deadline extension."""
+
+    closes_at = LocalDateTime(required=True)
+    reason = Text(max_length=2000)
 
 
 # ---- values for re-displaying saved objects -----------------------------------------------
@@ -246,13 +269,6 @@ def rules_values(round_: Round) -> dict[str, Any]:
     if values.get("series_max_per_year") is None:
         values["series_max_per_year"] = ""
     values.update({k: ("" if v is None else v) for k, v in (round_.budget_rules or {}).items()})
-    return values
-
-
-def rules_values_from(data: dict[str, Any], form: Any) -> dict[str, Any]:
-    values = dict(data["eligibility"])
-    values.update({k: form.get(k, "") for k in ("admin_max_pct", "cofunding_min_pct",
-                                                 "personnel_max_pct")})
     return values
 
 
@@ -312,12 +328,3 @@ def blank_criterion_values() -> dict[str, Any]:
     from grants.rounds.choices import DEFAULT_LEVELS
 
     return {f"level_{i}": name for i, name in enumerate(DEFAULT_LEVELS, start=1)}
-
-
-def read_extension(form: Any) -> dict[str, Any]:
-    """The new closing time and the reason of a deadline extension."""
-    clean = Cleaner(form)
-    data: dict[str, Any] = {"closes_at": _local_datetime(clean, "closes_at", required=True),
-                            "reason": " ".join(clean.raw("reason").split())}
-    data["_errors"] = clean.errors
-    return data

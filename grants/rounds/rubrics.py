@@ -28,9 +28,9 @@ def criteria_of(session: Session, stage: Stage) -> list[Criterion]:
 
 
 def _validate_criterion(session: Session, stage: Stage, data: dict[str, Any],
-                        criterion: Criterion | None) -> str:
+                        criterion: Criterion | None, errors: dict[str, str] | None = None) -> str:
     """Check a criterion's fields; returns its key (generated from its position if blank)."""
-    errors: dict[str, str] = dict(data.get("_errors", {}))
+    errors = dict(errors or {})
     if not data.get("name") and "name" not in errors:
         errors["name"] = _("This field is required.")
     points = data.get("max_points")
@@ -72,9 +72,9 @@ def _validate_criterion(session: Session, stage: Stage, data: dict[str, Any],
 
 
 def add_criterion(session: Session, actor: audit.Actor, round_: Round, stage: Stage,
-                  data: dict[str, Any]) -> Criterion:
+                  data: dict[str, Any], errors: dict[str, str] | None = None) -> Criterion:
     require_draft(round_)
-    key = _validate_criterion(session, stage, data, None)
+    key = _validate_criterion(session, stage, data, None, errors)
     position = session.execute(select(func.coalesce(func.max(Criterion.position), 0))
                                .where(Criterion.stage_id == stage.id)).scalar_one() + 1
     criterion = Criterion(stage_id=stage.id, key=key, name=data["name"],
@@ -88,9 +88,10 @@ def add_criterion(session: Session, actor: audit.Actor, round_: Round, stage: St
 
 
 def update_criterion(session: Session, actor: audit.Actor, round_: Round, stage: Stage,
-                     criterion: Criterion, data: dict[str, Any]) -> Criterion:
+                     criterion: Criterion, data: dict[str, Any],
+                     errors: dict[str, str] | None = None) -> Criterion:
     require_draft(round_)
-    key = _validate_criterion(session, stage, data, criterion)
+    key = _validate_criterion(session, stage, data, criterion, errors)
     before = audit.snapshot(criterion)
     criterion.key, criterion.name = key, data["name"]
     criterion.description = data.get("description", "")

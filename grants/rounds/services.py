@@ -65,8 +65,10 @@ def touch(round_: Round) -> None:
 
 # ---- basics -------------------------------------------------------------------------------
 
-def validate_basics(session: Session, data: dict[str, Any], existing: Round | None) -> None:
-    errors: dict[str, str] = dict(data.pop("_errors", {}))
+def validate_basics(session: Session, data: dict[str, Any], existing: Round | None,
+                    errors: dict[str, str] | None = None) -> None:
+    """Refuses with every problem, starting from those the form found (`errors`)."""
+    errors = dict(errors or {})
     if not data.get("name"):
         errors.setdefault("name", _("This field is required."))
     elif "name" in data:
@@ -93,19 +95,19 @@ def validate_basics(session: Session, data: dict[str, Any], existing: Round | No
 
 
 def create(session: Session, actor: audit.Actor, data: dict[str, Any],
-           user: Any = None) -> Round:
+           user: Any = None, errors: dict[str, str] | None = None) -> Round:
     """A new draft round with the usual rules; funds, tracks and stages are added afterwards.
 
     The form always sends `region_id`, the organising region (a district or street within
     the user's scope), and it is required there; rounds built without it are platform-wide."""
     from grants.regions import scope
 
-    data = dict(data)
+    errors = dict(errors or {})
     if "region_id" in data:
         problem = scope.check_region(session, user, data["region_id"])
         if problem:
-            data.setdefault("_errors", {}).setdefault("region_id", _(problem))
-    validate_basics(session, data, None)
+            errors.setdefault("region_id", _(problem))
+    validate_basics(session, data, None, errors)
     round_ = Round(**{k: data[k] for k in BASIC_FIELDS if k in data}, status="draft",
                    region_id=data.get("region_id"))
     session.add(round_)
@@ -114,11 +116,12 @@ def create(session: Session, actor: audit.Actor, data: dict[str, Any],
 
 
 def update_basics(session: Session, actor: audit.Actor, round_: Round,
-                  data: dict[str, Any]) -> Round:
+                  data: dict[str, Any], errors: dict[str, str] | None = None) -> Round:
     """Absent fields keep their value; a changed locked field is refused with the reason."""
     region_sent = "region_id" in data
     region_id = data.get("region_id")
-    data = {k: v for k, v in data.items() if k in BASIC_FIELDS or k == "_errors"}
+    data = {k: v for k, v in data.items() if k in BASIC_FIELDS}
+    errors = dict(errors or {})
     data.setdefault("name", round_.name)
     if region_sent and region_id != round_.region_id:
         # The organising region may be set or changed at any time, within the editor's scope.
@@ -128,8 +131,8 @@ def update_basics(session: Session, actor: audit.Actor, round_: Round,
         editor = session.get(User, actor.id) if actor.id else None
         problem = scope.check_region(session, editor, region_id)
         if problem:
-            data.setdefault("_errors", {}).setdefault("region_id", _(problem))
-    validate_basics(session, data, round_)
+            errors.setdefault("region_id", _(problem))
+    validate_basics(session, data, round_, errors)
     before = audit.snapshot(round_)
     if region_sent and region_id is not None:
         round_.region_id = region_id
@@ -144,9 +147,9 @@ def update_basics(session: Session, actor: audit.Actor, round_: Round,
 # ---- window, grant range, per-organisation limit ------------------------------------------
 
 def update_window(session: Session, actor: audit.Actor, round_: Round,
-                  data: dict[str, Any]) -> Round:
+                  data: dict[str, Any], errors: dict[str, str] | None = None) -> Round:
     require_draft(round_)
-    errors: dict[str, str] = dict(data.get("_errors", {}))
+    errors = dict(errors or {})
     opens, closes = data.get("opens_at"), data.get("closes_at")
     if opens is None and "opens_at" not in errors:
         errors["opens_at"] = _("This field is required.")
@@ -182,9 +185,9 @@ def update_window(session: Session, actor: audit.Actor, round_: Round,
 # ---- eligibility and budget rules ---------------------------------------------------------
 
 def update_rules(session: Session, actor: audit.Actor, round_: Round,
-                 data: dict[str, Any]) -> Round:
+                 data: dict[str, Any], errors: dict[str, str] | None = None) -> Round:
     require_draft(round_)
-    errors: dict[str, str] = dict(data.get("_errors", {}))
+    errors = dict(errors or {})
     eligibility = data.get("eligibility", {})
     if eligibility.get("min_rating") not in (None, *RATINGS):
         errors["min_rating"] = _("Not a valid choice.")
@@ -239,9 +242,9 @@ def tranche_problems(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def update_tranches(session: Session, actor: audit.Actor, round_: Round,
-                    data: dict[str, Any]) -> Round:
+                    data: dict[str, Any], errors: dict[str, str] | None = None) -> Round:
     require_draft(round_)
-    errors: dict[str, str] = dict(data.get("_errors", {}))
+    errors = dict(errors or {})
     rows = data.get("tranches", [])
     problems = tranche_problems(rows)
     if problems and "tranches" not in errors:
@@ -307,7 +310,7 @@ def load_config(session: Session, round_: Round) -> Config:
 # ---- extending the deadline ---------------------------------------------------------------
 
 def extend_deadline(session: Session, actor: audit.Actor, round_: Round,
-                    data: dict[str, Any]) -> int:
+                    data: dict[str, Any], errors: dict[str, str] | None = None) -> int:
     """Move an open round's closing time later, with a reason; every organisation with an
     application in the round is told. Returns how many people were told. Refuses with
     FormErrors (and changes nothing) when the round is not open, the new time is not later
@@ -316,7 +319,7 @@ def extend_deadline(session: Session, actor: audit.Actor, round_: Round,
     from grants.notifications import services as notifications
     from grants.validation import reason_problem
 
-    errors: dict[str, str] = dict(data.get("_errors") or {})
+    errors = dict(errors or {})
     if round_.status != "open":
         raise FormErrors({"_locked": _("Only an open round's deadline can be extended; this "
                                        "round is “%(status)s”.",

@@ -70,8 +70,8 @@ def _composition(raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
             "funding_cap": int(funding_cap or 0), "special_cap": int(special_cap)}
 
 
-def _validate_stage(data: dict[str, Any], kind: str) -> dict[str, Any]:
-    errors: dict[str, str] = dict(data.get("_errors", {}))
+def _validate_stage(data: dict[str, Any], kind: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    errors = dict(errors or {})
     if kind not in STAGE_KINDS:
         errors["kind"] = _("Choose one.")
     if not data.get("name") and "name" not in errors:
@@ -126,12 +126,13 @@ def _validate_stage(data: dict[str, Any], kind: str) -> dict[str, Any]:
     return config
 
 
-def add_stage(session: Session, actor: audit.Actor, round_: Round, data: dict[str, Any]) -> Stage:
+def add_stage(session: Session, actor: audit.Actor, round_: Round, data: dict[str, Any],
+              errors: dict[str, str] | None = None) -> Stage:
     require_draft(round_)
     kind = data.get("kind") or ""
     if not data.get("config"):
         data = {**data, "config": _flat_config(default_stage_config(kind))}
-    config = _validate_stage(data, kind)
+    config = _validate_stage(data, kind, errors)
     position = session.execute(select(func.coalesce(func.max(Stage.position), 0))
                                .where(Stage.round_id == round_.id)).scalar_one() + 1
     stage = Stage(round_id=round_.id, kind=kind, name=data["name"], position=position,
@@ -156,10 +157,10 @@ def _flat_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_stage(session: Session, actor: audit.Actor, round_: Round, stage: Stage,
-                 data: dict[str, Any]) -> Stage:
+                 data: dict[str, Any], errors: dict[str, str] | None = None) -> Stage:
     """Change a stage's name, dates and settings (its kind is fixed; remove and add instead)."""
     require_draft(round_)
-    config = _validate_stage(data, stage.kind)
+    config = _validate_stage(data, stage.kind, errors)
     before = audit.snapshot(stage)
     stage.name = data["name"]
     stage.starts_at, stage.ends_at = data.get("starts_at"), data.get("ends_at")

@@ -20,8 +20,8 @@ from grants.vocab import SERVICE_AREAS
 
 
 def _validate_track(session: Session, round_: Round, data: dict[str, Any],
-                    track: Track | None) -> None:
-    errors: dict[str, str] = dict(data.get("_errors", {}))
+                    track: Track | None, errors: dict[str, str] | None = None) -> None:
+    errors = dict(errors or {})
     if not data.get("name") and "name" not in errors:
         errors["name"] = _("This field is required.")
     elif data.get("name"):
@@ -36,9 +36,10 @@ def _validate_track(session: Session, round_: Round, data: dict[str, Any],
         raise FormErrors(errors)
 
 
-def add_track(session: Session, actor: audit.Actor, round_: Round, data: dict[str, Any]) -> Track:
+def add_track(session: Session, actor: audit.Actor, round_: Round, data: dict[str, Any],
+              errors: dict[str, str] | None = None) -> Track:
     require_draft(round_)
-    _validate_track(session, round_, data, None)
+    _validate_track(session, round_, data, None, errors)
     position = session.execute(select(func.coalesce(func.max(Track.position), 0))
                                .where(Track.round_id == round_.id)).scalar_one() + 1
     track = Track(round_id=round_.id, name=data["name"], service_area=data.get("service_area"),
@@ -50,9 +51,9 @@ def add_track(session: Session, actor: audit.Actor, round_: Round, data: dict[st
 
 
 def update_track(session: Session, actor: audit.Actor, round_: Round, track: Track,
-                 data: dict[str, Any]) -> Track:
+                 data: dict[str, Any], errors: dict[str, str] | None = None) -> Track:
     require_draft(round_)
-    _validate_track(session, round_, data, track)
+    _validate_track(session, round_, data, track, errors)
     before = audit.snapshot(track)
     track.name = data["name"]
     track.service_area = data.get("service_area")

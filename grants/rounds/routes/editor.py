@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from grants.auth import actor, current_user, login_required
+from grants.forms import Form
 from grants.funds.models import Fund
 from grants.i18n import gettext as _
 from grants.permissions import can
@@ -25,11 +26,11 @@ from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, path_int, redirect
 
 SECTIONS = ("basics", "funds", "tracks", "window", "rules", "stages", "tranches")
-FORM_SECTIONS = {"basics": (forms.read_basics, services.update_basics, forms.basics_values),
-                 "window": (forms.read_window, services.update_window, forms.window_values),
-                 "rules": (forms.read_rules, services.update_rules, forms.rules_values),
-                 "tranches": (forms.read_tranches, services.update_tranches,
-                              forms.tranche_values)}
+FORM_SECTIONS: dict[str, tuple[type[Form], Any, Any]] = {
+    "basics": (forms.BasicsForm, services.update_basics, forms.basics_values),
+    "window": (forms.WindowForm, services.update_window, forms.window_values),
+    "rules": (forms.RulesForm, services.update_rules, forms.rules_values),
+    "tranches": (forms.TranchesForm, services.update_tranches, forms.tranche_values)}
 
 
 # ---- single-form sections: basics, window, rules, tranches -------------------------------
@@ -64,16 +65,16 @@ async def round_edit(request: Request) -> Response:
         return render_page(request, f"rounds/edit_{section}.html",
                            _section_context(request, round_, section, saved_values(round_)))
     form = await get_form(request)
-    data = reader(form)
+    read = reader(form)
     session = db(request)
     try:
-        update(session, actor(request), round_, dict(data))
+        update(session, actor(request), round_, read.data, errors=read.errors)
     except FormErrors as exc:
         session.rollback()
         session.refresh(round_)
         values = forms.form_values(form)
-        if section == "rules":
-            values = forms.rules_values_from(data, form)
+        if isinstance(read, forms.RulesForm):
+            values = read.redisplay
         elif section == "basics":
             values = {**saved_values(round_), **values}
         return render_page(request, f"rounds/edit_{section}.html",
@@ -122,7 +123,8 @@ async def _refused(request: Request, round_: Round, section: str, row: Any,
 async def fund_attach(request: Request) -> Response:
     round_ = round_or_404(request, "round.edit")
     form = await get_form(request)
-    fund_id, amount, errors = forms.read_fund(form)
+    read = forms.FundForm(form)
+    fund_id, amount, errors = read.fund_id, read.amount, dict(read.errors)
     fund = db(request).get(Fund, fund_id) if fund_id else None
     if fund is not None and not can(current_user(request), "fund.view", fund):
         errors["fund_id"] = _("Choose a fund.")  # outside the organiser's scope
@@ -152,7 +154,8 @@ async def track_add(request: Request) -> Response:
     round_ = round_or_404(request, "round.edit")
     form = await get_form(request)
     try:
-        tracks.add_track(db(request), actor(request), round_, forms.read_track(form))
+        read = forms.TrackForm(form)
+        tracks.add_track(db(request), actor(request), round_, read.data, errors=read.errors)
     except FormErrors as exc:
         return await _refused(request, round_, "tracks", "new", exc, form)
     flash(request, _("Track added."))
@@ -169,8 +172,9 @@ async def track_update(request: Request) -> Response:
             tracks.remove_track(db(request), actor(request), round_, track)
             flash(request, _("Track removed."))
         else:
-            tracks.update_track(db(request), actor(request), round_, track,
-                                forms.read_track(form))
+            read = forms.TrackForm(form)
+            tracks.update_track(db(request), actor(request), round_, track, read.data,
+                                errors=read.errors)
             flash(request, _("Changes saved."))
     except FormErrors as exc:
         return await _refused(request, round_, "tracks", track.id, exc, form)
@@ -182,7 +186,9 @@ async def stage_add(request: Request) -> Response:
     round_ = round_or_404(request, "round.edit")
     form = await get_form(request)
     try:
-        stage = stages.add_stage(db(request), actor(request), round_, forms.read_stage(form))
+        read_stage = forms.StageForm(form)
+        stage = stages.add_stage(db(request), actor(request), round_, read_stage.data,
+                                 errors=read_stage.errors)
     except FormErrors as exc:
         return await _refused(request, round_, "stages", "new", exc, form)
     flash(request, _("Stage added. Review its settings below."))
@@ -203,8 +209,9 @@ async def stage_update(request: Request) -> Response:
             stages.move_stage(session, actor(request), round_, stage,
                               -1 if form.get("move") == "up" else 1)
         else:
-            stages.update_stage(session, actor(request), round_, stage,
-                                forms.read_stage(form, stage.kind))
+            read_stage = forms.StageForm(form, stage.kind)
+            stages.update_stage(session, actor(request), round_, stage, read_stage.data,
+                                errors=read_stage.errors)
             flash(request, _("Changes saved."))
     except FormErrors as exc:
         return await _refused(request, round_, "stages", stage.id, exc, form)
@@ -249,7 +256,9 @@ async def criterion_add(request: Request) -> Response:
     form = await get_form(request)
     session = db(request)
     try:
-        rubrics.add_criterion(session, actor(request), round_, stage, forms.read_criterion(form))
+        read = forms.CriterionForm(form)
+        rubrics.add_criterion(session, actor(request), round_, stage, read.data,
+                              errors=read.errors)
     except FormErrors as exc:
         session.rollback()
         session.refresh(round_)
@@ -273,8 +282,9 @@ async def criterion_update(request: Request) -> Response:
             rubrics.remove_criterion(session, actor(request), round_, criterion)
             flash(request, _("Criterion removed."))
         else:
+            read = forms.CriterionForm(form)
             rubrics.update_criterion(session, actor(request), round_, stage, criterion,
-                                     forms.read_criterion(form))
+                                     read.data, errors=read.errors)
             flash(request, _("Changes saved."))
     except FormErrors as exc:
         session.rollback()

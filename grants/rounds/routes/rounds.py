@@ -101,10 +101,11 @@ async def round_new(request: Request) -> Response:
             "values": {"year": today().year, "region_id": user.scope_region_id}, "errors": {},
             "regions": scope.region_choices(db(request), user)})
     form = await get_form(request)
-    data = forms.read_basics(form)
+    read = forms.BasicsForm(form)
+    data = read.data
     data.setdefault("region_id", None)
     try:
-        round_ = services.create(db(request), actor(request), dict(data), user)
+        round_ = services.create(db(request), actor(request), data, user, errors=read.errors)
     except FormErrors as exc:
         return render_page(request, "rounds/new.html", {
             "values": data, "errors": exc.errors,
@@ -158,10 +159,11 @@ async def round_copy(request: Request) -> Response:
             "round": source, "errors": {},
             "values": {"name": copying.suggested_copy_name(source), "year": source.year + 1}})
     form = await get_form(request)
-    data = forms.read_copy(form)
+    read = forms.CopyForm(form)
     session = db(request)
     try:
-        copy, notes = copying.copy_round(session, actor(request), source, dict(data))
+        copy, notes = copying.copy_round(session, actor(request), source, read.data,
+                                         errors=read.errors)
     except FormErrors as exc:
         session.rollback()
         return render_page(request, "rounds/copy.html", {
@@ -186,8 +188,9 @@ async def round_extend(request: Request) -> Response:
     form = await get_form(request)
     session = db(request)
     try:
-        told = services.extend_deadline(session, actor(request), round_,
-                                        forms.read_extension(form))
+        read = forms.ExtensionForm(form)
+        told = services.extend_deadline(session, actor(request), round_, read.data,
+                                        errors=read.errors)
     except FormErrors as exc:
         session.rollback()
         return render_page(request, "rounds/extend.html", {
