@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from grants import audit
-from grants.accounts import services
+from grants.accounts import forms, services
 from grants.accounts.models import User
 from grants.auth import (
     actor,
@@ -20,7 +20,6 @@ from grants.auth import (
     logout_session,
     require,
 )
-from grants.forms import Cleaner
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
 from grants.pagination import page_number, paginate
@@ -42,10 +41,9 @@ async def login(request: Request) -> Response:
         if current_user(request) is not None:
             return redirect(next_url)
         return render(request, "accounts/login.html", {"next": next_url})
-    form = await get_form(request)
-    username = str(form.get("username", "")).strip().lower()[:64]
-    password = str(form.get("password", ""))[:256]
-    next_url = _safe_next(str(form.get("next", "/")))
+    form = forms.LoginForm(await get_form(request))
+    username, password = form.login_name, form.secret
+    next_url = _safe_next(form.next or "/")
     session = db(request)
     ip = request.client.host if request.client else ""
     if is_throttled(session, username, ip):
@@ -82,11 +80,10 @@ async def change_password(request: Request) -> Response:
     user = require(request, "account.use")
     if request.method == "GET":
         return render(request, "accounts/password.html", {})
-    form = await get_form(request)
+    form = forms.PasswordForm(await get_form(request))
     try:
-        services.change_password(db(request), actor(request), user,
-                                 str(form.get("current", "")), str(form.get("new", "")),
-                                 str(form.get("repeat", "")))
+        services.change_password(db(request), actor(request), user, form.current, form.new,
+                                 form.repeat)
     except FormErrors as exc:
         return render(request, "accounts/password.html", {"errors": exc.errors}, status_code=400)
     login_session(request, user)
@@ -137,31 +134,26 @@ async def user_new(request: Request) -> Response:
                                   "values": {"scope_region_id": me.scope_region_id}}
     if request.method == "GET":
         return render(request, "accounts/user_new.html", context)
-    form = await get_form(request)
-    clean = Cleaner(form)
-    org_id = clean.integer("organisation_id", minimum=1)
-    organisation = session.get(Organisation, org_id) if org_id else None
-    values = {k: clean.raw(k) for k in ("username", "display_name", "email", "role",
-                                        "organisation_id", "scope_region_id")}
+    form = forms.NewUserForm(await get_form(request))
+    organisation = (session.get(Organisation, form.organisation_id)
+                    if form.organisation_id else None)
     # An organiser's scope lies within the creator's (blank: the creator's own scope).
-    scope_id = clean.integer("scope_region_id", minimum=1) or me.scope_region_id
+    scope_id = form.scope_region_id or me.scope_region_id
     if organisation is not None and not can(me, "organisation.view", organisation):
-        clean.errors["organisation_id"] = _("Not a valid choice.")
-    if scope_id is not None and clean.raw("role") == "organiser":
+        form.fail("organisation_id", _("Not a valid choice."))
+    if scope_id is not None and form.role == "organiser":
         problem = scope.check_region(session, me, scope_id)
         if problem:
-            clean.errors["scope_region_id"] = _(problem)
+            form.fail("scope_region_id", _(problem))
     try:
-        clean.check()
+        form.raise_errors()
         user = services.create_user(
-            session, actor(request), username=clean.raw("username"),
-            display_name=clean.text("display_name", required=True, max_length=80),
-            role=clean.raw("role"), password=clean.raw("password"),
-            email=clean.text("email", max_length=254), organisation=organisation,
-            is_owner=clean.boolean("is_owner"), must_change_password=True,
-            scope_region_id=scope_id if clean.raw("role") == "organiser" else None)
+            session, actor(request), username=form.username, display_name=form.display_name,
+            role=form.role, password=form.password, email=form.email,
+            organisation=organisation, is_owner=form.is_owner, must_change_password=True,
+            scope_region_id=scope_id if form.role == "organiser" else None)
     except FormErrors as exc:
-        context.update(errors=exc.errors, values=values)
+        context.update(errors=exc.errors, values=form.shown)
         return render(request, "accounts/user_new.html", context, status_code=400)
     flash(request, _("User %(name)s created. They must change the password at first login.",
                      name=user.username))
@@ -195,8 +187,7 @@ async def user_set_active(request: Request) -> Response:
     session = db(request)
     user = get_or_404(session, User, path_int(request))
     me = require(request, "user.manage", user)
-    form = await get_form(request)
-    active = str(form.get("active", "")) == "1"
+    active = forms.ActiveForm(await get_form(request)).active
     if user.id == me.id and not active:
         flash(request, _("You cannot deactivate your own account."), "error")
         return redirect(path("user_detail", id=user.id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from grants.accounts.forms import Raw
 from grants.forms import Choice, Cleaner, Field, Form, Id, Integer, Text, Upload
 from grants.i18n import gettext as _
 from grants.vocab import RATINGS
@@ -37,13 +38,6 @@ class Code(Field[str]):
 
     def read(self, clean: Cleaner) -> str:
         return clean.raw(self.key).strip() or self.default
-
-
-class Raw(Field[str]):
-    """The value exactly as typed (a password, or a login name the service checks)."""
-
-    def read(self, clean: Cleaner) -> str:
-        return clean.raw(self.key)
 
 
 class OrganisationForm(Form):

@@ -10,10 +10,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from grants.auth import actor, current_user, login_required, require
-from grants.forms import Cleaner, as_id
+from grants.forms import Form
 from grants.i18n import gettext as _
 from grants.permissions import can, in_scope
-from grants.regions import services
+from grants.regions import forms, services
 from grants.regions.models import Region
 from grants.urls import path
 from grants.validation import FormErrors
@@ -50,30 +50,29 @@ def _check_parent(request: Request, parent_id: int | None) -> None:
 @login_required
 async def region_new(request: Request) -> Response:
     require(request, "region.manage")
-    form = await get_form(request)
-    clean = Cleaner(form)
-    values = {"name": clean.raw("name"), "level": clean.raw("level"),
-              "parent_id": clean.raw("parent_id")}
+    form = forms.RegionForm(await get_form(request))
+    values = form.submitted
     try:
-        parent_id = clean.integer("parent_id", minimum=1)
-        clean.check()
-        _check_parent(request, parent_id)
-        region = services.create_region(db(request), actor(request), clean.raw("name"),
-                                        clean.raw("level"), parent_id)
+        form.raise_errors()
+        _check_parent(request, form.parent_id)
+        region = services.create_region(db(request), actor(request), form.name,
+                                        form.level or "", form.parent_id)
     except FormErrors as exc:
         return await region_tree.__wrapped__(request, exc.errors, values, 400)
     flash(request, _("%(name)s added.", name=region.name))
     return redirect(path("regions"))
 
 
-async def _region_action(request: Request, work: Any) -> Response:
-    """Load the region the organiser may change, run `work(session, region, form)` — which
-    returns the message to show — and go back to the tree; a refusal changes nothing."""
+async def _region_action(request: Request, kind: type[Form], work: Any) -> Response:
+    """Load the region the organiser may change, read the form `kind`, run
+    `work(session, region, form)` — which returns the message to show — and go back to the
+    tree; a refusal (or a bad form) changes nothing."""
     session = db(request)
     region = get_or_404(session, Region, path_int(request))
     require(request, "region.manage", region)
-    form = await get_form(request)
+    form = kind(await get_form(request))
     try:
+        form.raise_errors()
         message = work(session, region, form)
     except FormErrors as exc:
         session.rollback()
@@ -85,35 +84,32 @@ async def _region_action(request: Request, work: Any) -> Response:
 
 @login_required
 async def region_rename(request: Request) -> Response:
-    def work(session: Any, region: Region, form: Any) -> str:
-        services.rename_region(session, actor(request), region, str(form.get("name", "")))
+    def work(session: Any, region: Region, form: forms.RenameForm) -> str:
+        services.rename_region(session, actor(request), region, form.name)
         return _("Changes saved.")
 
-    return await _region_action(request, work)
+    return await _region_action(request, forms.RenameForm, work)
 
 
 @login_required
 async def region_move(request: Request) -> Response:
-    def work(session: Any, region: Region, form: Any) -> str:
-        parent_id = as_id(str(form.get("parent_id", "")).strip())
-        _check_parent(request, parent_id)
-        services.move_region(session, actor(request), region, parent_id)
+    def work(session: Any, region: Region, form: forms.MoveForm) -> str:
+        _check_parent(request, form.parent_id)
+        services.move_region(session, actor(request), region, form.parent_id)
         return _("%(name)s moved.", name=region.name)
 
-    return await _region_action(request, work)
+    return await _region_action(request, forms.MoveForm, work)
 
 
 @login_required
 async def region_retire(request: Request) -> Response:
-    def work(session: Any, region: Region, form: Any) -> str:
-        if form.get("retired") not in ("0", "1"):
-            raise FormErrors({"retired": _("Not a valid choice.")})
-        retire = form.get("retired") == "1"
+    def work(session: Any, region: Region, form: forms.RetireForm) -> str:
+        retire = form.retired == "1"
         services.set_retired(session, actor(request), region, retire)
         return (_("%(name)s retired.", name=region.name) if retire
                 else _("%(name)s is current again.", name=region.name))
 
-    return await _region_action(request, work)
+    return await _region_action(request, forms.RetireForm, work)
 
 
 routes = [
