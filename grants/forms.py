@@ -157,6 +157,11 @@ class Cleaner:
                 "Enter an amount in yuan, for example 12000 or 12,000.50.")
             return None
 
+    def column(self, name: str) -> list[str]:
+        """Every value sent under `name` (a column of repeated rows), stripped; a file sent
+        there reads as empty."""
+        return [v.strip() if isinstance(v, str) else "" for v in self.form.getlist(name)]
+
     def boolean(self, name: str) -> bool:
         return self.raw(name) in {"1", "on", "true", "yes"}
 

@@ -252,8 +252,11 @@ def create_draft(session: Session, actor: audit.Actor, user: User, round_: Round
     return app
 
 
-def validate_draft(session: Session, round_: Round, data: dict[str, Any]) -> dict[str, Any]:
-    errors: dict[str, str] = dict(data.pop("_errors", {}))
+def validate_draft(session: Session, round_: Round, data: dict[str, Any],
+                   errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The draft's values, or FormErrors with every problem (from `errors`, the form's
+    own, on)."""
+    errors = dict(errors or {})
     for key, message in column_problems(Application, data).items():
         errors.setdefault(key, message)
     for row in data.get("lines", []):
@@ -279,9 +282,9 @@ def validate_draft(session: Session, round_: Round, data: dict[str, Any]) -> dic
 
 
 def save_draft(session: Session, actor: audit.Actor, app: Application, round_: Round,
-               data: dict[str, Any]) -> Application:
+               data: dict[str, Any], errors: dict[str, str] | None = None) -> Application:
     """Replace the draft's fields, budget lines and activities; incomplete drafts are fine."""
-    data = validate_draft(session, round_, data)
+    data = validate_draft(session, round_, data, errors)
     before = audit.snapshot(app)
     for key in PROPOSAL_FIELDS:
         if key in data:

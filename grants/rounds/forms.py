@@ -231,6 +231,13 @@ class CriterionForm(Form):
         return {**self.values, "guidance": self.guidance}
 
 
+class RowActionForm(Form):
+    """The buttons beside a row of a list (a track, stage or criterion) other than saving."""
+
+    remove = Flag()
+    move = Choice(("up", "down"), required=False)
+
+
 class ExtensionForm(Form):
     """The new closing time and the reason of a deadline extension."""
 

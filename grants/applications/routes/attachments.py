@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -24,19 +23,18 @@ from grants.web import db, flash, get_form, path_int, redirect, render
 async def attachment_add(request: Request) -> Response:
     app, round_ = pages.load(request, "application.edit")
     session = db(request)
-    form = await get_form(request)
-    upload = form.get("file")
+    upload = forms.UploadForm(await get_form(request)).file
     try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        if upload is None:
             raise FormErrors({"file": _("Choose a file to upload.")})
         data = await upload.read()
         attachment = files.add(session, actor(request), app, upload.filename, data)
     except FormErrors as exc:
         session.rollback()
-        values = forms.values_of(app, services.lines_of(session, app),
-                                 services.activities_of(session, app))
+        values, rows = forms.values_of(app, services.lines_of(session, app),
+                                       services.activities_of(session, app))
         return render(request, "applications/form.html",
-                      pages.form_context(request, app, round_, values,
+                      pages.form_context(request, app, round_, values, rows,
                                          file_error=exc.errors.get("file", "")), status_code=400)
     flash(request, _("%(name)s attached.", name=attachment.filename))
     return redirect(path("application_edit", id=app.id) + "#attachments")

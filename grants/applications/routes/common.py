@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from grants.applications import attachments as files
 from grants.applications import rules
+from grants.applications.forms import Rows
 from grants.applications.models import Application
 from grants.auth import require
 from grants.i18n import gettext as _
@@ -39,18 +40,17 @@ def wants_json(request: Request) -> bool:
 
 
 def form_context(request: Request, app: Application, round_: Round, values: dict,
-                 errors: dict | None = None, file_error: str = "") -> dict:
+                 rows: Rows, errors: dict | None = None, file_error: str = "") -> dict:
     session = db(request)
-    lines = values.get("_rows", {}).get("lines", [])
-    totals = live_totals(values)
+    totals = live_totals(rows)
     rules_doc = round_.budget_rules or {}
     return {
         "app": app, "round": round_, "values": values, "errors": errors or {},
         "tracks": [(t.id, t.name) for t in tracks(request, round_)],
         "communities": regions.community_choices(session),
         "attachments": files.live(session, app), "file_error": file_error,
-        "line_rows": [*lines, *[{} for _ in range(3)]],
-        "activity_rows": [*values.get("_rows", {}).get("activities", []), *[{} for _ in range(3)]],
+        "line_rows": [*rows.lines, *[{} for _ in range(3)]],
+        "activity_rows": [*rows.activities, *[{} for _ in range(3)]],
         "categories": [(code, _(label)) for code, label in rules.CATEGORY_LABELS.items()],
         "totals": totals, "budget_rules": rules_doc,
         "shares": {
@@ -66,11 +66,12 @@ def form_context(request: Request, app: Application, round_: Round, values: dict
     }
 
 
-def live_totals(values: dict) -> rules.Totals:
+def live_totals(rows: Rows) -> rules.Totals:
+    """The budget's totals as typed so far (rows whose amounts do not read are left out)."""
     from grants import money
 
     out = []
-    for row in values.get("_rows", {}).get("lines", []):
+    for row in rows.lines:
         try:
             out.append(rules.Line(row.get("category", ""),
                                   money.parse_yuan(row["amount"]) if row.get("amount") else 0,

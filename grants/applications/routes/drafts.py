@@ -15,7 +15,6 @@ from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
 from grants.awards.models import Award
 from grants.disbursements.services import agreement_of
-from grants.forms import as_id
 from grants.i18n import gettext as _
 from grants.pagination import page_number, paginate
 from grants.regions import services as regions
@@ -56,13 +55,12 @@ async def apply(request: Request) -> Response:
         if found:
             errors = {"round": " ".join(p.message for p in found)}
     if request.method == "POST":
-        form = await get_form(request)
-        values = {"title": " ".join(str(form.get("title", "")).split())[:120],
-                  "track_id": str(form.get("track_id", ""))}
+        read = forms.ApplyForm(await get_form(request))
+        values = read.submitted
         try:
-            track_id = as_id(values["track_id"])
-            app = services.create_draft(session, actor(request), user, round_, track_id,
-                                        values["title"])
+            read.raise_errors()
+            app = services.create_draft(session, actor(request), user, round_, read.track_id,
+                                        read.title)
         except FormErrors as exc:
             errors = exc.errors
         else:
@@ -78,24 +76,25 @@ async def edit(request: Request) -> Response:
     app, round_ = pages.load(request, "application.edit")
     session = db(request)
     if request.method == "GET":
-        values = forms.values_of(app, services.lines_of(session, app),
-                                 services.activities_of(session, app))
+        values, rows = forms.values_of(app, services.lines_of(session, app),
+                                       services.activities_of(session, app))
         return render(request, "applications/form.html",
-                      pages.form_context(request, app, round_, values))
-    data = forms.read_proposal(await get_form(request))
+                      pages.form_context(request, app, round_, values, rows))
+    read = forms.ProposalForm(await get_form(request))
     try:
-        services.save_draft(session, actor(request), app, round_, dict(data))
+        services.save_draft(session, actor(request), app, round_, read.data,
+                            errors=read.errors)
     except FormErrors as exc:
         session.rollback()
         if pages.wants_json(request):
             return JSONResponse({"saved": False, "errors": exc.errors}, status_code=400)
         return render(request, "applications/form.html",
-                      pages.form_context(request, app, round_, data, exc.errors), status_code=400)
+                      pages.form_context(request, app, round_, read.values, read.rows,
+                                         exc.errors), status_code=400)
     if pages.wants_json(request):
         return JSONResponse({"saved": True, "at": format_local(now())[-5:],
                              "request_fen": app.request_fen})
-    form = await get_form(request)
-    if form.get("next") == "submit":
+    if read.next == "submit":
         return redirect(path("application_submit", id=app.id))
     flash(request, _("Draft saved."))
     return redirect(path("application_edit", id=app.id))

@@ -9,11 +9,10 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from grants.applications import export, rules, services, workflow
+from grants.applications import export, forms, rules, services, workflow
 from grants.applications.models import Application
 from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
-from grants.forms import as_id
 from grants.i18n import gettext as _
 from grants.i18n import ngettext
 from grants.organisations.models import Organisation
@@ -58,11 +57,11 @@ async def bulk_screen(request: Request) -> Response:
     session = db(request)
     round_ = get_or_404(session, Round, path_int(request))
     user = require(request, "round.screen", round_)
-    form = await get_form(request)
-    ids = [i for i in (as_id(v) for v in form.getlist("ids")) if i is not None]
+    read = forms.ScreeningForm(await get_form(request))
     try:
-        count = services.bulk_screen(session, actor(request), user, round_, ids,
-                                     str(form.get("outcome", "")), str(form.get("reason", "")))
+        read.raise_errors()
+        count = services.bulk_screen(session, actor(request), user, round_, read.ids,
+                                     read.outcome, read.reason)
     except FormErrors as exc:
         session.rollback()
         return await round_applications.__wrapped__(request, exc.errors, 400)
@@ -75,11 +74,11 @@ async def bulk_screen(request: Request) -> Response:
 async def screen_one(request: Request) -> Response:
     app, round_ = pages.load(request, "application.pass_screening")
     session = db(request)
-    form = await get_form(request)
+    read = forms.ScreeningForm(await get_form(request))
     user = current_user(request)
     try:
-        services.screen(session, actor(request), user, app, round_,
-                        str(form.get("outcome", "")), str(form.get("reason", "")))
+        read.raise_errors()
+        services.screen(session, actor(request), user, app, round_, read.outcome, read.reason)
     except FormErrors as exc:
         session.rollback()
         return await _detail_with_errors(request, app, round_, exc.errors)
@@ -91,10 +90,11 @@ async def screen_one(request: Request) -> Response:
 async def return_one(request: Request) -> Response:
     app, round_ = pages.load(request, "application.return")
     session = db(request)
-    form = await get_form(request)
+    read = forms.ScreeningForm(await get_form(request))
     try:
+        read.raise_errors()
         services.return_for_correction(session, actor(request), current_user(request),
-                                       app, round_, str(form.get("reason", "")))
+                                       app, round_, read.reason)
     except FormErrors as exc:
         session.rollback()
         return await _detail_with_errors(request, app, round_, exc.errors)

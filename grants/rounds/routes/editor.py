@@ -168,7 +168,7 @@ async def track_update(request: Request) -> Response:
     track = child_or_404(request, Track, "track_id", round_)
     form = await get_form(request)
     try:
-        if form.get("remove"):
+        if forms.RowActionForm(form).remove:
             tracks.remove_track(db(request), actor(request), round_, track)
             flash(request, _("Track removed."))
         else:
@@ -201,13 +201,14 @@ async def stage_update(request: Request) -> Response:
     stage = child_or_404(request, Stage, "stage_id", round_)
     form = await get_form(request)
     session = db(request)
+    button = forms.RowActionForm(form)
     try:
-        if form.get("remove"):
+        if button.remove:
             stages.remove_stage(session, actor(request), round_, stage)
             flash(request, _("Stage removed."))
-        elif form.get("move") in ("up", "down"):
+        elif button.move is not None:
             stages.move_stage(session, actor(request), round_, stage,
-                              -1 if form.get("move") == "up" else 1)
+                              -1 if button.move == "up" else 1)
         else:
             read_stage = forms.StageForm(form, stage.kind)
             stages.update_stage(session, actor(request), round_, stage, read_stage.data,
@@ -278,7 +279,7 @@ async def criterion_update(request: Request) -> Response:
     form = await get_form(request)
     session = db(request)
     try:
-        if form.get("remove"):
+        if forms.RowActionForm(form).remove:
             rubrics.remove_criterion(session, actor(request), round_, criterion)
             flash(request, _("Criterion removed."))
         else:
