@@ -33,16 +33,7 @@ class TieRecord:
     applications: tuple[int, ...]
     separated_by: tuple[str, ...]  # len(applications) - 1 entries: key name or "lot"
     seed: int | None  # the lot's seed when any pair was separated by lot
-
-    def describe(self) -> str:
-        """Plain-English account of how the tie was broken."""
-        parts = []
-        for a, b, key in zip(
-            self.applications, self.applications[1:], self.separated_by, strict=False
-        ):
-            how = f"drawn lot (seed {self.seed})" if key == LOT else f"'{key}'"
-            parts.append(f"application {a} placed above {b} by {how}")
-        return f"tie on total {self.total:g}: " + "; ".join(parts)
+    # scoring/ returns codes and numbers; grants/ words them (grants.judging.results).
 
 
 @dataclass(frozen=True)
