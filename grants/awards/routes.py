@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -15,8 +14,9 @@ from starlette.routing import Route
 from grants import lifecycle
 from grants.applications.models import Application
 from grants.auth import actor, current_user, login_required, require
-from grants.awards import documents, services, workflow
+from grants.awards import documents, forms, services, workflow
 from grants.awards.models import Award, AwardNotice, Objection
+from grants.forms import Form
 from grants.i18n import gettext as _
 from grants.i18n import ngettext
 from grants.money import format_yuan
@@ -30,11 +30,6 @@ def _applies(obj: Any, action: str) -> bool:
     """Whether the object's state allows the move (who may do it is asked separately)."""
     found, transition = lifecycle.split(action)
     return found is not None and transition is not None and found.applies(transition, obj)
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 # ---- organiser: the round's awards page ------------------------------------------------------
@@ -83,64 +78,63 @@ async def awards_page(request: Request) -> Response:
     return render(request, "awards/round.html", _awards_context(request, round_))
 
 
-async def _round_action(request: Request, work: Any) -> Response:
+async def _round_action(request: Request, kind: type[Form], work: Any) -> Response:
+    """Read the form `kind` and run `work(session, round_, form)`, which returns the message
+    to show; a bad form or a refusal shows the page again with the problems."""
     session = db(request)
     round_ = get_or_404(session, Round, request.path_params["id"])
     require(request, "award.manage", round_)
-    form = await get_form(request)
+    form = kind(await get_form(request))
     try:
+        form.raise_errors()
         message = work(session, round_, form)
     except FormErrors as exc:
         session.rollback()
         round_ = get_or_404(session, Round, request.path_params["id"])
         return render(request, "awards/round.html",
-                      _awards_context(request, round_, exc.errors, dict(form)), status_code=400)
+                      _awards_context(request, round_, exc.errors, form.submitted),
+                      status_code=400)
     flash(request, message)
     return redirect(path("round_awards", id=round_.id))
 
 
 @login_required
 async def propose(request: Request) -> Response:
-    def work(session: Any, round_: Round, form: Any) -> str:
-        levels, errors = services.parse_levels(form)
-        if errors:
-            raise FormErrors(errors)
-        notice = services.propose(session, actor(request), current_user(request), round_, levels)
+    def work(session: Any, round_: Round, form: forms.LevelsForm) -> str:
+        notice = services.propose(session, actor(request), current_user(request), round_,
+                                  form.values)
         n = len(services.award_rows(session, notice))
         return ngettext("%(num)s award proposed.", "%(num)s awards proposed.", n)
 
-    return await _round_action(request, work)
+    return await _round_action(request, forms.LevelsForm, work)
 
 
 @login_required
 async def publish(request: Request) -> Response:
-    def work(session: Any, round_: Round, form: Any) -> str:
+    def work(session: Any, round_: Round, form: forms.PublishForm) -> str:
         notice = services.notice_of(session, round_.id)
         if notice is None:
             raise FormErrors({"status": _("Propose awards first.")})
         services.publish(session, actor(request), current_user(request), notice,
-                         title=str(form.get("title", "")), contact=str(form.get("contact", "")),
-                         working_days=_int(form.get("working_days")))
+                         title=form.title, contact=form.contact,
+                         working_days=form.working_days)
         return _("The notice is published. Objections may be lodged until %(day)s.",
                  day=notice.window_end.isoformat() if notice.window_end else "")
 
-    return await _round_action(request, work)
+    return await _round_action(request, forms.PublishForm, work)
 
 
 @login_required
 async def confirm(request: Request) -> Response:
-    def work(session: Any, round_: Round, form: Any) -> str:
+    def work(session: Any, round_: Round, form: forms.ConfirmForm) -> str:
         notice = services.notice_of(session, round_.id)
         if notice is None:
             raise FormErrors({"status": _("Propose awards first.")})
-        if form.get("confirm") != "1":
-            raise FormErrors({"confirm": _("Tick the box to confirm that the awards are "
-                                           "final and the money is committed.")})
         n = services.confirm(session, actor(request), current_user(request), notice)
         return ngettext("%(num)s award confirmed; the money is committed.",
                         "%(num)s awards confirmed; the money is committed.", n)
 
-    return await _round_action(request, work)
+    return await _round_action(request, forms.ConfirmForm, work)
 
 
 # ---- organiser: one award ----------------------------------------------------------------
@@ -173,19 +167,18 @@ async def award_edit(request: Request) -> Response:
     award = _award_or_404(request, "award.manage")
     session = db(request)
     if request.method == "POST":
-        form = await get_form(request)
+        uses = services.fund_use(session, award.round_id)
+        form = forms.award_edit_form([u.fund.id for u in uses if u.fund.id is not None])(
+            await get_form(request))
         try:
-            uses = services.fund_use(session, award.round_id)
-            allocations, errors = services.parse_allocations(form, [u.fund.id for u in uses])
-            if errors:
-                raise FormErrors(errors)
-            services.edit(session, actor(request), current_user(request), award, allocations,
-                          str(form.get("level", "")), str(form.get("reason", "")))
+            form.raise_errors()
+            services.edit(session, actor(request), current_user(request), award,
+                          form.allocations, form.level or "", form.reason)
         except FormErrors as exc:
             session.rollback()
             award = get_or_404(session, Award, request.path_params["id"])
             return render(request, "awards/award.html",
-                          _award_context(request, award, exc.errors, dict(form)),
+                          _award_context(request, award, exc.errors, form.submitted),
                           status_code=400)
         flash(request, _("The award is changed."))
         return redirect(path("round_awards", id=award.round_id))
@@ -196,15 +189,16 @@ async def award_edit(request: Request) -> Response:
 async def award_withdraw(request: Request) -> Response:
     award = _award_or_404(request, "award.manage")
     session = db(request)
-    form = await get_form(request)
+    form = forms.WithdrawForm(await get_form(request))
     try:
-        services.withdraw(session, actor(request), current_user(request), award,
-                          str(form.get("reason", "")))
+        form.raise_errors()
+        services.withdraw(session, actor(request), current_user(request), award, form.reason)
     except FormErrors as exc:
         session.rollback()
         award = get_or_404(session, Award, request.path_params["id"])
         return render(request, "awards/award.html",
-                      _award_context(request, award, exc.errors, dict(form)), status_code=400)
+                      _award_context(request, award, exc.errors, form.submitted),
+                      status_code=400)
     flash(request, _("The award is withdrawn."))
     return redirect(path("round_awards", id=award.round_id))
 
@@ -213,17 +207,17 @@ async def award_withdraw(request: Request) -> Response:
 async def award_revoke(request: Request) -> Response:
     award = _award_or_404(request, "award.manage")
     session = db(request)
-    form = await get_form(request)
+    form = forms.RevokeForm(await get_form(request))
     try:
-        if form.get("confirm") != "1":
-            raise FormErrors({"confirm": _("Tick the box to confirm the revocation.")})
+        form.raise_errors()
         released = services.revoke(session, actor(request), current_user(request), award,
-                                   str(form.get("reason", "")))
+                                   form.reason)
     except FormErrors as exc:
         session.rollback()
         award = get_or_404(session, Award, request.path_params["id"])
         return render(request, "awards/award.html",
-                      _award_context(request, award, exc.errors, dict(form)), status_code=400)
+                      _award_context(request, award, exc.errors, form.submitted),
+                      status_code=400)
     flash(request, _("The award is revoked; %(amount)s is released in the funds.",
                      amount=format_yuan(released)))
     return redirect(path("round_awards", id=award.round_id))
@@ -254,24 +248,22 @@ async def objection_detail(request: Request) -> Response:
     objection = get_or_404(session, Objection, request.path_params["id"])
     require(request, "objection.manage", objection)
     if request.method == "POST":
-        form = await get_form(request)
-        what = str(form.get("action", ""))
+        form = forms.ObjectionActionForm(await get_form(request))
         try:
-            if what == "investigate":
+            form.raise_errors()
+            if form.action == "investigate":
                 services.investigate(session, actor(request), current_user(request), objection,
-                                     str(form.get("note", "")))
+                                     form.note)
                 message = _("The investigation is recorded.")
-            elif what in ("uphold", "dismiss"):
-                services.resolve(session, actor(request), current_user(request), objection,
-                                 what, str(form.get("reason", "")))
-                message = _("The objection is resolved and the outcome recorded.")
             else:
-                raise FormErrors({"action": _("Not a valid choice.")})
+                services.resolve(session, actor(request), current_user(request), objection,
+                                 form.action or "", form.reason)
+                message = _("The objection is resolved and the outcome recorded.")
         except FormErrors as exc:
             session.rollback()
             objection = get_or_404(session, Objection, request.path_params["id"])
             return render(request, "awards/objection.html",
-                          _objection_context(request, objection, exc.errors, dict(form)),
+                          _objection_context(request, objection, exc.errors, form.submitted),
                           status_code=400)
         flash(request, message)
         return redirect(path("objection_detail", id=objection.id))
@@ -347,35 +339,23 @@ async def public_notice(request: Request) -> Response:
     return render(request, "awards/public_notice.html", _public_context(request, notice, round_))
 
 
-def _chosen(value: Any) -> int | None:
-    """The project an objection concerns: blank is the notice as a whole; anything that is
-    not one of its projects' ids is refused by the service (-1 is nobody's id)."""
-    if not str(value or "").strip():
-        return None
-    number = _int(value)
-    return number if number is not None else -1
-
-
 async def public_object(request: Request) -> Response:
     notice, round_ = _public_notice(request)
     session = db(request)
-    form = await get_form(request)
-    upload = form.get("evidence")
+    form = forms.ObjectionForm(await get_form(request))
     filename, data = "", b""
-    if isinstance(upload, UploadFile) and upload.filename:
-        filename, data = upload.filename, await upload.read()
+    if form.evidence is not None:
+        filename, data = form.evidence.filename or "", await form.evidence.read()
     try:
         objection = services.lodge(
-            session, notice, name=str(form.get("name", "")),
-            contact=str(form.get("contact", "")), reasons=str(form.get("reasons", "")),
-            application_id=_chosen(form.get("application_id")), filename=filename, data=data,
-            ip=request.client.host if request.client else "")
+            session, notice, name=form.name, contact=form.contact, reasons=form.reasons,
+            application_id=form.application_id, filename=filename, data=data,
+            ip=request.client.host if request.client else "", errors=form.errors)
     except FormErrors as exc:
         session.rollback()
         notice, round_ = _public_notice(request)
-        values = {k: v for k, v in form.items() if isinstance(v, str)}
         return render(request, "awards/public_notice.html",
-                      _public_context(request, notice, round_, exc.errors, values),
+                      _public_context(request, notice, round_, exc.errors, form.submitted),
                       status_code=400)
     return render(request, "awards/public_notice.html",
                   _public_context(request, notice, round_, lodged=objection))

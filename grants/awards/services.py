@@ -215,24 +215,6 @@ def _round_funds(session: Session, round_: Round) -> list[tuple[Fund, int]]:
             if f.id is not None]
 
 
-def parse_levels(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The counts of first, second and third prizes (blank: none) and whether the other
-    awards are 优秀奖."""
-    levels: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for code in ("first", "second", "third"):
-        raw = (form.get(code) or "").strip()
-        if not raw:
-            levels[code] = 0
-            continue
-        if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
-            errors[code] = _("Enter a whole number between 0 and 1000.")
-            continue
-        levels[code] = int(raw)
-    levels["excellence"] = form.get("excellence") in ("1", "on", "yes")
-    return levels, errors
-
-
 def _level_for(index: int, levels: dict[str, Any]) -> str:
     bound = 0
     for code in ("first", "second", "third"):
@@ -317,27 +299,6 @@ def propose(session: Session, actor: audit.Actor, user: Any, round_: Round,
 
 
 # ---- changing one award ---------------------------------------------------------------------
-
-def parse_allocations(form: dict[str, str], fund_ids: list[int]) -> tuple[dict[int, int],
-                                                                          dict[str, str]]:
-    """The amount per fund typed in yuan (field `fund_<id>`); blank or 0 means none."""
-    from grants.money import MoneyError, parse_yuan
-
-    out: dict[int, int] = {}
-    errors: dict[str, str] = {}
-    for fid in fund_ids:
-        raw = (form.get(f"fund_{fid}") or "").strip()
-        if not raw:
-            continue
-        try:
-            amount = parse_yuan(raw)
-        except MoneyError as error:
-            errors[f"fund_{fid}"] = str(error)
-            continue
-        if amount:
-            out[fid] = amount
-    return out, errors
-
 
 def edit(session: Session, actor: audit.Actor, user: Any, award: Award,
          allocations: dict[int, int], level: str, reason: str) -> Award:
@@ -554,15 +515,18 @@ def ip_hash(ip: str) -> str:
 
 def lodge(session: Session, notice: AwardNotice, *, name: str, contact: str, reasons: str,
           application_id: int | None, filename: str = "", data: bytes = b"",
-          ip: str = "") -> Objection:
+          ip: str = "", errors: dict[str, str] | None = None) -> Objection:
     """A member of the public objects to the notice. Refused (FormErrors) outside the window,
-    above the per-address limits, or with bad input; nothing is stored then."""
+    above the per-address limits, or with bad input; nothing is stored then. `errors` are
+    the problems the form reader already found."""
     from grants.applications import attachments
 
     if not window_open(notice):
         raise FormErrors({"reasons": _("The objection window of this notice is closed.")})
     name, contact, reasons = name.strip(), contact.strip(), reasons.strip()
-    errors = column_problems(Objection, {"name": name, "contact": contact})
+    errors = dict(errors or {})
+    for key, problem in column_problems(Objection, {"name": name, "contact": contact}).items():
+        errors.setdefault(key, problem)
     if not name:
         errors.setdefault("name", _("This field is required."))
     if not contact:
@@ -570,16 +534,17 @@ def lodge(session: Session, notice: AwardNotice, *, name: str, contact: str, rea
     elif not (EMAIL.match(contact) or PHONE.match(contact)):
         errors.setdefault("contact", _("Enter a telephone number or an e-mail address."))
     if len(reasons) < 10:
-        errors["reasons"] = _("Explain the objection in at least 10 characters.")
+        errors.setdefault("reasons", _("Explain the objection in at least 10 characters."))
     elif len(reasons) > 5000:
-        errors["reasons"] = _("At most %(max)s characters (you entered %(n)s).", max=5000,
-                              n=len(reasons))
+        errors.setdefault("reasons", _("At most %(max)s characters (you entered %(n)s).",
+                                       max=5000, n=len(reasons)))
     else:
-        errors.update(column_problems(Objection, {"reasons": reasons}))
+        for key, problem in column_problems(Objection, {"reasons": reasons}).items():
+            errors.setdefault(key, problem)
     concerned = {a for (a,) in session.execute(select(Award.application_id).where(
         Award.notice_id == notice.id, Award.status.in_(LIVE))).all()}
     if application_id is not None and application_id not in concerned:
-        errors["application_id"] = _("Choose a project listed in this notice.")
+        errors.setdefault("application_id", _("Choose a project listed in this notice."))
     kind = ""
     if data or filename:
         try:
