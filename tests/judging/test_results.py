@@ -66,6 +66,11 @@ def test_hand_worked_results_equal_scoring_called_directly(client, session):
     page = client.get(f"/stages/{w.stage.id}/judging").text
     assert "Krippendorff" in page and "Probability of passing" in page
     assert "Tied on" in page
+    tied = page[page.index('id="ties"'):]
+    tied = tied[:tied.index("</ul>")]
+    # the tie is worded: the tied projects by number and title, "drawing lots" not the code
+    assert f"#{w.apps[1].id} {w.apps[1].title}" in tied and "drawing lots" in tied
+    assert "separated by lot" not in tied
 
 
 def test_closing_is_blocked_below_the_minimum_until_a_replacement_scores(client, session):
