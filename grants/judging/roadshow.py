@@ -38,6 +38,10 @@ def state_of(session: Session, stage: Stage) -> RoadshowState:
 
 def control(session: Session, actor: audit.Actor, stage: Stage, action: str,
             form: Any) -> None:
+    """Take one of ACTIONS; `form` (the submitted one, or a mapping) gives the project and its
+    minutes for "set_current"."""
+    from grants.judging.forms import OnStageForm
+
     if stage.kind != "roadshow":
         raise FormErrors({"action": _("Only a roadshow stage runs live.")})
     if action not in ACTIONS:
@@ -47,15 +51,14 @@ def control(session: Session, actor: audit.Actor, stage: Stage, action: str,
     state = state_of(session, stage)
     before = audit.snapshot(state)
     if action == "set_current":
-        raw = str(form.get("application_id", ""))
-        app_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
-        if app_id not in services.stage_application_ids(session, stage):
+        chosen = OnStageForm(form)
+        app_id = chosen.application
+        if app_id is None or app_id not in services.stage_application_ids(session, stage):
             raise FormErrors({"application_id": _("Choose an application of this stage.")})
-        minutes = str(form.get("minutes", "8"))
-        if not (minutes.isascii() and minutes.isdigit()) or not 1 <= int(minutes) <= 60:
+        if "minutes" in chosen.errors:
             raise FormErrors({"minutes": _("Between 1 and 60 minutes.")})
         state.current_application_id = app_id
-        state.timer_seconds = int(minutes) * 60
+        state.timer_seconds = (chosen.minutes or 8) * 60
         state.timer_started_at = None
         state.scoring_open = False
         state.show_result = False

@@ -82,17 +82,17 @@ async def assignment_page(request: Request) -> Response:
         raise HTTPException(403)
     if request.method == "POST":
         user = current_user(request)
-        form = await get_form(request)
-        action = str(form.get("action", ""))
-        if action not in ("confirm", "declare_conflict", "abstain"):
+        form = forms.DeclareForm(await get_form(request))
+        if form.action is None:
             raise HTTPException(400)
         try:
-            sheet = services.declare(session, actor(request), user, assignment, action,
-                                     str(form.get("reason", "")))
+            form.raise_errors()
+            sheet = services.declare(session, actor(request), user, assignment, form.action,
+                                     form.reason)
         except FormErrors as exc:
             session.rollback()
             return render(request, "judging/declare.html", {**context, "errors": exc.errors,
-                          "reason": form.get("reason", "")}, status_code=400)
+                          "reason": form.submitted["reason"]}, status_code=400)
         if sheet is not None:
             return redirect(path("judging_sheet", id=sheet.id))
         flash(request, _("Thank you. The application was taken off your list and the "
@@ -167,14 +167,14 @@ async def sheet_page(request: Request) -> Response:
     form = await get_form(request)
     criteria = criteria_of(session, stage)
     data = forms.read_sheet(form, criteria)
-    submit = form.get("action") == "submit"
+    submit = forms.submits(form)
     try:
         services.save_sheet(session, actor(request), user, sheet, data, submit=submit)
     except FormErrors as exc:
         session.rollback()
         if _wants_json(request):
             return JSONResponse({"saved": False, "errors": exc.errors}, status_code=400)
-        values = {k: form.get(k, "") for k in form if k != "csrf_token"}
+        values = forms.sheet_values(form, criteria)
         sheet = session.get(ScoreSheet, sheet.id)
         return render(request, "judging/sheet.html",
                       _sheet_context(request, sheet, assignment, stage, app, values, exc.errors),
@@ -219,11 +219,10 @@ async def accept_invite(request: Request) -> Response:
         raise HTTPException(404)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = await get_form(request)
+        form = forms.InviteAcceptForm(await get_form(request))
         try:
-            user = services.accept_invite(session, actor(request), found,
-                                          str(form.get("password", "")),
-                                          str(form.get("password_again", "")))
+            user = services.accept_invite(session, actor(request), found, form.password,
+                                          form.password_again)
         except FormErrors as exc:
             session.rollback()
             errors = exc.errors

@@ -3,10 +3,10 @@ reminders, closing and results."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,9 +15,21 @@ from starlette.routing import Route
 from grants import lifecycle
 from grants.accounts.models import User
 from grants.auth import actor, login_required, require
+from grants.forms import Form
 from grants.i18n import gettext as _
 from grants.i18n import ngettext
 from grants.judging import exports, results, services
+from grants.judging.forms import (
+    AssignForm,
+    AssignmentAddForm,
+    BonusForm,
+    ImportForm,
+    InviteForm,
+    OverrideForm,
+    PanelAddForm,
+    PanelMemberForm,
+    ReasonForm,
+)
 from grants.judging.models import Assignment, PanelMember, ScoreSheet
 from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Stage, Track
@@ -26,11 +38,7 @@ from grants.validation import FormErrors
 from grants.web import db, flash, get_form, get_or_404, redirect, render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+F = TypeVar("F", bound=Form)
 
 
 # ---- panel ---------------------------------------------------------------------------------
@@ -68,58 +76,58 @@ async def panel_page(request: Request) -> Response:
     return render(request, "judging/panel.html", _panel_context(request, round_))
 
 
-async def _panel_action(request: Request, work: Any, done: str) -> Response:
+async def _panel_action(request: Request, form_class: type[F],
+                        work: Callable[[Any, Round, F], Awaitable[str]]) -> Response:
     session = db(request)
     round_ = get_or_404(session, Round, request.path_params["id"])
     require(request, "judging.manage", round_)
-    form = await get_form(request)
+    form = form_class(await get_form(request))
     try:
         message = await work(session, round_, form)
     except FormErrors as exc:
         session.rollback()
         return render(request, "judging/panel.html", _panel_context(request, round_, exc.errors),
                       status_code=400)
-    flash(request, message or done)
+    flash(request, message)
     return redirect(path("judging_panel", id=round_.id))
 
 
 @login_required
 async def panel_add(request: Request) -> Response:
-    async def work(session: Any, round_: Round, form: Any) -> str:
-        user = session.get(User, _int(form.get("user_id")) or 0)
+    async def work(session: Any, round_: Round, form: PanelAddForm) -> str:
+        user = session.get(User, form.user) if form.user else None
         if user is None:
             raise FormErrors({"user_id": _("Choose a user.")})
-        services.add_member(session, actor(request), round_, user,
-                            tracks=form.getlist("tracks"),
-                            organisation_ids=form.getlist("organisation_ids"),
-                            public=form.get("public") == "1")
+        # Ids that are not ids are left out, as the services leave out other rounds' tracks:
+        # these are checkboxes the page offered.
+        services.add_member(session, actor(request), round_, user, tracks=form.tracks,
+                            organisation_ids=form.organisation_ids, public=form.public)
         return _("%(name)s joined the panel.", name=user.display_name)
 
-    return await _panel_action(request, work, "")
+    return await _panel_action(request, PanelAddForm, work)
 
 
 @login_required
 async def panel_invite(request: Request) -> Response:
-    async def work(session: Any, round_: Round, form: Any) -> str:
-        email = str(form.get("email", ""))
-        services.invite(session, actor(request), round_, email=email,
-                        display_name=str(form.get("display_name", "")),
-                        tracks=form.getlist("tracks"))
-        return _("An invitation was sent to %(email)s.", email=email.strip())
+    async def work(session: Any, round_: Round, form: InviteForm) -> str:
+        if "email" in form.errors or "display_name" in form.errors:
+            raise FormErrors(form.errors)
+        services.invite(session, actor(request), round_, email=form.email,
+                        display_name=form.display_name, tracks=form.tracks)
+        return _("An invitation was sent to %(email)s.", email=form.email)
 
-    return await _panel_action(request, work, "")
+    return await _panel_action(request, InviteForm, work)
 
 
 @login_required
 async def panel_import(request: Request) -> Response:
-    async def work(session: Any, round_: Round, form: Any) -> str:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
+    async def work(session: Any, round_: Round, form: ImportForm) -> str:
+        if form.file is None:
             raise FormErrors({"file": _("Choose a file to upload.")})
-        count = services.import_judges(session, actor(request), round_, await upload.read())
+        count = services.import_judges(session, actor(request), round_, await form.file.read())
         return ngettext("%(num)s judge added to the panel.", "%(num)s judges added to the panel.", count)
 
-    return await _panel_action(request, work, "")
+    return await _panel_action(request, ImportForm, work)
 
 
 @login_required
@@ -132,30 +140,29 @@ async def panel_template(request: Request) -> Response:
 
 @login_required
 async def panel_remove(request: Request) -> Response:
-    async def work(session: Any, round_: Round, form: Any) -> str:
+    async def work(session: Any, round_: Round, form: Form) -> str:
         member = session.get(PanelMember, request.path_params["member_id"])
         if member is None or member.round_id != round_.id:
             raise FormErrors({"member": _("This judge is not on the panel.")})
         services.remove_member(session, actor(request), member)
         return _("The judge left the panel.")
 
-    return await _panel_action(request, work, "")
+    return await _panel_action(request, Form, work)
 
 
 @login_required
 async def panel_member_update(request: Request) -> Response:
-    async def work(session: Any, round_: Round, form: Any) -> str:
+    async def work(session: Any, round_: Round, form: PanelMemberForm) -> str:
         member = session.get(PanelMember, request.path_params["member_id"])
         if member is None or member.round_id != round_.id:
             raise FormErrors({"member": _("This judge is not on the panel.")})
-        services.update_member(session, actor(request), member, tracks=form.getlist("tracks"),
-                               organisation_ids=form.getlist("organisation_ids"),
-                               community_ids=form.getlist("community_ids"),
-                               fund_ids=form.getlist("fund_ids"),
-                               public=form.get("public") == "1")
+        services.update_member(session, actor(request), member, tracks=form.tracks,
+                               organisation_ids=form.organisation_ids,
+                               community_ids=form.community_ids, fund_ids=form.fund_ids,
+                               public=form.public)
         return _("Saved.")
 
-    return await _panel_action(request, work, "")
+    return await _panel_action(request, PanelMemberForm, work)
 
 
 # ---- a stage ---------------------------------------------------------------------------------
@@ -220,18 +227,18 @@ async def stage_page(request: Request) -> Response:
     return render(request, "judging/stage.html", stage_context(request, stage, round_))
 
 
-async def _stage_action(request: Request, work: Any) -> Response:
+async def _stage_action(request: Request, form_class: type[F],
+                        work: Callable[[Any, Stage, F], str]) -> Response:
     stage, round_ = _stage(request)
     session = db(request)
-    form = await get_form(request)
+    form = form_class(await get_form(request))
     try:
         message = work(session, stage, form)
     except FormErrors as exc:
         session.rollback()
-        values = {k: form.get(k) for k in ("k", "min_load", "max_load")}
         return render(request, "judging/stage.html",
                       stage_context(request, stage, round_, exc.errors,
-                                    values if form.get("k") is not None else None),
+                                    form.submitted if isinstance(form, AssignForm) else None),
                       status_code=400)
     flash(request, message)
     return redirect(path("judging_stage", id=stage.id))
@@ -239,84 +246,78 @@ async def _stage_action(request: Request, work: Any) -> Response:
 
 @login_required
 async def assign(request: Request) -> Response:
-    def work(session: Any, stage: Stage, form: Any) -> str:
-        numbers = {k: _int(form.get(k)) for k in ("k", "min_load", "max_load")}
-        errors = {k: _("Enter a whole number.") for k, v in numbers.items() if v is None}
-        if not errors and numbers["k"] < 1:
-            errors["k"] = _("Must be at least %(min)s.", min=1)
-        if errors:
-            raise FormErrors(errors)
-        count = services.auto_assign(session, actor(request), stage, services.AssignPlan(
-            numbers["k"], numbers["min_load"], numbers["max_load"]))
+    def work(session: Any, stage: Stage, form: AssignForm) -> str:
+        k, low, high = form.k, form.min_load, form.max_load
+        if form.errors or k is None or low is None or high is None:
+            raise FormErrors(form.errors)
+        count = services.auto_assign(session, actor(request), stage,
+                                     services.AssignPlan(k, low, high))
         return _("%(n)s assignments made.", n=count)
 
-    return await _stage_action(request, work)
+    return await _stage_action(request, AssignForm, work)
 
 
 @login_required
 async def assignment_add(request: Request) -> Response:
-    def work(session: Any, stage: Stage, form: Any) -> str:
-        services.add_assignment(session, actor(request), stage,
-                                _int(form.get("application_id")) or 0,
-                                _int(form.get("user_id")) or 0, str(form.get("reason", "")))
+    def work(session: Any, stage: Stage, form: AssignmentAddForm) -> str:
+        form.raise_errors()
+        services.add_assignment(session, actor(request), stage, form.application or 0,
+                                form.user or 0, form.reason)
         return _("The judge was assigned.")
 
-    return await _stage_action(request, work)
+    return await _stage_action(request, AssignmentAddForm, work)
 
 
 @login_required
 async def open_stage(request: Request) -> Response:
-    def work(session: Any, stage: Stage, form: Any) -> str:
+    def work(session: Any, stage: Stage, form: Form) -> str:
         user = require(request, "judging.manage", None)
         judging = services.judging_of(session, stage)
         lifecycle.perform(session, actor(request), user, "judging.open", judging)
         return _("Scoring is open.")
 
-    return await _stage_action(request, work)
+    return await _stage_action(request, Form, work)
 
 
 @login_required
 async def close_stage(request: Request) -> Response:
-    def work(session: Any, stage: Stage, form: Any) -> str:
+    def work(session: Any, stage: Stage, form: Form) -> str:
         user = require(request, "judging.manage", None)
         results.close_stage(session, actor(request), user, stage)
         return _("Scoring is closed and the results computed.")
 
-    return await _stage_action(request, work)
+    return await _stage_action(request, Form, work)
 
 
 @login_required
 async def remind(request: Request) -> Response:
-    def work(session: Any, stage: Stage, form: Any) -> str:
+    def work(session: Any, stage: Stage, form: Form) -> str:
         n = services.send_reminders(session, actor(request), stage)
         return ngettext("%(num)s judge reminded.", "%(num)s judges reminded.", n)
 
-    return await _stage_action(request, work)
+    return await _stage_action(request, Form, work)
 
 
 @login_required
 async def advance(request: Request) -> Response:
-    def work(session: Any, stage: Stage, form: Any) -> str:
-        results.override(session, actor(request), stage, _int(form.get("application_id")) or 0,
-                         form.get("advanced") == "1", str(form.get("reason", "")))
+    def work(session: Any, stage: Stage, form: OverrideForm) -> str:
+        form.raise_errors()
+        results.override(session, actor(request), stage, form.application or 0, form.advanced,
+                         form.reason)
         return _("The advancement list was changed.")
 
-    return await _stage_action(request, work)
+    return await _stage_action(request, OverrideForm, work)
 
 
 @login_required
 async def bonus(request: Request) -> Response:
-    def work(session: Any, stage: Stage, form: Any) -> str:
-        raw = str(form.get("points", "") or "").strip()
-        points = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
-        if raw and points is None:
-            raise FormErrors({"points": _("Enter a whole number.")})
-        services.grant_bonus(session, actor(request), stage,
-                             _int(form.get("application_id")) or 0, points if raw else None,
-                             str(form.get("reason", "")))
+    def work(session: Any, stage: Stage, form: BonusForm) -> str:
+        form.raise_errors()
+        services.grant_bonus(session, actor(request), stage, form.application or 0,
+                             form.points, form.reason)
         return _("特别加分 recorded.")
 
-    return await _stage_action(request, work)
+    return await _stage_action(request, BonusForm, work)
 
 
 @login_required
@@ -325,10 +326,10 @@ async def assignment_remove(request: Request) -> Response:
     assignment = get_or_404(session, Assignment, request.path_params["id"])
     stage = session.get(Stage, assignment.stage_id)
     user = require(request, "judging.manage", session.get(Round, stage.round_id))
-    form = await get_form(request)
+    form = ReasonForm(await get_form(request))
     try:
-        services.remove_assignment(session, actor(request), user, assignment,
-                                   str(form.get("reason", "")))
+        form.raise_errors()
+        services.remove_assignment(session, actor(request), user, assignment, form.reason)
     except FormErrors as exc:
         session.rollback()
         flash(request, " ".join(exc.errors.values()), "error")
@@ -342,9 +343,10 @@ async def sheet_reopen(request: Request) -> Response:
     session = db(request)
     sheet = get_or_404(session, ScoreSheet, request.path_params["id"])
     user = require(request, "sheet.reopen", sheet)
-    form = await get_form(request)
+    form = ReasonForm(await get_form(request))
     try:
-        services.reopen_sheet(session, actor(request), user, sheet, str(form.get("reason", "")))
+        form.raise_errors()
+        services.reopen_sheet(session, actor(request), user, sheet, form.reason)
     except FormErrors as exc:
         session.rollback()
         flash(request, " ".join(exc.errors.values()), "error")

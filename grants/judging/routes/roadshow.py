@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
-from grants.judging import roadshow, services
+from grants.judging import forms, roadshow, services
 from grants.permissions import can
 from grants.rounds.models import Round, Stage
 from grants.urls import path
@@ -46,8 +46,9 @@ async def control(request: Request) -> Response:
     if request.method == "POST":
         session = db(request)
         form = await get_form(request)
+        action = forms.RoadshowForm(form).action or ""  # an unknown one: refused below
         try:
-            roadshow.control(session, actor(request), stage, str(form.get("action", "")), form)
+            roadshow.control(session, actor(request), stage, action, form)
         except FormErrors as exc:
             session.rollback()
             errors = exc.errors
