@@ -11,10 +11,11 @@ from starlette.routing import Route
 
 from grants.auth import actor, login_required, require
 from grants.calendar import services
+from grants.calendar.forms import DayForm, RemoveDayForm
 from grants.i18n import gettext as _
 from grants.timeutil import today
 from grants.urls import path
-from grants.validation import FormErrors, parse_date
+from grants.validation import FormErrors
 from grants.web import db, flash, get_form, redirect, render
 
 
@@ -46,43 +47,38 @@ async def calendar(request: Request) -> Response:
     return _page(request, year)
 
 
-def _day(raw: Any) -> Any:
-    try:
-        return parse_date(str(raw or ""), 2000, 2100)
-    except ValueError:
-        return None
-
-
 @login_required
 async def save(request: Request) -> Response:
     user = require(request, "calendar.edit")
-    form = await get_form(request)
+    form = DayForm(await get_form(request))
     session = db(request)
-    day = _day(form.get("day"))
     try:
-        services.set_day(session, actor(request), day, str(form.get("kind", "")),
-                         str(form.get("name", "")), str(form.get("note", "")), user.id)
+        form.raise_errors()
+        row = services.set_day(session, actor(request), form.day, form.kind or "", form.name,
+                               form.note, user.id)
     except FormErrors as exc:
         session.rollback()
-        return _page(request, day.year if day else today().year, exc.errors,
-                     {k: v for k, v in form.items() if isinstance(v, str)}, 400)
-    flash(request, _("%(day)s is saved in the calendar.", day=day.isoformat()))
-    return redirect(path("calendar") + f"?year={day.year}")
+        return _page(request, form.day.year if form.day else today().year, exc.errors,
+                     form.submitted, 400)
+    flash(request, _("%(day)s is saved in the calendar.", day=row.day.isoformat()))
+    return redirect(path("calendar") + f"?year={row.day.year}")
 
 
 @login_required
 async def remove(request: Request) -> Response:
     require(request, "calendar.edit")
-    form = await get_form(request)
+    form = RemoveDayForm(await get_form(request))
     session = db(request)
-    day = _day(form.get("day"))
+    day = form.day
     try:
-        if form.get("confirm") != "1":
+        if not form.confirm:
             raise FormErrors({"confirm": _("Tick the box to confirm the removal.")})
+        form.raise_errors()
         services.clear_day(session, actor(request), day)
     except FormErrors as exc:
         session.rollback()
         return _page(request, day.year if day else today().year, exc.errors, status_code=400)
+    assert day is not None  # the form required it
     flash(request, _("The local entry for %(day)s is removed.", day=day.isoformat()))
     return redirect(path("calendar") + f"?year={day.year}")
 

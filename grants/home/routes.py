@@ -14,6 +14,7 @@ from grants.accounts.services import organisation_of, set_locale
 from grants.auth import actor, current_user, login_required
 from grants.funds.models import Fund
 from grants.funds.services import balances, visible_funds
+from grants.home.forms import LanguageForm
 from grants.organisations.models import Organisation, OrganisationChange
 from grants.permissions import can
 from grants.regions import scope
@@ -99,15 +100,15 @@ def _applicant_dashboard(session: Session, user: User) -> dict[str, object]:
 
 
 async def switch_language(request: Request) -> Response:
-    form = await get_form(request)
-    locale = i18n.normalise_locale(str(form.get("locale", "")))
+    form = LanguageForm(await get_form(request))
+    locale = i18n.normalise_locale(form.locale)
     if locale:
         request.session["locale"] = locale
         user = current_user(request)
         if user is not None:
             set_locale(db(request), actor(request), user, locale)
-    target = str(form.get("next", "/"))
-    if not target.startswith("/") or target.startswith("//"):
+    target = form.back
+    if "next" in form.errors or not target.startswith("/") or target.startswith("//"):
         target = "/"
     return redirect(target)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from grants.forms import Cleaner
+from grants.forms import Choice, Cleaner, Form, Id, Ids, Text
 from grants.i18n import gettext as _
 from grants.timeutil import local, parse_local
 from grants.votes.models import VoteSetup
-from grants.votes.services import USES
+from grants.votes.services import FLAGS, USES
 
 
 def _moment(cleaner: Cleaner, name: str) -> Any:
@@ -62,3 +62,42 @@ def values_of(setup: VoteSetup | None) -> dict[str, Any]:
         "show_counts": setup.show_counts, "difficulty": setup.difficulty,
         "per_address_hour": setup.per_address_hour, "per_device_hour": setup.per_device_hour,
     }
+
+
+# ---- the public page and the organiser's moves -----------------------------------------------
+
+class EmailForm(Form):
+    """Asking for a code (the service checks the address)."""
+
+    email = Text(max_length=254)
+
+
+class CodeForm(EmailForm):
+    """The e-mailed code; the address comes from the session when the page does not send it."""
+
+    code = Text(max_length=20)
+
+
+class CastForm(Form):
+    """A vote: the voter's token, the signed challenge and its proof of work (all checked by the
+    service, which refuses them in the voter's words)."""
+
+    token = Text(max_length=500)
+    challenge = Text(max_length=500)
+    nonce = Text(max_length=100)
+
+
+class MoveForm(Form):
+    """A move of the vote's lifecycle; publishing on a tie names the winner with a reason."""
+
+    came_from = Choice(("results", "settings"), required=False, name="from")
+    winner = Id()
+    reason = Text(max_length=500)
+
+
+class ExcludeForm(Form):
+    """Excluding votes from the count: those chosen, or all that carry a flag."""
+
+    flag = Choice(FLAGS, required=False)
+    vote_ids = Ids()
+    reason = Text(max_length=500)

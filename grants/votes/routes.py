@@ -13,7 +13,7 @@ from starlette.routing import Route
 from grants import lifecycle
 from grants.applications.models import Application
 from grants.auth import actor, current_user, login_required, require
-from grants.forms import as_id
+from grants.forms import Cleaner, Form
 from grants.i18n import gettext as _
 from grants.i18n import join_list
 from grants.rounds.models import Round
@@ -75,6 +75,13 @@ async def vote_public(request: Request) -> Response:
     return _public_page(request, round_, setup)
 
 
+def _refuse(form: Form, keys: tuple[str, ...], words: dict[str, str] | None = None) -> None:
+    """Refuse the first problem with the form's `keys`, in the services' words where given."""
+    for key in keys:
+        if key in form.errors:
+            raise services.VoteRefused((words or {}).get(key, form.errors[key]), key)
+
+
 def _client(request: Request) -> tuple[str, str]:
     device = _device(request)
     if not device:
@@ -84,26 +91,26 @@ def _client(request: Request) -> tuple[str, str]:
 
 async def vote_code(request: Request) -> Response:
     round_, setup = _public_setup(request)
-    form = await get_form(request)
-    email = str(form.get("email", ""))
+    form = forms.EmailForm(await get_form(request))
     try:
         ip, device = _client(request)
-        services.request_code(db(request), setup, email, ip, device)
+        _refuse(form, ("email",))
+        services.request_code(db(request), setup, form.email, ip, device)
     except services.VoteRefused as exc:
         return _public_page(request, round_, setup, error=exc.message, status_code=400)
-    request.session["vote_email"] = email.strip().lower()
+    request.session["vote_email"] = form.email.lower()
     flash(request, _("We sent a code to your e-mail address. Enter it below."))
     return redirect(path("vote_public", id=round_.id) + "#confirm")
 
 
 async def vote_confirm(request: Request) -> Response:
     round_, setup = _public_setup(request)
-    form = await get_form(request)
-    email = str(form.get("email", "") or request.session.get("vote_email", ""))
+    form = forms.CodeForm(await get_form(request))
+    email = form.email or str(request.session.get("vote_email", ""))
     try:
         _ip, device = _client(request)
-        token = services.verify_code(db(request), setup, email, str(form.get("code", "")),
-                                     device)
+        _refuse(form, ("email", "code"))
+        token = services.verify_code(db(request), setup, email, form.code, device)
     except services.VoteRefused as exc:
         return _public_page(request, round_, setup, error=exc.message, status_code=400)
     tokens = _tokens(request)
@@ -116,13 +123,13 @@ async def vote_confirm(request: Request) -> Response:
 
 async def vote_cast(request: Request) -> Response:
     round_, setup = _public_setup(request)
-    form = await get_form(request)
+    form = forms.CastForm(await get_form(request))
     application_id = path_int(request, "app")
     try:
         ip, device = _client(request)
-        services.cast(db(request), setup, application_id,
-                      token=str(form.get("token", "")), challenge=str(form.get("challenge", "")),
-                      nonce=str(form.get("nonce", "")), ip=ip, device=device)
+        _refuse(form, ("token", "challenge", "nonce"))
+        services.cast(db(request), setup, application_id, token=form.token,
+                      challenge=form.challenge, nonce=form.nonce, ip=ip, device=device)
     except services.VoteRefused as exc:
         db(request).rollback()
         return _public_page(request, round_, setup, error=exc.message, status_code=400)
@@ -170,7 +177,7 @@ async def vote_settings(request: Request) -> Response:
         except FormErrors as exc:
             errors = exc.errors
             values = dict(form)
-            selected = [i for i in (as_id(v) for v in form.getlist("application_ids")) if i]
+            selected = Cleaner(form).ids("application_ids")
         except services.VoteRefused as exc:
             errors = {exc.field_name or "form": exc.message}
             values = dict(form)
@@ -194,20 +201,17 @@ async def vote_move(request: Request) -> Response:
     verb = request.path_params["action"]
     if workflow.LIFECYCLE.transition(verb) is None:
         raise HTTPException(404)
-    form = await get_form(request)
+    form = forms.MoveForm(await get_form(request))
     if setup is None:
         return _no_setup_yet(request, round_)
-    back = path("vote_results" if form.get("from") == "results" else "vote_settings",
+    back = path("vote_results" if form.came_from == "results" else "vote_settings",
                 id=round_.id)
     try:
         if verb == "publish":
-            raw = str(form.get("winner", "")).strip()
-            winner = as_id(raw)
-            if raw and winner is None:
-                raise services.VoteRefused(_("Choose one of the projects that share the most "
-                                             "votes."), "winner")
+            _refuse(form, ("winner", "reason"), {"winner": _(
+                "Choose one of the projects that share the most votes.")})
             award = services.publish(session, actor(request), current_user(request), setup,
-                                     winner, str(form.get("reason", "")))
+                                     form.winner, form.reason)
         else:
             award = None
             lifecycle.perform(session, actor(request), current_user(request), f"vote.{verb}",
@@ -280,17 +284,16 @@ async def vote_exclude(request: Request) -> Response:
     round_ = round_or_404(request, "vote.exclude")
     session = db(request)
     setup = services.setup_for(session, round_.id)
-    form = await get_form(request)
+    form = forms.ExcludeForm(await get_form(request))
     if setup is None:
         return _no_setup_yet(request, round_)
-    reason = str(form.get("reason", ""))
     try:
-        if form.get("flag"):
-            n = services.exclude_flagged(session, actor(request), setup, str(form["flag"]),
-                                         reason)
+        _refuse(form, ("flag", "vote_ids", "reason"),
+                {"vote_ids": _("Choose votes of this round.")})
+        if form.flag:
+            n = services.exclude_flagged(session, actor(request), setup, form.flag, form.reason)
         else:
-            ids = [as_id(v) or -1 for v in form.getlist("vote_ids")]  # -1: refused as unknown
-            n = services.exclude(session, actor(request), setup, ids, reason)
+            n = services.exclude(session, actor(request), setup, form.vote_ids, form.reason)
     except services.VoteRefused as exc:
         session.rollback()
         return _results_page(request, round_, setup, {exc.field_name or "form": exc.message},
