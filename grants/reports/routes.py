@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -15,15 +14,14 @@ from starlette.routing import Route
 from grants.accounts.models import User
 from grants.auth import actor, current_user, login_required, require
 from grants.disbursements.models import Agreement
-from grants.forms import as_id
+from grants.forms import Form
 from grants.i18n import gettext as _
-from grants.money import MoneyError, parse_yuan
 from grants.organisations.models import Organisation
-from grants.reports import files, services, workflow
+from grants.reports import files, forms, services, workflow
 from grants.reports.models import Evaluation, Report, ReportFile, RoundEvaluator
 from grants.rounds.models import Round
 from grants.urls import path
-from grants.validation import FormErrors, parse_whole
+from grants.validation import FormErrors
 from grants.vocab import TARGET_GROUPS
 from grants.web import db, flash, get_form, get_or_404, redirect, render
 
@@ -68,112 +66,91 @@ async def report_detail(request: Request) -> Response:
     report = _report(request)
     session = db(request)
     if request.method == "POST":
-        form = await get_form(request)
+        form = forms.report_form(report)(await get_form(request))
         try:
             services.save(session, actor(request), current_user(request), report, form)
         except FormErrors as exc:
             session.rollback()
             report = get_or_404(session, Report, request.path_params["id"])
-            values = {k: v for k, v in form.items() if isinstance(v, str)}
             return render(request, "reports/report.html",
-                          _context(request, report, exc.errors, values), status_code=400)
+                          _context(request, report, exc.errors, form.submitted),
+                          status_code=400)
         flash(request, _("The report is saved."))
         return redirect(path("report_detail", id=report.id))
     return render(request, "reports/report.html", _context(request, report))
 
 
-async def _action(request: Request, work: Any, done: str, action: str) -> Response:
+async def _action(request: Request, kind: type[Form], work: Any, done: str,
+                  action: str) -> Response:
+    """Read the form `kind` and run `work(session, report, form)`; a bad form or a refusal
+    shows the report again with the problems."""
     report = _report(request)
     require(request, action, report)
     session = db(request)
     report_id = report.id
-    form = await get_form(request)
+    form = kind(await get_form(request))
     try:
+        form.raise_errors()
         work(session, report, form)
     except FormErrors as exc:
         session.rollback()
         report = get_or_404(session, Report, report_id)
-        values = {k: v for k, v in form.items() if isinstance(v, str)}
         return render(request, "reports/report.html",
-                      _context(request, report, exc.errors, values), status_code=400)
+                      _context(request, report, exc.errors, form.submitted), status_code=400)
     flash(request, done)
     return redirect(path("report_detail", id=report_id))
 
 
 @login_required
 async def report_submit(request: Request) -> Response:
-    return await _action(request, lambda s, r, f: services.submit(
+    return await _action(request, Form, lambda s, r, f: services.submit(
         s, actor(request), current_user(request), r), _("The report is submitted."),
         "report.submit")
 
 
 @login_required
 async def report_return(request: Request) -> Response:
-    return await _action(request, lambda s, r, f: services.return_for_correction(
-        s, actor(request), current_user(request), r, str(f.get("reason", ""))),
+    return await _action(request, forms.ReturnForm, lambda s, r, f: services.return_for_correction(
+        s, actor(request), current_user(request), r, f.reason),
         _("The report is returned for correction."), "report.return")
 
 
 @login_required
 async def report_evaluate(request: Request) -> Response:
-    def work(session: Any, report: Report, form: Any) -> None:
-        errors: dict[str, str] = {}
-        score = None
-        raw_score = str(form.get("score", "") or "").strip()
-        if raw_score:
-            try:
-                score = parse_whole(raw_score)
-            except ValueError:
-                errors["score"] = _("Enter a whole number.")
-        refund = None
-        raw_refund = str(form.get("refund", "") or "").strip()
-        if raw_refund:
-            try:
-                refund = parse_yuan(raw_refund)
-            except MoneyError as error:
-                errors["refund"] = str(error)
-        scores, rubric_errors = services.rubric_scores(form)
-        errors.update(rubric_errors)
-        if errors:
-            raise FormErrors(errors)
+    def work(session: Any, report: Report, form: forms.EvaluationForm) -> None:
         services.evaluate(session, actor(request), current_user(request), report,
-                          grade=str(form.get("grade", "")), score=score,
-                          comments=str(form.get("comments", "")), refund_fen=refund,
-                          scores=scores)
+                          grade=form.grade, score=form.score, comments=form.comments,
+                          refund_fen=form.refund_fen, scores=form.scores)
 
-    return await _action(request, work, _("The evaluation is recorded."), "report.evaluate")
+    return await _action(request, forms.EvaluationForm, work, _("The evaluation is recorded."),
+                         "report.evaluate")
 
 
 # ---- photos and attachments ----------------------------------------------------------------
 
 @login_required
 async def report_file_add(request: Request) -> Response:
-    async def work(session: Any, report: Report, form: Any) -> None:
-        upload = form.get("file")
-        filename, data = "", b""
-        if isinstance(upload, UploadFile) and upload.filename:
-            filename, data = upload.filename, await upload.read()
-        kind = str(form.get("kind", "photo"))
-        if kind not in ("photo", "attachment"):
-            raise FormErrors({"photo": _("Choose a photo or an attachment.")})
-        if not filename:
+    async def work(session: Any, report: Report, form: forms.FileForm) -> None:
+        form.raise_errors()
+        kind = form.kind or "photo"
+        if form.file is None:
             raise FormErrors({kind: _("Choose a file to upload.")})
         files.add(session, actor(request), current_user(request), report, kind=kind,
-                  filename=filename, data=data, caption=str(form.get("caption", "") or ""))
+                  filename=form.file.filename or "", data=await form.file.read(),
+                  caption=form.caption)
 
     report = _report(request)
     require(request, "report.edit", report)
     session = db(request)
     report_id = report.id
-    form = await get_form(request)
+    form = forms.FileForm(await get_form(request))
     try:
         await work(session, report, form)
     except FormErrors as exc:
         session.rollback()
         report = get_or_404(session, Report, report_id)
-        values = {k: v for k, v in form.items() if isinstance(v, str)}
         return render(request, "reports/report.html",
-                      _context(request, report, exc.errors, values), status_code=400)
+                      _context(request, report, exc.errors, form.submitted), status_code=400)
     flash(request, _("The file is added."))
     return redirect(path("report_detail", id=report_id) + "#report-photos")
 
@@ -242,22 +219,19 @@ async def round_evaluators(request: Request) -> Response:
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
     if request.method == "POST":
-        form = await get_form(request)
-        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        form = forms.EvaluatorForm(await get_form(request))
+        values = form.submitted
         try:
-            if form.get("remove"):
-                evaluator_id = as_id(str(form.get("remove")))
-                if evaluator_id is None:
-                    raise HTTPException(404)
-                evaluator = session.get(RoundEvaluator, evaluator_id)
+            if form.remove is not None or "remove" in form.errors:
+                evaluator = session.get(RoundEvaluator, form.remove) if form.remove else None
                 if evaluator is None or evaluator.round_id != round_.id:
                     raise HTTPException(404)
                 services.remove_evaluator(session, actor(request), evaluator)
                 flash(request, _("The evaluator is removed."))
             else:
+                form.raise_errors()
                 added = services.add_evaluator(session, actor(request), round_.id or 0,
-                                               str(form.get("who", "")),
-                                               str(form.get("agency", "")))
+                                               form.who, form.agency)
                 flash(request, _("%(name)s now evaluates this round's reports.",
                                  name=session.get(User, added.user_id).display_name))
         except FormErrors as exc:

@@ -20,14 +20,11 @@ from grants.awards.models import Award
 from grants.disbursements import services as money
 from grants.disbursements.models import Agreement
 from grants.i18n import gettext as _
+from grants.reports import forms
 from grants.reports.models import Evaluation, Report, RoundEvaluator
 from grants.reports.workflow import GRADES, KINDS, RUBRIC
 from grants.rounds.models import Round
-from grants.validation import FormErrors, column_problems, parse_whole, text_problem
-from grants.vocab import TARGET_GROUPS
-
-MAX_COUNT = 10_000_000
-MAX_TEXT = 20_000
+from grants.validation import FormErrors, column_problems, text_problem
 
 
 def report_of(session: Session, agreement: Agreement, kind: str) -> Report | None:
@@ -82,52 +79,21 @@ def start(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
     return report
 
 
-def _count(raw: Any, field: str, errors: dict[str, str]) -> int:
-    text = str(raw if raw is not None else "").strip()
-    if not text:
-        return 0
-    try:
-        value = parse_whole(text)
-    except ValueError:
-        errors[field] = _("Enter a whole number.")
-        return 0
-    if not 0 <= value <= MAX_COUNT:
-        errors[field] = _("Enter a whole number between 0 and %(max)s.", max=MAX_COUNT)
-        return 0
-    return value
-
-
-def save(session: Session, actor: audit.Actor, user: Any, report: Report,
-         form: Any) -> Report:
-    """Save the figures and the narrative of a draft (or returned) report."""
-    from grants.money import MoneyError, parse_yuan
-
-    errors: dict[str, str] = {}
-    figures = {name: _count(form.get(name), name, errors)
-               for name in ("activities_held", "people_served", "volunteers",
-                            "volunteer_hours")}
-    beneficiaries = {}
-    for group in report.planned.get("target_groups", []) or []:
-        if group in TARGET_GROUPS:
-            beneficiaries[group] = _count(form.get(f"group_{group}"), f"group_{group}", errors)
-    spending = []
-    for i, line in enumerate(report.spending):
-        raw = str(form.get(f"spent_{i}", "") or "").strip()
-        try:
-            spent = parse_yuan(raw) if raw else 0
-        except MoneyError as error:
-            errors[f"spent_{i}"] = str(error)
-            spent = 0
-        spending.append({**line, "spent_fen": spent})
-    narrative = str(form.get("narrative", "") or "").strip()
-    stories = str(form.get("stories", "") or "").strip()
-    for name, text in (("narrative", narrative), ("stories", stories)):
-        if len(text) > MAX_TEXT:
-            errors[name] = _("At most %(max)s characters (you entered %(n)s).", max=MAX_TEXT,
-                             n=len(text))
-    errors.update(column_problems(Report, {"narrative": narrative, "stories": stories}))
+def save(session: Session, actor: audit.Actor, user: Any, report: Report, form: Any,
+         errors: dict[str, str] | None = None) -> Report:
+    """Save the figures and the narrative of a draft (or returned) report. `form` is the
+    report's read form (`forms.report_form`), or the submitted fields (the demo and tests
+    give a plain dict), read here the same way; `errors` are problems found besides."""
+    read = forms.read_report(report, form)
+    errors = {**read.errors, **(errors or {})}
+    for key, problem in column_problems(Report, {"narrative": read.narrative,
+                                                 "stories": read.stories}).items():
+        errors.setdefault(key, problem)
     if errors:
         raise FormErrors(errors)
+    figures, beneficiaries = read.figures, read.beneficiaries
+    spending = [{**line, "spent_fen": read.spent(i)} for i, line in enumerate(report.spending)]
+    narrative, stories = read.narrative, read.stories
     lifecycle.perform(session, actor, user, "report.edit", report)
     for name, value in figures.items():
         setattr(report, name, value)
@@ -155,30 +121,6 @@ def return_for_correction(session: Session, actor: audit.Actor, user: Any, repor
     lifecycle.perform(session, actor, user, "report.return", report, reason=reason)
     report.returned_reason = reason.strip()
     return report
-
-
-def rubric_scores(form: Any) -> tuple[dict[str, int], dict[str, str]]:
-    """The evaluation rubric's points from a form: every criterion or none."""
-    scores: dict[str, int] = {}
-    errors: dict[str, str] = {}
-    given = {key: str(form.get(f"rubric_{key}", "") or "").strip() for key in RUBRIC}
-    if not any(given.values()):
-        return {}, {}
-    for key, (_label, most) in RUBRIC.items():
-        raw = given[key]
-        if not raw:
-            errors[f"rubric_{key}"] = _("Score every criterion, or none.")
-            continue
-        try:
-            value = parse_whole(raw)
-        except ValueError:
-            errors[f"rubric_{key}"] = _("Enter a whole number.")
-            continue
-        if not 0 <= value <= most:
-            errors[f"rubric_{key}"] = _("Enter a whole number between 0 and %(max)s.", max=most)
-            continue
-        scores[key] = value
-    return scores, errors
 
 
 def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *, grade: str,

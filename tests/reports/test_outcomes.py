@@ -16,6 +16,7 @@ from grants.disbursements import services as money
 from grants.notifications.models import Notice, OutboxMessage, SentReminder
 from grants.organisations.models import Organisation
 from grants.reports import files
+from grants.reports import forms as report_forms
 from grants.reports import services as reports
 from grants.reports.models import Report, ReportFile
 from grants.rounds.models import Round
@@ -138,12 +139,12 @@ def test_rubric_scores_add_up_and_partial_rubrics_are_refused(session, monkeypat
     reports.save(session, SYSTEM, member, report, FIGURES)
     reports.submit(session, SYSTEM, member, report)
     session.commit()
-    scores, errors = reports.rubric_scores({"rubric_goals": "25", "rubric_money": "20"})
+    scores, errors = report_forms.rubric_scores({"rubric_goals": "25", "rubric_money": "20"})
     assert errors and "rubric_delivery" in errors
-    scores, errors = reports.rubric_scores({"rubric_goals": "31", "rubric_delivery": "20",
+    scores, errors = report_forms.rubric_scores({"rubric_goals": "31", "rubric_delivery": "20",
                                             "rubric_money": "20", "rubric_benefit": "15"})
     assert "rubric_goals" in errors
-    scores, errors = reports.rubric_scores({"rubric_goals": "27", "rubric_delivery": "２０",
+    scores, errors = report_forms.rubric_scores({"rubric_goals": "27", "rubric_delivery": "２０",
                                             "rubric_money": "22", "rubric_benefit": "15"})
     assert not errors
     evaluation = reports.evaluate(session, SYSTEM, w.organiser, report, grade="good",
