@@ -46,8 +46,12 @@ class Cleaner:
     def text(self, name: str, *, required: bool = False, max_length: int = 200,
              min_length: int = 0) -> str:
         """Text of at most `max_length` characters (use the column's length); short fields are
-        one line with runs of spaces collapsed. NUL and control characters are refused."""
-        value = " ".join(self.raw(name).split()) if max_length <= 200 else self.raw(name).strip()
+        one line with runs of spaces collapsed; longer ones keep their lines, with the CR LF
+        browsers send counted as one character, as the text box counted it. NUL and control
+        characters are refused."""
+        raw = self.raw(name)
+        value = (" ".join(raw.split()) if max_length <= 200
+                 else raw.replace("\r\n", "\n").strip())
         if validation.bad_characters(value):
             self.errors[name] = i18n.gettext("Contains characters that are not allowed.")
         elif required and not value:

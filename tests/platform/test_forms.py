@@ -72,6 +72,15 @@ def test_required_fields_and_cross_field_check() -> None:
     assert read(outcome="fail", confirm="1").errors.get("confirm") is None
 
 
+def test_long_text_counts_a_line_break_once() -> None:
+    class CommentForm(Form):
+        comment = Text(max_length=201)
+
+    typed = "a" * 100 + "\n" + "b" * 100  # 201 characters in the text box
+    form = CommentForm(FormData([("comment", typed.replace("\n", "\r\n"))]))  # as sent
+    assert form.errors == {} and form.comment == typed
+
+
 def test_subclasses_inherit_fields() -> None:
     class WithNote(PaymentForm):
         note = Text(max_length=5)
