@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
 import logging
 import threading
@@ -15,8 +14,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from grants import errors
@@ -26,27 +24,8 @@ from grants.middleware import (
     LocaleMiddleware,
     SecurityHeadersMiddleware,
 )
-from grants.settings import ROOT, get_settings
-
-# Each domain package contributes `routes`; add a package here to mount its pages.
-ROUTE_MODULES = [
-    "grants.home.routes",
-    "grants.accounts.routes",
-    "grants.regions.routes",
-    "grants.applications.routes",
-    "grants.organisations.routes",
-    "grants.funds.routes",
-    "grants.rounds.routes",
-    "grants.judging.routes",
-    "grants.audit.routes",
-    "grants.notifications.routes",
-    "grants.votes.routes",
-    "grants.awards.routes",
-    "grants.calendar.routes",
-    "grants.disbursements.routes",
-    "grants.reports.routes",
-    "grants.impact.routes",
-]
+from grants.settings import get_settings
+from grants.urls import domain_routes
 
 # Routes that accept file uploads: only multipart posts to these may be as large as
 # MAX_UPLOAD_BYTES; every other body is limited to MAX_FORM_BYTES.
@@ -56,14 +35,10 @@ UPLOAD_ROUTES = frozenset({"attachment_add", "organisation_import", "judging_pan
 
 
 def collect_routes(threaded: bool = True) -> list[BaseRoute]:
-    """Every domain's routes; with `threaded`, async endpoints run in the threadpool."""
-    routes: list[BaseRoute] = []
-    for module_name in ROUTE_MODULES:
-        routes.extend(importlib.import_module(module_name).routes)
-    if threaded:
-        routes = [_threaded_route(r) for r in routes]
-    routes.append(Mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static"))
-    return routes
+    """Every domain's routes (grants.urls.domain_routes); with `threaded`, async endpoints
+    run in the threadpool."""
+    routes = domain_routes()
+    return [_threaded_route(r) for r in routes] if threaded else routes
 
 
 _thread_loops = threading.local()

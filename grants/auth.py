@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import cache, wraps
 from typing import Any
+from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -15,11 +16,14 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from grants.accounts.models import LoginFailure, User, UserSession
 from grants.audit import Actor
+from grants.db import request_session
 from grants.i18n import N_
+from grants.notifications.models import Notice
+from grants.permissions import can, out_of_scope
 from grants.settings import get_settings
 from grants.timeutil import now
 from grants.urls import path
@@ -137,9 +141,7 @@ def _expired(row: UserSession, moment: Any) -> bool:
 
 def login_session(request: Request, user: User) -> None:
     """Sign the browser in as the user: a fresh server-side session (the old one ends)."""
-    from grants.web import db
-
-    session = db(request)
+    session = request_session(request)
     end_session(session, request.session.get("sid"))
     request.session.clear()
     ip = request.client.host if request.client else ""
@@ -153,22 +155,16 @@ def login_session(request: Request, user: User) -> None:
 
 def logout_session(request: Request) -> None:
     """End the browser's session on the server too: a copied cookie stops working."""
-    from grants.web import db
-
-    end_session(db(request), request.session.get("sid"))
+    end_session(request_session(request), request.session.get("sid"))
     request.session.clear()
 
 
 def _session_user(request: Request) -> User | None:
-    from grants.web import db
-
     uid = request.session.get("uid")
     key = request.session.get("sid")
     if not isinstance(uid, int) or not isinstance(key, str):
         return None
-    from grants.notifications.models import Notice
-
-    session = db(request)
+    session = request_session(request)
     # One statement: the browser's session, its user and the user's unread notices (which
     # every page's header shows; render() takes the count from the request's state).
     unread = (select(func.count()).select_from(Notice)
@@ -229,17 +225,11 @@ def login_required(endpoint: Endpoint) -> Endpoint:
     async def wrapper(request: Request) -> Response:
         user = current_user(request)
         if user is None:
-            from urllib.parse import quote
-
-            from grants.web import redirect
-
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return redirect(path("login") + f"?next={quote(target)}")
+            return RedirectResponse(path("login") + f"?next={quote(target)}", status_code=303)
         if user.must_change_password and request.url.path not in {"/account/password",
                                                                   "/logout", "/lang"}:
-            from grants.web import redirect
-
-            return redirect(path("password"))
+            return RedirectResponse(path("password"), status_code=303)
         return await endpoint(request)
 
     return wrapper
@@ -249,8 +239,6 @@ def require(request: Request, action: str, obj: Any = None) -> User:
     """The current user if they may do `action` to `obj`; otherwise a 403 — or a 404 when
     the user may not even see `obj` (outside an organiser's scope, or refused its `view`), so
     that an address reveals nothing about whether something exists."""
-    from grants.permissions import can, out_of_scope
-
     user = current_user(request)
     if user is None or not can(user, action, obj):
         if out_of_scope(user, obj) or (obj is not None and action.endswith(".view")):

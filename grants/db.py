@@ -130,6 +130,16 @@ def set_engine(engine: Engine | None) -> None:
     _engine = engine
 
 
+def request_session(request: Any) -> Session:
+    """The request's database session, opened on first use; the DB middleware commits or
+    rolls it back when the response starts (`grants.web.db` is this)."""
+    state = request.scope.setdefault("state", {})
+    session = state.get("db")
+    if session is None:
+        session = state["db"] = Session(get_engine(), expire_on_commit=False)
+    return session
+
+
 def lock_row(session: Session, model: Any, row_id: int | None) -> None:
     """Serialise writers that check-then-act on one row, on both engines.
 

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from grants.i18n import N_
 from grants.i18n import gettext as _
+from grants.web import render
 
 log = logging.getLogger(__name__)
+
+# Refusals the middleware sends (grants.middleware), worded here with the other error pages.
+# A NUL byte is never typed by a person and cannot be stored in PostgreSQL text: any form field,
+# file name or query parameter carrying one is refused before a route sees it. (Form readers
+# also refuse other control characters, field by field.)
+NUL_MESSAGE = N_("The request contains a NUL character, which is not allowed in any field. "
+                 "Nothing was saved.")
+CONFLICT_MESSAGE = N_("Someone else changed the same thing at the same moment, so your change "
+                      "was not saved. Reload the page and try again.")
 
 TITLES = {
     400: N_("Bad request"),
@@ -37,8 +48,6 @@ def error_response(request: Request, status: int, message: str | None = None) ->
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": message or _(DEFAULT_MESSAGES.get(status, "Error"))},
                             status_code=status)
-    from grants.web import render
-
     try:
         return render(request, "errors/error.html", {
             "status": status,
@@ -59,10 +68,6 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 async def conflict(request: Request, exc: Exception) -> Response:
     """A lost race (a unique constraint, a lock timeout): refused with a message, never a 500."""
-    from sqlalchemy.exc import OperationalError
-
-    from grants.middleware import CONFLICT_MESSAGE
-
     if isinstance(exc, OperationalError) and not any(
             word in str(exc).lower() for word in ("locked", "busy", "serializ", "deadlock")):
         return await server_error(request, exc)

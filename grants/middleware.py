@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -17,18 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants import i18n
 from grants.db import reading_page, write_intent
-from grants.i18n import N_
+from grants.errors import CONFLICT_MESSAGE, NUL_MESSAGE, error_response
 from grants.settings import get_settings
 
 log = logging.getLogger(__name__)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# A NUL byte is never typed by a person and cannot be stored in PostgreSQL text: any form field,
-# file name or query parameter carrying one is refused before a route sees it. (Form readers
-# also refuse other control characters, field by field.)
-NUL_MESSAGE = N_("The request contains a NUL character, which is not allowed in any field. "
-                 "Nothing was saved.")
-CONFLICT_MESSAGE = N_("Someone else changed the same thing at the same moment, so your change "
-                      "was not saved. Reload the page and try again.")
 
 
 class DBSessionMiddleware:
@@ -86,14 +77,6 @@ class DBSessionMiddleware:
             if session is not None:
                 session.rollback()
                 session.close()
-
-
-def ensure_csrf_token(session: dict[str, Any]) -> str:
-    token = session.get("_csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        session["_csrf"] = token
-    return str(token)
 
 
 class CSRFMiddleware:
@@ -225,8 +208,6 @@ async def _refuse_size(scope: Scope, receive: Receive, send: Send, upload: bool,
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
-    from grants.errors import error_response
-
     response = error_response(Request(scope, receive), status, message)
     await response(scope, receive, send)
 

@@ -15,10 +15,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from grants import i18n, money, timeutil, validation, vocab
-from grants.db import get_engine
+from grants import csrf, i18n, money, timeutil, validation, vocab
+from grants.auth import current_user
+from grants.db import request_session
+from grants.notifications.services import unread_count
 from grants.pagination import query_without
+from grants.permissions import can
 from grants.settings import ROOT
+from grants.urls import path
 
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 env: Environment = templates.env
@@ -35,8 +39,6 @@ env.globals.update(
 def path_for(context: Any, name: str, /, **params: Any) -> str:
     """The path of a named route (links in templates never spell URLs out), found through an
     index of the routes by name (grants/urls.py)."""
-    from grants.urls import path
-
     return path(name, **params)
 
 
@@ -61,11 +63,7 @@ env.globals["csrf_token_value"] = lambda: _rendering_csrf.get()
 
 def db(request: Request) -> Session:
     """The request's database session; the DB middleware commits or rolls it back."""
-    session = getattr(request.state, "db", None)
-    if session is None:
-        session = Session(get_engine(), expire_on_commit=False)
-        request.state.db = session
-    return session
+    return request_session(request)
 
 
 # The main menu: (permission, route name, label), in order. render() asks `can()` for each, so
@@ -88,8 +86,6 @@ NAV: tuple[tuple[str, str, str], ...] = (
 
 def nav_links(user: Any) -> list[tuple[str, str]]:
     """(route name, label msgid) of the menu links the user may follow."""
-    from grants.permissions import can
-
     links = []
     for action, route, label in NAV:
         if can(user, action):
@@ -101,10 +97,6 @@ def nav_links(user: Any) -> list[tuple[str, str]]:
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> Response:
-    from grants.auth import current_user
-    from grants.notifications.services import unread_count
-    from grants.permissions import can
-
     context = dict(context or {})
     user = current_user(request)
     context.setdefault("user", user)
@@ -145,11 +137,7 @@ def pop_flashes(request: Request) -> list[list[str]]:
 
 
 def csrf_token(request: Request) -> str:
-    from grants.middleware import ensure_csrf_token
-
-    if "session" not in request.scope:
-        return ""
-    return ensure_csrf_token(request.session)
+    return csrf.token_of(request)
 
 
 async def get_form(request: Request) -> FormData:

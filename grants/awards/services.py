@@ -33,6 +33,7 @@ from grants.rounds import workflow as round_workflow
 from grants.rounds.choices import SCORED_KINDS
 from grants.rounds.models import Round, RoundFund, Stage, Track
 from grants.timeutil import now, today
+from grants.urls import path
 from grants.validation import FormErrors, column_problems
 from grants.vocab import AWARD_LEVELS
 from scoring import route as routing
@@ -445,8 +446,6 @@ def confirm(session: Session, actor: audit.Actor, user: Any, notice: AwardNotice
     """Confirm the awards: commit each fund's part in its ledger, decide the round and tell
     the applicants. Returns the number of awards confirmed."""
     from grants.notifications.services import members, notify
-    from grants.urls import path
-
     round_ = session.get(Round, notice.round_id)
     assert round_ is not None
     lock_row(session, Round, round_.id)

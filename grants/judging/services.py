@@ -23,6 +23,7 @@ from grants import audit, lifecycle
 from grants.accounts.models import User
 from grants.accounts.services import create_user
 from grants.applications.models import Application
+from grants.auth import hash_password, password_problem
 from grants.db import memo
 from grants.i18n import N_, join_list
 from grants.i18n import gettext as _
@@ -174,8 +175,6 @@ def invite_for(session: Session, token: str) -> JudgeInvite | None:
 
 def accept_invite(session: Session, actor: audit.Actor, found: JudgeInvite, password: str,
                   again: str) -> User:
-    from grants.auth import hash_password, password_problem
-
     problem = password_problem(password)
     if problem:
         raise FormErrors({"password": _(problem)})

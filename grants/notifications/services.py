@@ -18,6 +18,7 @@ from sqlmodel import Session
 from grants import i18n
 from grants.accounts.models import User
 from grants.notifications.models import Notice, OutboxMessage
+from grants.regions import scope
 from grants.settings import Settings, get_settings
 from grants.timeutil import now
 
@@ -157,8 +158,6 @@ def send_pending(session: Session, settings: Settings, limit: int = 200) -> tupl
 
 def organisers_covering(session: Session, region_id: int | None) -> list[User]:
     """Active organisers whose scope covers the region (platform-wide ones always do)."""
-    from grants.regions import scope
-
     wanted = set(scope.ancestors(session, region_id)) if region_id is not None else set()
     return [u for u in organisers(session)
             if u.scope_region_id is None or u.scope_region_id in wanted]

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from grants import audit, lifecycle
 from grants.accounts import services as accounts
 from grants.accounts.models import User
+from grants.auth import password_problem
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.notifications import services as notifications
@@ -81,8 +82,6 @@ def register(session: Session, actor: audit.Actor, data: dict[str, Any],
         errors.setdefault("contact_phone", _("Give a phone number or an e-mail address."))
     if not org_data.get("contact_person"):
         errors.setdefault("contact_person", _("This field is required."))
-    from grants.auth import password_problem
-
     problem = password_problem(password)
     if problem:
         errors.setdefault("password", _(problem))
