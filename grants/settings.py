@@ -61,6 +61,8 @@ class Settings:
     audit_key: Secret
     audit_checkpoint_dir: Path
     registration_max_per_hour: int = 5
+    page_threads: int = 2
+    heavy_threads: int = 2
 
     @property
     def is_production(self) -> bool:
@@ -118,6 +120,8 @@ def load_settings() -> Settings:
         audit_checkpoint_dir=Path(config("AUDIT_CHECKPOINT_DIR",
                                          default=str(ROOT / "var" / "audit-checkpoints"))),
         registration_max_per_hour=config("REGISTRATION_MAX_PER_HOUR", cast=int, default=5),
+        page_threads=config("PAGE_THREADS", cast=int, default=2),
+        heavy_threads=config("HEAVY_THREADS", cast=int, default=2),
     )
     check_settings(settings)
     return settings
@@ -129,6 +133,10 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError(
             f"GRANTS_ENV must be development, test or production, not {settings.env!r}"
         )
+    for name, threads in (("PAGE_THREADS", settings.page_threads),
+                          ("HEAVY_THREADS", settings.heavy_threads)):
+        if not 1 <= threads <= 64:
+            raise SettingsError(f"{name} must be a whole number from 1 to 64, not {threads}")
     if not settings.is_production:
         return
     problem = key_problem(str(settings.secret_key))

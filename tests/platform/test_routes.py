@@ -125,3 +125,18 @@ def test_the_request_layer_has_no_import_loop() -> None:
         alone = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=root,
                                capture_output=True, text=True)
         assert alone.returncode == 0, alone.stderr
+
+
+def test_slow_work_waits_for_threads_of_its_own() -> None:
+    """Documents, spreadsheets, imports, uploads and password hashing run in the heavy pool;
+    every name in HEAVY_ROUTES is a real route; pages run in the page pool."""
+    from grants.app import HEAVY_ROUTES, is_heavy
+
+    routes = {r.name: r for r in app_module.collect_routes(threaded=False)
+              if isinstance(r, Route)}
+    assert set(routes) >= HEAVY_ROUTES
+    heavy = {name for name, route in routes.items() if is_heavy(route)}
+    assert {"login", "award_certificate_pdf", "judging_matrix_export", "judging_close",
+            "attachment_add", "organisation_import"} <= heavy
+    assert not {"home", "organisations", "judging_mine", "judging_sheet", "vote_public"} & heavy
+    assert {"home", "organisations", "judging_mine", "judging_sheet", "vote_public"} <= set(routes)

@@ -124,3 +124,17 @@ def test_every_setting_is_documented():
     missing = sorted(n for n in names if f"`{n}`" not in documented)
     assert names, "no settings found: the pattern is out of date"
     assert missing == []
+
+
+@pytest.mark.parametrize("value", ["0", "65", "-1"])
+def test_thread_counts_are_checked(monkeypatch, value):
+    monkeypatch.setenv("PAGE_THREADS", value)
+    with pytest.raises(SettingsError, match="PAGE_THREADS must be a whole number from 1 to 64"):
+        load_settings()
+    monkeypatch.setenv("PAGE_THREADS", "3")
+    monkeypatch.setenv("HEAVY_THREADS", value)
+    with pytest.raises(SettingsError, match="HEAVY_THREADS"):
+        load_settings()
+    monkeypatch.setenv("HEAVY_THREADS", "1")
+    loaded = load_settings()
+    assert (loaded.page_threads, loaded.heavy_threads) == (3, 1)
