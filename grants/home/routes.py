@@ -62,11 +62,7 @@ async def home(request: Request) -> Response:
     if can(user, "judging.mine"):
         from grants.judging import services as judging
 
-        work = judging.my_work(session, user)
-        context["judging_waiting"] = [i for i in work if i.stage_status == "open" and (
-            i.sheet is None or i.sheet.status != "submitted")]
-        context["judging_done"] = [i for i in work
-                                   if i.sheet is not None and i.sheet.status == "submitted"]
+        context["judging"] = judging.my_list(session, user)
     if can(user, "report.evaluations"):
         from grants.reports.services import waiting_query
 

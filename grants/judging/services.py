@@ -27,7 +27,14 @@ from grants.auth import hash_password, password_problem
 from grants.db import memo
 from grants.i18n import N_, join_list
 from grants.i18n import gettext as _
-from grants.judging.models import Assignment, JudgeInvite, PanelMember, ScoreSheet, StageJudging
+from grants.judging.models import (
+    Assignment,
+    JudgeInvite,
+    PanelMember,
+    RoadshowState,
+    ScoreSheet,
+    StageJudging,
+)
 from grants.judging.workflow import LIVE, sheet_problems
 from grants.notifications.models import OutboxMessage
 from grants.notifications.services import notify, organisers
@@ -629,6 +636,7 @@ class WorkItem:
     application: Application
     sheet: ScoreSheet | None
     stage_status: str
+    live: bool = False  # a roadshow run live: scored from the live page, project by project
 
 
 def my_work(session: Session, user: User) -> list[WorkItem]:
@@ -648,8 +656,28 @@ def my_work(session: Session, user: User) -> list[WorkItem]:
         Round.id.in_({st.round_id for st in stages.values()} or {-1}))).scalars()}
     sheets = {s.assignment_id: s for s in session.execute(select(ScoreSheet).where(
         ScoreSheet.user_id == user.id)).scalars()}
+    live = set(session.execute(select(RoadshowState.stage_id).where(
+        RoadshowState.stage_id.in_(set(stages) or {-1}))).scalars())
     return [WorkItem(a, stages[a.stage_id], rounds[stages[a.stage_id].round_id], app,
-                     sheets.get(a.id), status) for a, app, status in rows]
+                     sheets.get(a.id), status, a.stage_id in live) for a, app, status in rows]
+
+
+@dataclass
+class MyWork:
+    """A judge's list: what waits (with the live roadshows to join), and what is done."""
+
+    waiting: list[WorkItem]
+    done: list[WorkItem]
+    live_stages: list[Stage]
+
+
+def my_list(session: Session, user: User) -> MyWork:
+    items = my_work(session, user)
+    waiting = [i for i in items if i.stage_status == "open"
+               and (i.sheet is None or i.sheet.status != "submitted")]
+    done = [i for i in items if i.sheet is not None and i.sheet.status == "submitted"]
+    live = list({i.stage.id: i.stage for i in waiting if i.live}.values())
+    return MyWork(waiting, done, live)
 
 
 # ---- progress and reminders --------------------------------------------------------------------

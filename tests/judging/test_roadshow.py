@@ -56,6 +56,11 @@ def test_a_live_roadshow_from_control_to_projection(client, session):
     judge = w.judges[0]
     assignment = w.assignment(session, judge, app)
     client.login(judge.username)
+    # The judge's list leads to the live page, not to each project (which would be refused
+    # until its turn).
+    mine = client.get("/judging").text
+    assert f'href="/stages/{stage.id}/live"' in mine
+    assert f'href="/assignments/{assignment.id}"' not in mine and app.title in mine
     data = client.get(f"/stages/{stage.id}/live.json").json()
     assert data["current"]["title"] == app.title and data["scoring_open"] is False
     assert 0 < data["remaining"] <= 480

@@ -31,11 +31,9 @@ from grants.web import db, flash, get_form, get_or_404, redirect, render
 @login_required
 async def mine(request: Request) -> Response:
     user = require(request, "judging.mine")
-    items = services.my_work(db(request), user)
-    waiting = [i for i in items if i.stage_status == "open"
-               and (i.sheet is None or i.sheet.status != "submitted")]
-    done = [i for i in items if i.sheet is not None and i.sheet.status == "submitted"]
-    return render(request, "judging/mine.html", {"waiting": waiting, "done": done})
+    work = services.my_list(db(request), user)
+    return render(request, "judging/mine.html", {
+        "waiting": work.waiting, "done": work.done, "live_stages": work.live_stages})
 
 
 def _assignment(request: Request) -> tuple[Assignment, Stage, Application]:
