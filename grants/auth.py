@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -159,20 +159,25 @@ def logout_session(request: Request) -> None:
     request.session.clear()
 
 
+@cache
+def _session_statement() -> Any:
+    """One statement, built once (it runs on every signed-in request): the browser's session,
+    its user and the user's unread notices (which every page's header shows; render() takes
+    the count from the request's state)."""
+    unread = (select(func.count()).select_from(Notice)
+              .where(Notice.user_id == User.id, Notice.read_at.is_(None))
+              .scalar_subquery())
+    return (select(UserSession, User, unread).join(User, User.id == UserSession.user_id)
+            .where(UserSession.key_hash == bindparam("key_hash")))
+
+
 def _session_user(request: Request) -> User | None:
     uid = request.session.get("uid")
     key = request.session.get("sid")
     if not isinstance(uid, int) or not isinstance(key, str):
         return None
     session = request_session(request)
-    # One statement: the browser's session, its user and the user's unread notices (which
-    # every page's header shows; render() takes the count from the request's state).
-    unread = (select(func.count()).select_from(Notice)
-              .where(Notice.user_id == User.id, Notice.read_at.is_(None))
-              .scalar_subquery())
-    found = session.execute(
-        select(UserSession, User, unread).join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == _key_hash(key))).first()
+    found = session.execute(_session_statement(), {"key_hash": _key_hash(key)}).first()
     if found is None:
         return None
     row: UserSession = found[0]

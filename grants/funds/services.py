@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -278,15 +279,10 @@ def lock_fund(session: Session, fund: Fund) -> None:
     lock_row(session, Fund, fund.id)
 
 
-def balances(session: Session, fund_ids: list[int | None],
-             exclude_round_id: int | None = None) -> dict[int, Balance]:
-    """Every listed fund's Balance in two grouped queries (ledger sums, reservations).
-
-    `exclude_round_id`: leave that round's own reservation out (a round changing what it
-    attaches, or committing its awards, may use the money it already reserved)."""
-    from grants.rounds.models import Round, RoundFund
-
-    ids = [i for i in fund_ids if i is not None]
+# The two statements of `balances`, built once: building them (a sum per entry kind) cost more
+# than running them, on every page that shows a fund's money.
+@cache
+def _ledger_sums() -> Any:
     pending = func.coalesce(func.sum(case(
         ((FundEntry.status == "pending") & (FundEntry.kind == "adjustment_out"),
          FundEntry.amount_fen), else_=0)), 0)
@@ -294,22 +290,39 @@ def balances(session: Session, fund_ids: list[int | None],
     # A reversing entry counts against its kind (entries are corrected, never edited).
     signed = case((FundEntry.reverses_id.is_(None), FundEntry.amount_fen),
                   else_=-FundEntry.amount_fen)
-    rows = session.execute(
-        select(FundEntry.fund_id, *[func.coalesce(func.sum(case(
-            ((FundEntry.kind == k) & (FundEntry.status == "approved"), signed),
-            else_=0)), 0).label(k) for k in ENTRY_EFFECTS], pending.label("pending"))
-        .where(FundEntry.fund_id.in_(ids))
-        .group_by(FundEntry.fund_id)
-    ).all()
-    reserve_query = (select(RoundFund.fund_id, RoundFund.amount_fen, Round.name)
-                     .join(Round, Round.id == RoundFund.round_id)
-                     .where(RoundFund.fund_id.in_(ids),
-                            Round.status.in_(RESERVING_STATUSES))
-                     .order_by(Round.id))
-    if exclude_round_id is not None:
-        reserve_query = reserve_query.where(RoundFund.round_id != exclude_round_id)
+    return (select(FundEntry.fund_id, *[func.coalesce(func.sum(case(
+        ((FundEntry.kind == k) & (FundEntry.status == "approved"), signed),
+        else_=0)), 0).label(k) for k in ENTRY_EFFECTS], pending.label("pending"))
+        .where(FundEntry.fund_id.in_(bindparam("fund_ids", expanding=True)))
+        .group_by(FundEntry.fund_id))
+
+
+@cache
+def _reservations(excluding_a_round: bool) -> Any:
+    from grants.rounds.models import Round, RoundFund
+
+    query = (select(RoundFund.fund_id, RoundFund.amount_fen, Round.name)
+             .join(Round, Round.id == RoundFund.round_id)
+             .where(RoundFund.fund_id.in_(bindparam("fund_ids", expanding=True)),
+                    Round.status.in_(RESERVING_STATUSES))
+             .order_by(Round.id))
+    if excluding_a_round:
+        query = query.where(RoundFund.round_id != bindparam("exclude_round_id"))
+    return query
+
+
+def balances(session: Session, fund_ids: list[int | None],
+             exclude_round_id: int | None = None) -> dict[int, Balance]:
+    """Every listed fund's Balance in two grouped queries (ledger sums, reservations).
+
+    `exclude_round_id`: leave that round's own reservation out (a round changing what it
+    attaches, or committing its awards, may use the money it already reserved)."""
+    ids = [i for i in fund_ids if i is not None]
+    rows = session.execute(_ledger_sums(), {"fund_ids": ids}).all()
+    reserve_query = _reservations(exclude_round_id is not None)
     reserved: dict[int, list[tuple[str, int]]] = {}
-    for fund_id, amount, name in session.execute(reserve_query).all():
+    for fund_id, amount, name in session.execute(
+            reserve_query, {"fund_ids": ids, "exclude_round_id": exclude_round_id}).all():
         reserved.setdefault(fund_id, []).append((name, int(amount)))
     totals_by_fund = {row.fund_id: ({k: int(getattr(row, k)) for k in ENTRY_EFFECTS},
                                     int(row.pending)) for row in rows}
