@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from grants import audit
+from grants.db import memo
 from grants.i18n import gettext as _
 from grants.i18n import join_list
 from grants.regions.models import PARENT_LEVEL, Region
@@ -44,7 +45,13 @@ def tree(session: Session) -> list[tuple[Region, list[tuple[Region, list[Region]
 
 def community_choices(session: Session, current: bool = False) -> list[tuple[int, str]]:
     """(id, 'district / street / community') for every community, for select boxes; retired
-    ones are marked, or left out with `current` (where a new organisation is placed)."""
+    ones are marked, or left out with `current` (where a new organisation is placed). Worked
+    out once per page (a page may ask for each open round's eligibility)."""
+    return list(memo(session, ("community_choices", current),
+                     lambda: _community_choices(session, current)))
+
+
+def _community_choices(session: Session, current: bool) -> list[tuple[int, str]]:
     by_id = {r.id: r for r in all_regions(session)}
     out = []
     for region in by_id.values():
