@@ -7,6 +7,7 @@ from typing import Any
 from grants.forms import Choice, Cleaner, Form, Id, Ids, Text
 from grants.i18n import gettext as _
 from grants.timeutil import local, parse_local
+from grants.validation import EARLIEST_YEAR, LATEST_YEAR, normalise_digits
 from grants.votes.models import VoteSetup
 from grants.votes.services import FLAGS, USES
 
@@ -17,9 +18,13 @@ def _moment(cleaner: Cleaner, name: str) -> Any:
         cleaner.errors[name] = _("This field is required.")
         return None
     try:
-        return parse_local(raw)
-    except ValueError as exc:
-        cleaner.errors[name] = str(exc)
+        moment = parse_local(normalise_digits(raw))
+        if not EARLIEST_YEAR <= local(moment).year <= LATEST_YEAR:
+            raise ValueError(raw)
+        return moment
+    except (ValueError, OverflowError):  # year 1 overflows on the way to UTC
+        cleaner.errors[name] = _(
+            "Enter a date and time as YYYY-MM-DD HH:MM (China Standard Time).")
         return None
 
 
