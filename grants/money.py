@@ -21,8 +21,10 @@ class MoneyError(ValueError):
     """An amount could not be read; the message says why in plain words."""
 
 
-_AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
-_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")  # 12,000.50: commas every 3 digits
+_AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$", re.ASCII)
+# 12,000.50: commas every 3 digits
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)
+_TYPED_DIGITS = frozenset("0123456789０１２３４５６７８９")
 
 
 def _(message: str, **params: object) -> str:
@@ -42,6 +44,10 @@ def parse_yuan(text: str | int | None, *, allow_negative: bool = False) -> int:
         raise MoneyError(_("An amount must be a number."))
     if isinstance(text, int):
         text = str(text)
+    if any(ch.isdigit() and ch not in _TYPED_DIGITS for ch in str(text)):
+        # ² or ٣ are not digits a person types into an amount (NFKC or Decimal read them)
+        raise MoneyError(_("%(text)s is not an amount in yuan: use digits, with at most two "
+                           "decimal places.", text=str(text)[:40]))
     cleaned = unicodedata.normalize("NFKC", str(text)).strip()
     cleaned = cleaned.replace("¥", "").replace("￥", "").replace(" ", "").removesuffix("元")
     if not cleaned:
