@@ -63,7 +63,7 @@ def parse_number(text: str) -> float:
     value = float(cleaned)
     if not math.isfinite(value) or abs(value) > MAX_NUMBER:
         raise ValueError(text)
-    return value
+    return value + 0.0  # "-0" is 0, not a negative zero stored and shown as "-0.0"
 
 
 def parse_date(text: str, earliest: int = EARLIEST_YEAR, latest: int = LATEST_YEAR) -> date:
