@@ -26,8 +26,12 @@ MAX_NUMBER = 1e9
 
 _WHOLE = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 _DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,6})?", re.ASCII)
-# C0 controls except tab, line feed and carriage return, and DEL.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls except tab, line feed and carriage return, DEL, C1 controls, and the bidirectional
+# overrides and isolates (U+202A–202E, U+2066–2069), which make text read in an order other than
+# the one it is stored in (a file name "申报书\u202efdp.exe" shows as "申报书exe.pdf").
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Thousands separators, where a number has them: 12,000 or 1,234,567 (never 1,2,3).
+_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?", re.ASCII)
 
 
 class FormErrors(Exception):
@@ -39,8 +43,12 @@ class FormErrors(Exception):
 
 
 def normalise_digits(text: str) -> str:
-    """Full-width digits and signs (１２３, －５) as ASCII; commas as thousands separators."""
-    return unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    """Full-width digits and signs (１２３, －５) as ASCII; commas as thousands separators,
+    where they stand in groups of three (1,2,3 is left as it is, and refused by the caller)."""
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    if "," in cleaned and _GROUPED.fullmatch(cleaned):
+        return cleaned.replace(",", "")
+    return cleaned
 
 
 def parse_whole(text: str) -> int:

@@ -10,10 +10,12 @@ from grants import money
 from grants.applications.models import BUDGET_CATEGORIES
 from grants.forms import Choices, Form, Id, Ids, Integer, Text, Upload
 from grants.i18n import gettext as _
+from grants.validation import parse_whole
 from grants.vocab import TARGET_GROUPS
 
 MONTH = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 MAX_ROWS = 60
+ITEM_LENGTH = 120  # a budget line's item and an activity's name (their columns)
 
 
 def _amount(raw: str) -> int:
@@ -54,7 +56,7 @@ class ProposalForm(Form):
         amounts, cofunding = clean.column("budget_amount"), clean.column("budget_cofunding")
         for index in range(min(max(len(categories), len(items), len(amounts)), MAX_ROWS)):
             row = {"category": _at(categories, index),
-                   "item": " ".join(_at(items, index).split())[:120],
+                   "item": " ".join(_at(items, index).split()),
                    "amount": _at(amounts, index), "cofunding": _at(cofunding, index)}
             self.rows.lines.append(row)
             if not (row["item"] or row["amount"] or row["cofunding"]):
@@ -65,6 +67,10 @@ class ProposalForm(Form):
                 continue
             if not row["item"]:
                 self.fail("budget", _("Budget row %(n)s: name the item.", n=number))
+                continue
+            if len(row["item"]) > ITEM_LENGTH:
+                self.fail("budget", _("Budget row %(n)s: the item has at most %(max)s "
+                                      "characters.", n=number, max=ITEM_LENGTH))
                 continue
             try:
                 amount, co = _amount(row["amount"]), _amount(row["cofunding"])
@@ -81,7 +87,7 @@ class ProposalForm(Form):
         names, months = clean.column("activity_name"), clean.column("activity_month")
         sessions = clean.column("activity_sessions")
         for index in range(min(max(len(names), len(months)), MAX_ROWS)):
-            row = {"activity": " ".join(_at(names, index).split())[:120],
+            row = {"activity": " ".join(_at(names, index).split()),
                    "month": _at(months, index), "sessions": _at(sessions, index)}
             self.rows.activities.append(row)
             if not (row["activity"] or row["month"]):
@@ -90,12 +96,16 @@ class ProposalForm(Form):
             if not row["activity"]:
                 self.fail("activities", _("Activity row %(n)s: name the activity.", n=number))
                 continue
+            if len(row["activity"]) > ITEM_LENGTH:
+                self.fail("activities", _("Activity row %(n)s: the activity has at most "
+                                          "%(max)s characters.", n=number, max=ITEM_LENGTH))
+                continue
             if not MONTH.match(row["month"]):
                 self.fail("activities", _("Activity row %(n)s: enter the month as YYYY-MM.",
                                           n=number))
                 continue
             try:
-                count = int(row["sessions"] or "1")
+                count = parse_whole(row["sessions"] or "1")
             except ValueError:
                 count = -1
             if not 1 <= count <= 10000:

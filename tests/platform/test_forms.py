@@ -100,3 +100,44 @@ def test_routes_and_services_never_read_raw_form_values() -> None:
             if re.search(r"\bform\.get(list)?\(|\"_errors\"|\"_rows\"", line):
                 offenders.append(f"{source.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == [], "\n".join(offenders)
+
+
+def test_numbers_take_commas_only_as_thousands_separators() -> None:
+    class CountForm(Form):
+        count = Integer(maximum=None)
+        amount = Money()
+
+    good = CountForm(FormData([("count", "1,234,567"), ("amount", "12,000.50")]))
+    assert good.errors == {} and (good.count, good.amount) == (1_234_567, 1_200_050)
+    for typed in ("1,2,3", "12,34", ",123", "1,234,"):
+        assert "count" in CountForm(FormData([("count", typed)])).errors, typed
+
+
+def test_text_refuses_bidirectional_overrides() -> None:
+    """A name that displays in another order than it is stored (申报书‮fdp.exe) is refused."""
+    class NameForm(Form):
+        name = Text()
+        note = Text(max_length=2000)
+
+    for typed in ("申报书\u202efdp.exe", "a\u2066b", "c\x9bd"):
+        form = NameForm(FormData([("name", typed), ("note", typed)]))
+        assert set(form.errors) == {"name", "note"}, typed
+    assert NameForm(FormData([("name", "家庭 👨‍👩‍👧 服务")])).errors == {}  # joiners are fine
+
+
+def test_proposal_rows_refuse_what_does_not_fit_instead_of_cutting_it() -> None:
+    from grants.applications.forms import ProposalForm
+
+    def rows(**columns: list[str]) -> ProposalForm:
+        return ProposalForm(FormData([(k, v) for k, values in columns.items() for v in values]))
+
+    long = rows(budget_category=["activity"], budget_item=["物" * 121], budget_amount=["100"],
+                budget_cofunding=[""])
+    assert "budget" in long.errors and long.lines == []
+    assert long.rows.lines[0]["item"] == "物" * 121  # shown again as typed
+    sessions = rows(activity_name=["社区讲座"], activity_month=["2027-03"],
+                    activity_sessions=["1_000"])
+    assert "activities" in sessions.errors and sessions.activities == []
+    fine = rows(activity_name=["社区讲座"], activity_month=["2027-03"],
+                activity_sessions=["１２"])
+    assert fine.errors == {} and fine.activities[0]["sessions"] == 12
