@@ -224,6 +224,14 @@ class Text(Field[str]):
                           min_length=self.min_length)
 
 
+class Raw(Field[str]):
+    """The value exactly as typed: a password (spaces count), or a login name the service
+    checks itself."""
+
+    def read(self, clean: Cleaner) -> str:
+        return clean.raw(self.key)
+
+
 class Integer(Field["int | None"]):
     def __init__(self, *, required: bool = False, minimum: int | None = 0,
                  maximum: int | None = 10**9, name: str | None = None) -> None:

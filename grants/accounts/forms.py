@@ -3,15 +3,7 @@ management."""
 
 from __future__ import annotations
 
-from grants.forms import Cleaner, Field, Flag, Form, Id, Text
-
-
-class Raw(Field[str]):
-    """The value exactly as typed: a password (spaces count), or a login name the service
-    checks itself."""
-
-    def read(self, clean: Cleaner) -> str:
-        return clean.raw(self.key)
+from grants.forms import Flag, Form, Id, Raw, Text
 
 
 class LoginForm(Form):

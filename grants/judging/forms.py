@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from grants import validation
-from grants.accounts.forms import Raw
-from grants.forms import Choice, Cleaner, Flag, Form, Id, Ids, Integer, Text, Upload
+from grants.forms import Choice, Cleaner, Flag, Form, Id, Ids, Integer, Raw, Text, Upload
 from grants.i18n import gettext as _
 from grants.judging.roadshow import ACTIONS as ROADSHOW_ACTIONS
 from grants.judging.services import SheetInput

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from grants.accounts.forms import Raw
-from grants.forms import Choice, Cleaner, Field, Form, Id, Integer, Text, Upload
+from grants.forms import Choice, Cleaner, Field, Form, Id, Integer, Raw, Text, Upload
 from grants.i18n import gettext as _
 from grants.vocab import RATINGS
 
