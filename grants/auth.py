@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -193,7 +193,16 @@ def _session_user(request: Request) -> User | None:
         return None
     request.scope.setdefault("state", {})["unread_notices"] = int(unread_count)
     if row.last_seen_at < moment - SEEN_RESOLUTION:
-        row.last_seen_at = moment
+        if request.method in ("GET", "HEAD"):
+            # A page view only reads: the session's "last seen" is written after the page's
+            # own work is committed, and skipped if the database is busy with a writer
+            # (grants.middleware), so that viewing never fails on it.
+            row_id = row.id
+            request.scope["state"].setdefault("touches", []).append(
+                lambda s: s.execute(update(UserSession).where(UserSession.id == row_id)
+                                    .values(last_seen_at=moment)))
+        else:
+            row.last_seen_at = moment
     return user
 
 

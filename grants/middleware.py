@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -20,6 +21,20 @@ from grants.settings import get_settings
 
 log = logging.getLogger(__name__)
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _touch(session: Any, touches: list[Any]) -> None:
+    """Best-effort bookkeeping of a page view (a session's "last seen"), after the page's own
+    work is committed: skipped, not failed, while another request holds the write lock."""
+    if not touches:
+        return
+    try:
+        for touch in touches:
+            touch(session)
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        log.info("page-view bookkeeping skipped: %s", exc)
 
 
 class DBSessionMiddleware:
@@ -48,6 +63,7 @@ class DBSessionMiddleware:
                     try:
                         if message["status"] < 400:
                             session.commit()
+                            _touch(session, state.pop("touches", []))
                         else:
                             session.rollback()
                     except Exception as exc:
