@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, pass_context
 from sqlmodel import Session
@@ -105,6 +106,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     context.setdefault("flashes", pop_flashes(request))
     context.setdefault("nav", nav_links(user) if user is not None else [])
     context.setdefault("csrf_token", csrf_token(request))
+    context.setdefault("here", here(request))
     if "unread_notices" not in context:  # counted here, so templates never query
         # Counted with the session's user in one statement (grants.auth): pages that change
         # notices (marking them read) redirect, so the count from the request's start holds.
@@ -120,6 +122,17 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
         return templates.TemplateResponse(request, name, context, status_code=status_code)
     finally:
         _rendering_csrf.reset(marker)
+
+
+def here(request: Request) -> str:
+    """The page to come back to (after switching the language): this one, or, for a page that
+    answers a form (a POST to an address with no page of its own), the page the form was on."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    came_from = urlsplit(request.headers.get("referer", ""))
+    if came_from.netloc == request.url.netloc and came_from.path.startswith("/"):
+        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return "/"
 
 
 def redirect(url: str) -> RedirectResponse:

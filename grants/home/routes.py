@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from grants import i18n
 from grants.accounts.models import User
@@ -104,9 +106,17 @@ async def switch_language(request: Request) -> Response:
         if user is not None:
             set_locale(db(request), actor(request), user, locale)
     target = form.back
-    if "next" in form.errors or not target.startswith("/") or target.startswith("//"):
+    if ("next" in form.errors or not target.startswith("/") or target.startswith("//")
+            or not _has_page(request, target)):
         target = "/"
     return redirect(target)
+
+
+def _has_page(request: Request, target: str) -> bool:
+    """Whether `target` is an address a browser can open (a route answering GET), not one
+    that only takes a form's post."""
+    scope = {"type": "http", "path": urlsplit(target).path, "method": "GET"}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 async def favicon(request: Request) -> Response:

@@ -64,6 +64,30 @@ def test_the_language_switch_ignores_unknown_locales_and_foreign_redirects(clien
     assert page.headers["location"] == "/"
 
 
+def test_switching_language_after_a_refused_form_returns_to_the_forms_page(client, session):
+    """A page answering a form's post (an error shown at /rounds/1/funds, which only takes
+    posts) switches language back to the page the form was on, never to a 405."""
+    factories.user(session, "organiser", username="boss")
+    session.commit()
+    client.login("boss")
+    page = client.post_form("/lang", {"locale": "en", "next": "/public/notices/1/objections"})
+    assert page.headers["location"] == "/"  # an address that only takes posts
+    page = client.post_form("/lang", {"locale": "en", "next": "/rounds/open?page=2"})
+    assert page.headers["location"] == "/rounds/open?page=2"
+    from starlette.requests import Request
+
+    from grants.web import here
+
+    def request(method: str, referer: str) -> Request:
+        return Request({"type": "http", "method": method, "path": "/rounds/1/funds",
+                        "query_string": b"", "server": ("testserver", 80), "scheme": "http",
+                        "headers": [(b"host", b"testserver"), (b"referer", referer.encode())]})
+
+    assert here(request("POST", "http://testserver/rounds/1/edit/funds")) == "/rounds/1/edit/funds"
+    assert here(request("POST", "https://evil.example/x")) == "/"
+    assert here(request("GET", "")) == "/rounds/1/funds"
+
+
 def _street_with(session, street_name: str, community_name: str):
     community = factories.community(session, community_name)
     return session.get(Region, community.parent_id), community
