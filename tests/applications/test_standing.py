@@ -29,6 +29,11 @@ def test_an_organisation_outside_the_rounds_communities_is_told_before_typing(cl
     assert f'href="/rounds/{rnd.id}/apply"' not in page
     apply_page = client.get(f"/rounds/{rnd.id}/apply").text
     assert "荔林社区" in apply_page
+    assert 'name="title"' not in apply_page  # no form that can only be refused
+    assert "Please correct the marked fields" not in apply_page
+    listed = client.get("/rounds/open").text.split(f'id="open-round-{rnd.id}"')[1][:3000]
+    assert "荔林社区" in listed.split(f'id="standing-{rnd.id}"')[1][:400]
+    assert f'href="/rounds/{rnd.id}/apply"' not in listed
     track = af.track_of(session, rnd)
     refused = client.post_form(f"/rounds/{rnd.id}/apply",
                                {"title": "长者饭堂", "track_id": str(track.id)})

@@ -97,6 +97,8 @@ def test_the_demo_street_organisers_see_their_own_rounds(client, session):
     client.login("nanshan", data.DEMO_PASSWORD)
     page = client.get("/rounds").text
     assert "南山街道第四届" in page and "坂田街道" not in page
+    page = client.get("/rounds/open").text  # its links would answer 404 to this organiser
+    assert "坂田街道“幸福老人计划”公益微创投" not in page
     client.post_form("/logout")
     client.login("bantian", data.DEMO_PASSWORD)
     page = client.get("/rounds").text

@@ -50,10 +50,12 @@ async def apply(request: Request) -> Response:
     tracks = pages.tracks(request, round_)
     values: dict = {}
     errors: dict = {}
-    if request.method == "GET":  # say why not before anything is typed
+    if request.method == "GET":  # say why not before anything is typed, and offer no form
         found = services.standing(session, round_, user.organisation_id)
         if found:
-            errors = {"round": " ".join(p.message for p in found)}
+            return render(request, "applications/apply.html", {
+                "round": round_, "tracks": tracks, "values": {}, "errors": {},
+                "refused": [p.message for p in found]})
     if request.method == "POST":
         read = forms.ApplyForm(await get_form(request))
         values = read.submitted

@@ -45,13 +45,21 @@ async def round_list(request: Request) -> Response:
 
 @login_required
 async def round_open_list(request: Request) -> Response:
-    require(request, "round.browse_open")
+    user = require(request, "round.browse_open")
     session = db(request)
-    page = paginate(session, listing.accepting().order_by(Round.closes_at, Round.name),
-                    page_number(request), per_page=10)
+    # An organiser sees the open rounds of their own scope (others' would answer 404).
+    query = scope.restrict(listing.accepting(), user, Round.region_id, session)
+    page = paginate(session, query.order_by(Round.closes_at, Round.name), page_number(request),
+                    per_page=10)
     ids = [r.id for r in page.items]
     names = regions.path_labels(session)
+    standing = {}  # an applicant's organisation: why it may not apply, said before it tries
+    if can(user, "application.mine"):
+        from grants.applications.services import standing as standing_of
+
+        standing = {r.id: standing_of(session, r, user.organisation_id) for r in page.items}
     return render_page(request, "rounds/open.html", {
+        "standing": standing,
         "page": page, "tracks": listing.tracks_by_round(session, ids),
         "budgets": listing.budgets(session, ids),
         "eligibility": {r.id: summaries.eligibility_sentences(r, names) for r in page.items},
