@@ -32,7 +32,7 @@ from grants.organisations.models import Organisation
 from grants.rounds import workflow as round_workflow
 from grants.rounds.choices import SCORED_KINDS
 from grants.rounds.models import Round, RoundFund, Stage, Track
-from grants.timeutil import now, today
+from grants.timeutil import format_local, now, today
 from grants.urls import path
 from grants.validation import FormErrors, column_problems
 from grants.vocab import AWARD_LEVELS
@@ -619,7 +619,7 @@ def investigate(session: Session, actor: audit.Actor, user: Any, objection: Obje
     problems = column_problems(Objection, {"investigation": note})
     if problems:
         raise FormErrors({"note": next(iter(problems.values()))})
-    stamp = now().strftime("%Y-%m-%d %H:%M UTC")
+    stamp = format_local(now())  # China Standard Time, as every time the site shows
     objection.investigation = (objection.investigation + "\n\n" if objection.investigation
                                else "") + f"[{stamp}] {note}"
     if objection.status == "lodged":

@@ -151,6 +151,11 @@ def test_confirming_is_refused_while_an_objection_is_open(session, monkeypatch):
         awards.confirm(session, SYSTEM, w.organiser, notice)
     session.rollback()
     awards.investigate(session, SYSTEM, w.organiser, objection, "已联系申报单位核实材料。")
+    from grants.timeutil import format_local, now
+
+    # The note is stamped in China Standard Time, as every time the site shows.
+    assert objection.investigation.startswith(f"[{format_local(now())[:13]}")
+    assert "UTC" not in objection.investigation
     awards.resolve(session, SYSTEM, w.organiser, objection, "dismiss", "材料属实，异议不成立。")
     session.commit()
     assert lifecycle.problems(session, "award_notice.confirm", notice) == []
