@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from grants import lifecycle
-from grants.audit import AuditEvent, verify
+from grants.audit import AuditEvent, fields, verify
 from grants.auth import login_required, require
 from grants.i18n import N_
 from grants.i18n import gettext as _
@@ -115,30 +115,46 @@ def describe(action: str) -> str:
     return _("Recorded")
 
 
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:79] + "…"
+def _load(raw: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
-def changes(event: AuditEvent) -> list[tuple[str, str, str]]:
-    """(field, before, after) for each field that differs, in the order recorded."""
-    def load(raw: str | None) -> dict[str, Any]:
-        try:
-            value = json.loads(raw) if raw else {}
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
-
-    before, after = load(event.before), load(event.after)
+def changes(event: AuditEvent,
+            users: dict[int, str] | None = None) -> list[tuple[str, str, str]]:
+    """(field label, before, after) in words for each field that differs, in the order
+    recorded: amounts in yuan, states by their labels, users by name (those in `users`)."""
+    before, after = _load(event.before), _load(event.after)
     keys = [k for k in after if k not in HIDDEN_FIELDS] + [
         k for k in before if k not in after and k not in HIDDEN_FIELDS]
     def empty(value: Any) -> bool:
         return value is None or value == "" or value == [] or value == {}
 
-    return [(k, _short(before[k]) if k in before else "—",
-             _short(after[k]) if k in after else "—")
+    status = fields.lifecycle_of(event.object_type)
+    return [(fields.label(k),
+             fields.value(k, before.get(k), status=status, users=users),
+             fields.value(k, after.get(k), status=status, users=users))
             for k in keys if before.get(k) != after.get(k)
             and not (empty(before.get(k)) and empty(after.get(k)))][:12]
+
+
+def _users(session: Any, events: list[AuditEvent]) -> dict[int, str]:
+    """The names of the users the page's events name (as objects or in a changed field), in
+    one query (run even when there are none, so the page's statements stay the same)."""
+    from grants.accounts.models import User
+
+    ids: set[int] = set()
+    for e in events:
+        if e.object_type == "user_account" and str(e.object_id or "").isdigit():
+            ids.add(int(e.object_id))
+        for recorded in (_load(e.before), _load(e.after)):
+            for k in fields.USER_FIELDS & recorded.keys():
+                ids |= fields.user_ids(recorded[k])
+    return {user_id: name or username for user_id, name, username in session.execute(
+        select(User.id, User.display_name, User.username).where(User.id.in_(ids))).all()}
 
 
 def _names(session: Any, events: list[AuditEvent]) -> dict[tuple[str, int], str]:
@@ -178,10 +194,12 @@ async def audit_list(request: Request) -> Response:
         query = query.where(AuditEvent.actor_name == actor_name)
     session = db(request)
     page = paginate(session, query, page_number(request), per_page=50)
+    events = list(page.items)
+    users = _users(session, events)
     return render(request, "audit/list.html", {
         "page": page, "action": action, "object_type": object_type, "actor": actor_name,
-        "describe": describe, "changes": changes, "NOUNS": NOUNS, "LINKS": LINKS,
-        "names": _names(session, list(page.items))})
+        "describe": describe, "changes": lambda event: changes(event, users), "NOUNS": NOUNS,
+        "LINKS": LINKS, "names": _names(session, events), "users": users})
 
 
 @login_required

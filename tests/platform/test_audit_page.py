@@ -71,4 +71,50 @@ def test_changes_leave_out_fields_empty_before_and_after():
     event = AuditEvent(action="vote.award", object_type="vote_award", object_id="1",
                        actor_name="x", before=None,
                        after=json.dumps({"reason": "", "tied_with": [], "counted": 40}))
-    assert changes(event) == [("counted", "—", "40")]
+    from grants.i18n import gettext
+
+    assert changes(event) == [(gettext("Votes counted"), "—", "40")]
+
+
+def test_changes_are_worded_amounts_in_yuan_states_by_label_users_by_name(zh_client, session):
+    """Field labels instead of column names, yuan instead of fen, a lifecycle's state label
+    instead of its code, and the user's name instead of an id."""
+    from tests.applications import factories as af
+
+    factories.user(session, "organiser", username="auditor")
+    user = af.applicant(session)
+    user.display_name = "申报人王五"
+    af.application(session, user=user, title="审计页的项目",
+                   lines=af.budget(admin_fen=0, personnel_fen=500_000, activity_fen=1_500_000))
+    session.commit()
+    zh_client.login("auditor")
+    page = zh_client.get("/admin/audit", params={"object_type": "application"})
+    items = [li.get_text(" ", strip=True) for li in
+             BeautifulSoup(page.text, "html.parser").select("ul.changes li")]
+    text = " | ".join(items)
+    for raw in ("need_analysis", "created_by_id", "current_version", "request_fen"):
+        assert not any(item.startswith(raw) for item in items), raw
+    assert "需求调研" in text and "申请金额: ¥0.00 → ¥20,000.00" in text, text
+    assert "状态: — → 草稿" in text
+    assert "创建人: — → 申报人王五" in text
+    assert "#" + str(user.id) not in text
+
+
+def test_naming_users_costs_the_same_statements_for_more_rows(client, session, engine):
+    from tests.applications import factories as af
+    from tests.querycount import count_queries
+
+    factories.user(session, "organiser", username="auditor")
+    rnd = af.round_(session)
+    af.application(session, rnd)
+    session.commit()
+    client.login("auditor")
+    with count_queries(engine) as small:
+        assert client.get("/admin/audit?object_type=application").status_code == 200
+    for _ in range(6):
+        af.application(session, rnd)
+    session.commit()
+    with count_queries(engine) as large:
+        page = client.get("/admin/audit?object_type=application")
+    assert page.status_code == 200 and page.text.count("applicant 用户") > 6
+    assert len(large) == len(small)
