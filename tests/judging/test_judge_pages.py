@@ -284,3 +284,4 @@ def test_the_judges_home_lists_waiting_and_done_with_the_deadline(client, sessio
     done = page.split('id="done"')[1]
     assert f"/assignments/{second.id}" in waiting and "due" in waiting
     assert f"/sheets/{sheet_id}" in done
+    assert w.round.name in done.split("</li>")[0]  # which competition the sheet was for
