@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from grants.applications import forms, rules, services, workflow
+from grants.applications import forms, progress, rules, services, workflow
 from grants.applications.models import Application, ApplicationVersion
 from grants.applications.routes import common as pages
 from grants.auth import actor, current_user, login_required, require
@@ -39,7 +39,8 @@ async def my_applications(request: Request) -> Response:
     standing = {r.id: services.standing(session, r, user.organisation_id) for r in open_rounds}
     return render(request, "applications/mine.html", {
         "page": page, "rounds": rounds, "open_rounds": open_rounds, "standing": standing,
-        "statuses": workflow.STATUSES})
+        "statuses": workflow.STATUSES, "STAGES": progress.STAGES,
+        "stages": progress.stages(session, (a.id for a in page.items))})
 
 
 @login_required
@@ -137,6 +138,7 @@ async def detail(request: Request) -> Response:
         "category_labels": rules.CATEGORY_LABELS, "errors": {},
         "award": (award := _confirmed_award(session, app)),
         "agreement": agreement_of(session, award.id or 0) if award else None,
+        "stage": progress.stages(session, [app.id or 0]).get(app.id or 0), "STAGES": progress.STAGES,
     })
 
 
