@@ -34,6 +34,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 _GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?", re.ASCII)
 
 
+# An e-mail address as people give one: something@domain.tld, no spaces, at most 254 characters.
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+def is_email(value: str) -> bool:
+    return len(value) <= 254 and bool(EMAIL.match(value))
+
+
 class FormErrors(Exception):
     """Field errors (field name -> translated message); nothing was changed."""
 

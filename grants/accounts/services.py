@@ -12,7 +12,7 @@ from grants import audit
 from grants.accounts.models import User
 from grants.auth import end_all_sessions, hash_password, password_problem, verify_password
 from grants.organisations.models import Organisation
-from grants.validation import FormErrors, column_problems
+from grants.validation import FormErrors, column_problems, is_email
 from grants.vocab import ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -48,7 +48,9 @@ def create_user(
 
     errors: dict[str, str] = {}
     username = validate_username(session, username, errors)
-    if role not in ROLES:
+    if not role:
+        errors["role"] = _("Choose a role.")
+    elif role not in ROLES:
         errors["role"] = _("Not a valid choice.")
     if role in {"applicant", "funder"} and organisation is None:
         errors["organisation_id"] = _("Applicants and funders belong to an organisation.")
@@ -57,6 +59,8 @@ def create_user(
         errors["password"] = _(problem)
     if not display_name.strip():
         errors["display_name"] = _("This field is required.")
+    if email.strip() and not is_email(email.strip()):
+        errors["email"] = _("Enter a valid e-mail address.")
     for key, message in column_problems(User, {"display_name": display_name,
                                                "email": email}).items():
         errors.setdefault(key, message)

@@ -22,7 +22,7 @@ from grants.i18n import ngettext
 from grants.money import format_yuan
 from grants.rounds.models import Round
 from grants.urls import path
-from grants.validation import FormErrors
+from grants.validation import FormErrors, is_email
 from grants.web import db, flash, get_form, get_or_404, redirect, render
 
 
@@ -239,7 +239,7 @@ def _objection_context(request: Request, objection: Objection, errors: dict | No
             "errors": errors or {}, "values": values or {},
             "STATUSES": workflow.OBJECTION_STATUSES,
             "resolved": objection.status not in workflow.UNRESOLVED,
-            "by_email": bool(services.EMAIL.match(objection.contact))}
+            "by_email": is_email(objection.contact)}
 
 
 @login_required

@@ -34,7 +34,7 @@ from grants.rounds.choices import SCORED_KINDS
 from grants.rounds.models import Round, RoundFund, Stage, Track
 from grants.timeutil import format_local, now, today
 from grants.urls import path
-from grants.validation import FormErrors, column_problems
+from grants.validation import FormErrors, column_problems, is_email
 from grants.vocab import AWARD_LEVELS
 from scoring import route as routing
 
@@ -494,7 +494,6 @@ def _org_name(session: Session, organisation_id: int) -> str:
 
 # ---- objections ---------------------------------------------------------------------------
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
 
 
@@ -530,7 +529,7 @@ def lodge(session: Session, notice: AwardNotice, *, name: str, contact: str, rea
         errors.setdefault("name", _("This field is required."))
     if not contact:
         errors.setdefault("contact", _("This field is required."))
-    elif not (EMAIL.match(contact) or PHONE.match(contact)):
+    elif not (is_email(contact) or PHONE.match(contact)):
         errors.setdefault("contact", _("Enter a telephone number or an e-mail address."))
     if len(reasons) < 10:
         errors.setdefault("reasons", _("Explain the objection in at least 10 characters."))
@@ -593,7 +592,7 @@ def _tell_objector(session: Session, objection: Objection, subject: str, body: s
     calls; the page says so)."""
     from grants.notifications.models import OutboxMessage
 
-    if not EMAIL.match(objection.contact):
+    if not is_email(objection.contact):
         return False
     notice = session.get(AwardNotice, objection.notice_id)
     params = {"reference": objection.reference, "notice": notice.title if notice else "",

@@ -44,7 +44,7 @@ from grants.rounds.rubrics import criteria_of
 from grants.settings import get_settings
 from grants.timeutil import now
 from grants.urls import path
-from grants.validation import FormErrors, reason_problem
+from grants.validation import FormErrors, is_email, reason_problem
 from scoring import assign as scoring_assign
 from scoring.rubric import Criterion as RubricCriterion
 from scoring.rubric import Rubric, sheet_total
@@ -138,7 +138,7 @@ def invite(session: Session, actor: audit.Actor, round_: Round, *, email: str,
     one-time link to set a password. Returns the token (shown once, never stored)."""
     email = email.strip()
     errors: dict[str, str] = {}
-    if "@" not in email or len(email) > 254 or " " in email:
+    if not is_email(email):
         errors["email"] = _("Enter a valid e-mail address.")
     if not display_name.strip():
         errors["display_name"] = _("This field is required.")
@@ -279,7 +279,7 @@ def import_judges(session: Session, actor: audit.Actor, round_: Round, data: byt
             elif user.id in seated:
                 problems.append(_("Row %(row)s: %(name)s is already on the panel.", row=number,
                                   name=user.display_name))
-        elif "@" not in email or not name:
+        elif not is_email(email) or not name:
             problems.append(_("Row %(row)s: give a user name, or a name and an e-mail address "
                               "to invite.", row=number))
         plan.append((user, name, email, track_ids, org_ids))

@@ -29,7 +29,7 @@ from grants.organisations.workflow import Verification
 from grants.settings import get_settings
 from grants.timeutil import now
 from grants.urls import path
-from grants.validation import FormErrors
+from grants.validation import FormErrors, is_email
 
 INVITATION_DAYS = 7
 # What a self-registering organisation fills in about itself; the organiser assesses the rest.
@@ -76,7 +76,7 @@ def register(session: Session, actor: audit.Actor, data: dict[str, Any],
     if password != account.get("password2", ""):
         errors.setdefault("password2", _("The two passwords differ."))
     email = account.get("email", "").strip()
-    if email and ("@" not in email or len(email) > 254 or " " in email):
+    if email and not is_email(email):
         errors.setdefault("email", _("Enter an e-mail address such as name@example.org."))
     if not email and not org_data.get("contact_phone"):
         errors.setdefault("contact_phone", _("Give a phone number or an e-mail address."))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Track
 from grants.settings import get_settings
 from grants.timeutil import local, now
+from grants.validation import is_email
 from grants.votes.models import (
     UsedChallenge,
     Vote,
@@ -61,7 +61,6 @@ USES: dict[str, str] = {
     "award": N_("Feeds a 人气奖 (popularity award) category"),
     "score": N_("A weighted component of the score"),
 }
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
 class VoteRefused(Exception):
@@ -90,7 +89,7 @@ def _sign(payload: str) -> str:
 
 def normalise_email(raw: str) -> str:
     email = raw.strip().lower()
-    if len(email) > 254 or not EMAIL.match(email):
+    if not is_email(email):
         raise VoteRefused(_("Enter a valid e-mail address."), "email")
     return email
 

@@ -112,6 +112,12 @@ def test_organiser_creates_a_user_with_clear_errors(client, session):
     assert "lower-case letters" in text
     assert "belong to an organisation" in text
     assert session.execute(select(User).where(User.display_name == "")).first() is None
+    page = client.post_form("/admin/users/new", {"username": "mail.user", "display_name": "某人",
+                                                 "role": "", "password": "a-fine-pass-1",
+                                                 "email": "not-an-email"})
+    text = BeautifulSoup(page.text, "html.parser").get_text(" ")
+    assert page.status_code == 400 and "valid e-mail address" in text and "Choose a role" in text
+    assert session.execute(select(User).where(User.username == "mail.user")).first() is None
     org = factories.organisation(session)
     session.commit()
     page = client.post_form("/admin/users/new", {"username": "new.user", "display_name": "新用户",
