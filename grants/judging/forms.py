@@ -147,6 +147,7 @@ class RoadshowForm(Form):
     in its own words)."""
 
     action = Choice(ROADSHOW_ACTIONS)
+    confirm = Flag()  # go on although some of the project's judges have not submitted
 
 
 class OnStageForm(Form):

@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from grants import audit
 from grants.applications.models import Application
+from grants.audit import AuditEvent
 from grants.i18n import gettext as _
 from grants.judging import results, services
 from grants.judging.models import Assignment, RoadshowState, ScoreSheet
@@ -24,6 +25,9 @@ from scoring import rank
 
 ACTIONS = ("set_current", "start_timer", "open_scoring", "close_scoring", "show_result",
            "hide_result", "show_ranking", "hide_ranking")
+# Actions that end or announce a project's scoring: while some of its judges have not
+# submitted, they are taken only when the organiser confirms (the `confirm` field).
+CONFIRMED_WHILE_MISSING = ("close_scoring", "show_result", "show_ranking")
 
 
 def state_of(session: Session, stage: Stage) -> RoadshowState:
@@ -40,7 +44,7 @@ def control(session: Session, actor: audit.Actor, stage: Stage, action: str,
             form: Any) -> None:
     """Take one of ACTIONS; `form` (the submitted one, or a mapping) gives the project and its
     minutes for "set_current"."""
-    from grants.judging.forms import OnStageForm
+    from grants.judging.forms import OnStageForm, RoadshowForm
 
     if stage.kind != "roadshow":
         raise FormErrors({"action": _("Only a roadshow stage runs live.")})
@@ -66,6 +70,12 @@ def control(session: Session, actor: audit.Actor, stage: Stage, action: str,
         raise FormErrors({"action": _("Put a project on stage first.")})
     elif action == "start_timer":
         state.timer_started_at = now()
+    elif (action in CONFIRMED_WHILE_MISSING and not RoadshowForm(form).confirm
+          and _missing(session, stage, state.current_application_id)):
+        done, judges = _missing(session, stage, state.current_application_id)
+        raise FormErrors({"confirm": _(
+            "Only %(done)s of the project's %(all)s judges have submitted. Confirm to go on "
+            "without the missing sheets.", done=done, all=judges)})
     else:
         field, value = {"open_scoring": ("scoring_open", True),
                         "close_scoring": ("scoring_open", False),
@@ -77,6 +87,41 @@ def control(session: Session, actor: audit.Actor, stage: Stage, action: str,
     state.version += 1
     state.updated_at = now()
     audit.record(session, actor, f"roadshow.{action}", state, before=before)
+
+
+def _missing(session: Session, stage: Stage, application_id: int) -> tuple[int, int] | None:
+    """(submitted, judges) of the project when some of its judges have not submitted yet."""
+    done, judges = submissions(session, stage, application_id)
+    return (done, judges) if done < judges else None
+
+
+def submissions(session: Session, stage: Stage, application_id: int) -> tuple[int, int]:
+    """How many of the project's judges (live assignments) have submitted their sheet, of how
+    many."""
+    live = list(session.execute(select(Assignment.id).where(
+        Assignment.stage_id == stage.id, Assignment.application_id == application_id,
+        Assignment.status.in_(LIVE))).scalars())
+    done = session.execute(select(func.count()).select_from(ScoreSheet).where(
+        ScoreSheet.stage_id == stage.id, ScoreSheet.application_id == application_id,
+        ScoreSheet.status == "submitted",
+        ScoreSheet.assignment_id.in_(live or [-1]))).scalar_one()
+    return int(done), len(live)
+
+
+def scoring_state(session: Session, state: RoadshowState) -> str:
+    """"open"; "closed" when scoring was opened for the project on stage and closed again;
+    else "not_open" (the organiser has not opened it yet). Read from the audit trail: the
+    latest opening of scoring came after the project was put on stage."""
+    if state.scoring_open:
+        return "open"
+    if state.current_application_id is None or state.id is None:
+        return "not_open"
+    latest = session.execute(select(AuditEvent.action).where(
+        AuditEvent.object_type == "roadshow_state",
+        AuditEvent.object_id == str(state.id),
+        AuditEvent.action.in_(("roadshow.set_current", "roadshow.open_scoring")))
+        .order_by(AuditEvent.id.desc()).limit(1)).scalars().first()
+    return "closed" if latest == "roadshow.open_scoring" else "not_open"
 
 
 def _remaining(state: RoadshowState) -> int:
@@ -92,6 +137,7 @@ def snapshot(session: Session, stage: Stage, user_id: int | None = None,
     sheet link) and the hall's projection."""
     state = state_of(session, stage)
     out: dict[str, Any] = {"version": state.version, "scoring_open": state.scoring_open,
+                           "scoring_state": scoring_state(session, state),
                            "remaining": _remaining(state),
                            "running": state.timer_started_at is not None,
                            "current": None, "submitted": 0, "judges": 0, "sheet": None}

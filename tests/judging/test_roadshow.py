@@ -1,5 +1,7 @@
 """The live roadshow over HTTP: control, the judges' page, the JSON endpoint, the projection."""
 
+from html import unescape
+
 import pytest
 from sqlalchemy import select
 
@@ -174,3 +176,88 @@ def test_fifteen_judges_submit_at_the_same_moment(app, client, session):
     assert f"Result: {expected:.1f}" in page
     for own, _url, _token in judges:
         own.close()
+
+
+def submit_as(client, session, w, judge, app, share=0.8):
+    client.login(judge.username)
+    assignment = w.assignment(session, judge, app)
+    sheet_url = client.post_form(f"/assignments/{assignment.id}",
+                                 {"action": "confirm"}).headers["location"]
+    points = {key: n * share for key, _name, n in ROADSHOW_RUBRIC}
+    assert client.post_form(sheet_url, score_form(points, action="submit")).status_code == 303
+    client.get("/logout")
+
+
+def test_closing_or_announcing_with_sheets_missing_asks_for_confirmation(client, session):
+    """1 of 5 judges has submitted: closing scoring, showing the result or the ranking is
+    refused with a plain message and a confirming button, and taken once confirmed."""
+    w, stage = roadshow_world(session, n_judges=5)
+    app = w.apps[0]
+    client.login(w.organiser.username)
+    control(client, stage, "set_current", application_id=app.id, minutes=8)
+    control(client, stage, "open_scoring")
+    client.get("/logout")
+    submit_as(client, session, w, w.judges[0], app)
+    client.login(w.organiser.username)
+    page = unescape(client.get(f"/stages/{stage.id}/roadshow").text)
+    assert "1 of the project's 5 judges have submitted." in page
+    for action, label in (("close_scoring", "Close scoring anyway"),
+                          ("show_result", "Show the result anyway"),
+                          ("show_ranking", "Show the ranking anyway")):
+        response = control(client, stage, action)
+        assert response.status_code == 400, action
+        assert "Only 1 of the project's 5 judges have submitted." in unescape(response.text)
+        assert f"{label} (1 of 5 judges have submitted)" in response.text
+        assert 'name="confirm" value="1"' in response.text
+        assert f'name="action" value="{action}"' in response.text
+    state = client.get(f"/stages/{stage.id}/live.json").json()
+    assert state["scoring_open"] is True and state.get("result") is None
+    assert "ranking" not in state
+    for action in ("close_scoring", "show_result", "show_ranking"):
+        assert control(client, stage, action, confirm="1").status_code == 303, action
+    state = client.get(f"/stages/{stage.id}/live.json").json()
+    assert state["scoring_open"] is False and state["scoring_state"] == "closed"
+    assert state["result"]["totals"] == [80.0] and state["ranking"]
+    # Chinese: the confirming button as the organiser reads it
+    control(client, stage, "hide_result")
+    response = client.post_form(f"/stages/{stage.id}/roadshow", {"action": "show_result"},
+                                headers={"accept-language": "zh-CN"})
+    assert "仍然显示结果（5 位评委中 1 位已提交）" in response.text
+
+
+def test_no_confirmation_once_every_judge_has_submitted(client, session):
+    w, stage = roadshow_world(session, n_judges=3)
+    app = w.apps[0]
+    client.login(w.organiser.username)
+    control(client, stage, "set_current", application_id=app.id, minutes=8)
+    control(client, stage, "open_scoring")
+    client.get("/logout")
+    for judge in w.judges:
+        submit_as(client, session, w, judge, app)
+    client.login(w.organiser.username)
+    assert "Closing scoring or showing the result now asks" not in client.get(
+        f"/stages/{stage.id}/roadshow").text
+    for action in ("close_scoring", "show_result", "show_ranking"):
+        assert control(client, stage, action).status_code == 303, action
+
+
+def test_the_badge_tells_not_yet_open_from_ended(client, session):
+    w, stage = roadshow_world(session)
+    client.login(w.organiser.username)
+    control(client, stage, "set_current", application_id=w.apps[0].id, minutes=8)
+
+    def badge(locale="en"):
+        page = client.get(f"/stages/{stage.id}/projection",
+                          headers={"accept-language": locale}).text
+        return page.split('id="live-scoring"', 1)[1].split("</p>", 1)[0]
+
+    assert "Scoring has not opened yet" in badge() and "评分未开放" in badge("zh-CN")
+    control(client, stage, "open_scoring")
+    assert "Scoring is open" in badge()
+    control(client, stage, "close_scoring", confirm="1")
+    assert "Scoring has ended" in badge() and "评分已结束" in badge("zh-CN")
+    assert client.get(f"/stages/{stage.id}/live.json").json()["scoring_state"] == "closed"
+    # the next project: not opened yet again
+    control(client, stage, "set_current", application_id=w.apps[1].id, minutes=8)
+    assert "Scoring has not opened yet" in badge()
+

@@ -39,10 +39,22 @@ def _context(request: Request, stage: Stage, round_: Round) -> dict:
             "apps": services.stage_applications(session, stage)}
 
 
+def _confirm_labels(live: dict) -> dict[str, str]:
+    """The confirming button of each action refused while sheets are missing."""
+    done, judges = live["submitted"], live["judges"]
+    return {"close_scoring": _("Close scoring anyway (%(done)s of %(all)s judges have "
+                               "submitted)", done=done, all=judges),
+            "show_result": _("Show the result anyway (%(done)s of %(all)s judges have "
+                             "submitted)", done=done, all=judges),
+            "show_ranking": _("Show the ranking anyway (%(done)s of %(all)s judges have "
+                              "submitted)", done=done, all=judges)}
+
+
 @login_required
 async def control(request: Request) -> Response:
     stage, round_ = _stage(request, "roadshow.control")
     errors: dict[str, str] = {}
+    action = ""
     if request.method == "POST":
         session = db(request)
         form = await get_form(request)
@@ -55,8 +67,10 @@ async def control(request: Request) -> Response:
         else:
             flash(request, _("Done."))
             return redirect(path("roadshow_control", id=stage.id))
+    context = _context(request, stage, round_)
     return render(request, "judging/roadshow_control.html",
-                  {**_context(request, stage, round_), "errors": errors},
+                  {**context, "errors": errors, "attempted": action if errors else "",
+                   "CONFIRM_LABELS": _confirm_labels(context["live"])},
                   status_code=400 if errors else 200)
 
 
