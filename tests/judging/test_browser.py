@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from grants.judging.models import ScoreSheet
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, browser, live_server, login  # noqa: F401
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, browser, live_server, login, page  # noqa: F401
 from tests.judging.factories import world
 from tests.rounds import factories as rf
 
@@ -67,3 +67,41 @@ def test_a_judge_scores_on_a_phone(session, live_server, phone):  # noqa: F811
 
 
 _ = CHROMIUM, CHROMIUM_ARGS
+
+
+@pytest.mark.browser
+def test_the_projection_fills_the_hall_screen_and_follows_the_organiser(
+        session, live_server, page):  # noqa: F811
+    """The projection has no site header, menu or footer, large type, no CSP complaint (the
+    `page` fixture fails on any console error), and follows the organiser by itself."""
+    from grants.audit import SYSTEM
+    from grants.judging import roadshow
+    from tests.judging.test_roadshow import roadshow_world
+
+    w, stage = roadshow_world(session)
+    roadshow.control(session, SYSTEM, stage, "set_current",
+                     {"application_id": str(w.apps[0].id), "minutes": "8"})
+    session.commit()
+    login(page, live_server, w.organiser.username)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{live_server}/stages/{stage.id}/projection")
+    expect(page.locator("#live-title")).to_have_text(w.apps[0].title)
+    assert page.locator(".site-header, .main-nav, .site-footer").count() == 0
+    assert w.organiser.display_name not in page.inner_text("body")
+    size = page.evaluate("parseFloat(getComputedStyle(document.getElementById('live-title'))"
+                         ".fontSize)")
+    assert size >= 48
+    expect(page.locator("#live-scoring")).to_have_text("Scoring has not opened yet")
+    # The organiser opens scoring and puts the next project on stage: the screen follows.
+    roadshow.control(session, SYSTEM, stage, "open_scoring", {})
+    session.commit()
+    expect(page.locator("#live-scoring")).to_have_text("Scoring is open", timeout=10000)
+    roadshow.control(session, SYSTEM, stage, "close_scoring", {"confirm": "1"})
+    session.commit()
+    expect(page.locator("#live-scoring")).to_have_text("Scoring has ended", timeout=10000)
+    roadshow.control(session, SYSTEM, stage, "set_current",
+                     {"application_id": str(w.apps[1].id), "minutes": "5"})
+    session.commit()
+    expect(page.locator("#live-title")).to_have_text(w.apps[1].title, timeout=10000)
+    page.reload()
+    expect(page.locator("#live-title")).to_have_text(w.apps[1].title)

@@ -261,3 +261,20 @@ def test_the_badge_tells_not_yet_open_from_ended(client, session):
     control(client, stage, "set_current", application_id=w.apps[1].id, minutes=8)
     assert "Scoring has not opened yet" in badge()
 
+
+def test_the_projection_is_a_clean_full_screen_page(client, session):
+    w, stage = roadshow_world(session)
+    client.login(w.organiser.username)
+    control(client, stage, "set_current", application_id=w.apps[0].id, minutes=8)
+    response = client.get(f"/stages/{stage.id}/projection")
+    assert response.status_code == 200
+    page = response.text
+    for absent in ('class="site-header"', "main-nav", "site-footer", "Log out",
+                   w.organiser.display_name, "/logout", "/notices", "style="):
+        assert absent not in page, absent
+    assert 'class="projection-page"' in page and 'id="live"' in page
+    assert w.apps[0].title in page
+    assert "/static/js/roadshow.js" in page
+    assert "<script>" not in page  # no inline script (the CSP forbids it)
+    # the control page still carries the site's menu
+    assert 'class="site-header"' in client.get(f"/stages/{stage.id}/roadshow").text
