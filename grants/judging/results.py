@@ -62,6 +62,11 @@ def aggregate_by(method: str, totals: np.ndarray) -> np.ndarray:
     return aggregate.mean(totals)
 
 
+def min_sheets(stage: Stage) -> int:
+    """The stage's minimum of submitted sheets per application (at least 1)."""
+    return int(stage.config.get("min_sheets", 1) or 1)
+
+
 def _num(x: Any) -> float | None:
     value = float(x)
     return None if math.isnan(value) or math.isinf(value) else value
@@ -166,22 +171,27 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
         out["sensitivity"] = {m: [bool(d) for d in sens.decisions[m]] for m in sens.decisions}
         per_method = {m: [_num(v) for v in sens.scores[m]] for m in sens.scores}
     return _finish(session, out, app_ids, judge_ids, totals, scores, ranking, n_pass,
-                   probability, flips, per_method)
+                   probability, flips, per_method, minimum=min_sheets(stage))
 
 
 def _finish(session: Session, out: dict[str, Any], app_ids: list[int], judge_ids: list[int],
             totals: np.ndarray, scores: np.ndarray, ranking: Any, n_pass: int,
             probability: list[float | None], flips: set[int],
             per_method: dict[str, list[float | None]],
-            parts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+            parts: list[dict[str, Any]] | None = None, minimum: int = 1) -> dict[str, Any]:
     """One row per application (with its composed parts, if any), the tie-break evidence,
-    the judges' calibration and their agreement."""
-    passing = {int(i) for i in ranking.order[:n_pass]}
+    the judges' calibration and their agreement. An application with fewer submitted sheets
+    than the stage's minimum (only while the stage is open: closing is refused then) is
+    marked `short`: it has no probability of passing and does not take a place on the line."""
+    counts = np.sum(~np.isnan(totals), axis=1)
+    short = {i for i in range(len(app_ids)) if counts[i] < minimum}
+    passing = [int(i) for i in ranking.order if int(i) not in short][:n_pass]
+    out["min_sheets"] = minimum
     for i, app_id in enumerate(app_ids):
         row = {"id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),
                "display_rank": int(ranking.display_rank[i]),
-               "n_sheets": int(np.sum(~np.isnan(totals[i]))), "passes": i in passing,
-               "probability": probability[i], "flips": i in flips,
+               "n_sheets": int(counts[i]), "passes": i in passing, "short": i in short,
+               "probability": None if i in short else probability[i], "flips": i in flips,
                "by_method": {m: per_method[m][i] for m in per_method}}
         if parts is not None:
             row["parts"] = parts[i]
@@ -261,7 +271,7 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
                        "cofunding_share": _num(parts["share"][i]), "vote": _num(parts["votes"][i])}
                       for i in range(len(app_ids))]
     return _finish(session, out, app_ids, judge_ids, totals, scores, ranking, n_pass,
-                   probability, flips, per_method, composed_parts)
+                   probability, flips, per_method, composed_parts, minimum=min_sheets(stage))
 
 
 def _icc(totals: np.ndarray) -> float | None:

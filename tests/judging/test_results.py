@@ -262,3 +262,50 @@ def test_the_public_vote_as_a_weighted_part_of_a_composed_score(session):
     # judges 74, 90, 64; votes 50, 100, 0 (of 100)
     assert [got[a.id]["score"] for a in w.apps] == pytest.approx([69.2, 92.0, 51.2])
     assert out["vote_weight"] == 20 and got[w.apps[1].id]["parts"]["vote"] == 100.0
+
+
+def test_provisional_results_leave_an_application_below_the_minimum_unranked(client, session):
+    """The stage is open; application 1 has 1 sheet of the 3 required (a perfect score): it is
+    neither ranked first nor given a probability of passing, and does not take the line."""
+    w = world(session, n_apps=3, n_judges=3, k=3, blind=False)
+    score_all(session, w, totals=[[100, 100, 100], [80, 75, 70], [60, 65, 55]],
+              skip={(0, 1), (0, 2)})
+    data = results.compute(session, w.stage)
+    rows = {a["id"]: a for a in data["applications"]}
+    first, second = rows[w.apps[0].id], rows[w.apps[1].id]
+    assert first["n_sheets"] == 1 and first["short"] is True
+    assert first["probability"] is None and first["passes"] is False
+    assert second["short"] is False and second["passes"] is True
+    assert data["min_sheets"] == 3
+    client.login(w.organiser.username)
+    page = client.get(f"/stages/{w.stage.id}/judging").text
+    row = page.split(f'id="result-{w.apps[0].id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Not enough sheets yet; not computed" in row and "100%" not in row
+    assert "Too few sheets (1 of at least 3): not ranked yet" in row
+    # the ranked applications come first, the one below the minimum last
+    assert page.index(f'id="result-{w.apps[1].id}"') < page.index(f'id="result-{w.apps[0].id}"')
+    zh = client.get(f"/stages/{w.stage.id}/judging", headers={"accept-language": "zh-CN"}).text
+    assert "评分不足，暂不计算" in zh.split(f'id="result-{w.apps[0].id}"', 1)[1].split("</tr>")[0]
+
+
+def test_agreement_has_two_decimals_and_calibration_notes_are_words(client, session):
+    """Five judges; the fifth scores 30 points below the others (flagged "harsh") and the
+    page says so in words, in English and Chinese, with α and ICC to 2 decimals."""
+    import re
+
+    w = world(session, n_apps=3, n_judges=5, k=5, blind=False)
+    totals = [[80, 81, 79, 80.5, 50], [70, 71, 69, 70, 40], [60, 61, 59, 60.5, 30]]
+    score_all(session, w, totals=totals)
+    data = results.compute(session, w.stage)
+    harsh = [j for j in data["judges"] if "harsh" in j["flags"]]
+    assert [j["id"] for j in harsh] == [w.judges[4].id]
+    client.login(w.organiser.username)
+    page = client.get(f"/stages/{w.stage.id}/judging").text
+    agreement = page.split('id="agreement"', 1)[1].split("</p>", 1)[0]
+    assert re.search(r"Krippendorff α = -?\d+\.\d\d, ICC\(1,1\) = (-?\d+\.\d\d|—)\)", agreement)
+    calibration = page.split('id="calibration"', 1)[1].split("</table>", 1)[0]
+    assert "harsher than the other judges" in calibration
+    assert not re.search(r"\bharsh\b", calibration)  # the code itself is not shown
+    zh = client.get(f"/stages/{w.stage.id}/judging", headers={"accept-language": "zh-CN"}).text
+    calibration = zh.split('id="calibration"', 1)[1].split("</table>", 1)[0]
+    assert "打分比其他评委严格" in calibration and "harsh" not in calibration
