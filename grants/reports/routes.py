@@ -37,7 +37,8 @@ def _context(request: Request, report: Report, errors: dict | None = None,
             "attachments": files.live(session, report, "attachment"),
             "MAX_PHOTOS": files.MAX_PHOTOS, "MAX_ATTACHMENTS": files.MAX_ATTACHMENTS,
             "STATUSES": workflow.STATUSES, "KINDS": workflow.KINDS, "GRADES": workflow.GRADES,
-            "RUBRIC": workflow.RUBRIC, "TARGET_GROUPS": TARGET_GROUPS}
+            "RUBRIC": workflow.RUBRIC, "TARGET_GROUPS": TARGET_GROUPS,
+            "line_label": services.line_label}
 
 
 @login_required
@@ -103,9 +104,26 @@ async def _action(request: Request, kind: type[Form], work: Any, done: str,
 
 @login_required
 async def report_submit(request: Request) -> Response:
-    return await _action(request, Form, lambda s, r, f: services.submit(
-        s, actor(request), current_user(request), r), _("The report is submitted."),
-        "report.submit")
+    """Submit the report. The button sits in the report's form, so what is typed there comes
+    with it and is saved first, in the same transaction: nothing typed is lost, and problems
+    (of the figures or of completeness) show the form again with what was typed."""
+    report = _report(request)
+    require(request, "report.submit", report)
+    session = db(request)
+    report_id = report.id
+    posted = await get_form(request)
+    form = forms.report_form(report)(posted)
+    try:
+        if "narrative" in posted:  # the report's fields came with the button
+            services.save(session, actor(request), current_user(request), report, form)
+        services.submit(session, actor(request), current_user(request), report)
+    except FormErrors as exc:
+        session.rollback()
+        report = get_or_404(session, Report, report_id)
+        return render(request, "reports/report.html",
+                      _context(request, report, exc.errors, form.submitted), status_code=400)
+    flash(request, _("The report is submitted."))
+    return redirect(path("report_detail", id=report_id))
 
 
 @login_required

@@ -70,6 +70,7 @@ def start(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
                              "target_groups": list(app.target_groups or [])},
                     beneficiaries=dict.fromkeys(app.target_groups or [], 0),
                     spending=[{"line": f"{line.category}：{line.item}"[:120],
+                               "category": line.category, "item": line.item,
                                "budget_fen": int(line.amount_fen), "spent_fen": 0}
                               for line in lines],
                     budget_fen=sum(int(line.amount_fen) for line in lines))
@@ -77,6 +78,22 @@ def start(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
     session.flush()
     audit.record(session, actor, "report.start", report)
     return report
+
+
+def line_label(line: dict[str, Any]) -> str:
+    """A spending line in words: its budget category's label and the item. Lines written
+    before the category was kept apart carry only "code：item" and are read the same way."""
+    from grants.applications.rules import CATEGORY_LABELS
+
+    category, item = line.get("category"), line.get("item")
+    if category is None:
+        text = str(line.get("line", ""))
+        code, colon, rest = text.partition("：")
+        if not colon or code not in CATEGORY_LABELS:
+            return text
+        category, item = code, rest
+    name = _(CATEGORY_LABELS[category]) if category in CATEGORY_LABELS else str(category)
+    return _("%(category)s: %(item)s", category=name, item=item) if item else name
 
 
 def save(session: Session, actor: audit.Actor, user: Any, report: Report, form: Any,
