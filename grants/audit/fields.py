@@ -64,6 +64,7 @@ FIELDS: dict[str, str] = {
     "verification_reason": N_("Reason"), "volunteer_hours": N_("Volunteer hours"),
     "volunteers": N_("Volunteers"), "withdrawn_reason": N_("Reason for withdrawing"),
     "write_off_reason": N_("Reason for writing off"), "year": N_("Year"),
+    "passed": N_("Passed"), "which": N_("Report"),
 }
 # Fields that hold the id of a user account (shown by the user's name).
 USER_FIELDS = frozenset({"added_by_id", "by_id", "created_by_id", "decided_by_id",

@@ -91,7 +91,8 @@ LINKS: dict[str, tuple[str, str]] = {"round": ("round_detail", "name"),
                                      "application": ("application_detail", "title"),
                                      "organisation": ("organisation_detail", "name"),
                                      "fund": ("fund_detail", "name")}
-HIDDEN_FIELDS = {"updated_at", "created_at", "hash", "prev_hash", "seal"}
+# Not shown as changes (the id is in the Object column already).
+HIDDEN_FIELDS = {"id", "updated_at", "created_at", "hash", "prev_hash", "seal"}
 
 
 def describe(action: str) -> str:
