@@ -314,6 +314,10 @@ def test_a_submitted_application_cannot_be_edited(client, session):
     assert client.post_form(f"/applications/{app.id}/edit", af.form_for(data)).status_code == 403
     session.expire_all()
     assert session.get(Application, app.id).title == "长者食堂互助计划"
+    # Opening the edit page again (Back, a bookmark) leads to the application, saying why.
+    page = client.get(f"/applications/{app.id}/edit", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == f"/applications/{app.id}"
+    assert "can no longer be edited" in client.get(f"/applications/{app.id}").text
 
 
 def test_apply_refused_when_round_not_open(client, session):

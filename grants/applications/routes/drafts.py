@@ -17,6 +17,7 @@ from grants.awards.models import Award
 from grants.disbursements.services import agreement_of
 from grants.i18n import gettext as _
 from grants.pagination import page_number, paginate
+from grants.permissions import can
 from grants.regions import services as regions
 from grants.rounds.models import Round
 from grants.timeutil import format_local, now
@@ -76,6 +77,12 @@ async def apply(request: Request) -> Response:
 
 @login_required
 async def edit(request: Request) -> Response:
+    if request.method == "GET":  # a bookmark or Back after submitting: say why, not 403
+        app, _round = pages.load(request)
+        if not can(current_user(request), "application.edit", app):
+            flash(request, _("This application can no longer be edited: it is “%(status)s”.",
+                             status=_(workflow.STATUSES.get(app.status, app.status))), "info")
+            return redirect(path("application_detail", id=app.id))
     app, round_ = pages.load(request, "application.edit")
     session = db(request)
     if request.method == "GET":
