@@ -19,12 +19,17 @@ def test_applicant_and_staff_pages_fit_a_phone(session, live_server, phone_zh): 
     submitted = af.application(session, af.round_(session), user, title="四点半课堂")
     submitted.status = "eligible"
     factories.user(session, "organiser", username="phone-boss")
+    from tests.rounds import factories as rf
+
+    plan = rf.draft(session)  # a draft's stage editor, with a scoring stage's selects
+    rf.scoring_stage(session, plan)
     session.commit()
     assert session.get(Application, draft.id)
     pages = {user.username: ["/", "/applications/mine", "/rounds/open", f"/rounds/{rnd.id}",
                              f"/applications/{draft.id}", f"/applications/{draft.id}/edit",
                              "/notices"],
-             "phone-boss": ["/", "/organisations", "/rounds", "/admin/audit"]}
+             "phone-boss": ["/", "/organisations", "/rounds", "/admin/audit",
+                            f"/rounds/{rnd.id}", f"/rounds/{plan.id}/edit/stages"]}
     for username, paths in pages.items():
         login(phone_zh, live_server, username)
         for path in paths:
