@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from grants import lifecycle
+from grants import lifecycle, pdf
 from grants.applications.models import Application
 from grants.auth import actor, current_user, login_required, require
 from grants.awards import documents, forms, services, workflow
@@ -373,7 +373,7 @@ async def verify(request: Request) -> Response:
 
 def send_document(request: Request, doc: documents.Document) -> Response:
     if request.query_params.get("format") == "html":
-        return HTMLResponse(doc.html(), headers={"Cache-Control": "private, no-store"})
+        return pdf.preview(doc.html())
     return Response(doc.pdf(), media_type="application/pdf", headers={
         "Content-Disposition": f"inline; filename=\"{doc.filename}\"",
         "Cache-Control": "private, no-store"})

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from grants import lifecycle, spreadsheets
@@ -334,7 +334,7 @@ async def payment_voucher(request: Request) -> Response:
                "checker": names.get(payment.decided_by_id or 0, ""),
                "funds": [{"name": n, "amount_fen": int(a)} for n, a in funds_paid]}
     if request.query_params.get("format") == "html":
-        return HTMLResponse(pdf.html("pdf/voucher.html", **context))
+        return pdf.preview(pdf.html("pdf/voucher.html", **context))
     return Response(pdf.render("pdf/voucher.html", **context), media_type="application/pdf",
                     headers={"Content-Disposition":
                              f'inline; filename="voucher-{payment.id}.pdf"',

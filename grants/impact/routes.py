@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from grants import pdf, spreadsheets
@@ -184,7 +184,7 @@ async def impact_pdf(request: Request) -> Response:
                "subject": _title(request, filters, allowed), "printed": now(),
                "communities": dict(_communities(request)), **_labels()}
     if request.query_params.get("format") == "html":
-        return HTMLResponse(pdf.html("pdf/impact.html", **context))
+        return pdf.preview(pdf.html("pdf/impact.html", **context))
     return Response(pdf.render("pdf/impact.html", **context), media_type="application/pdf",
                     headers={"Content-Disposition": 'inline; filename="impact-report.pdf"',
                              "Cache-Control": "private, no-store"})

@@ -97,6 +97,10 @@ def test_the_whole_walk_from_proposal_to_confirmed_documents(app, client, sessio
         assert got.status_code == 200 and got.content.startswith(b"%PDF-"), url
         preview = client.get(url + "?format=html")
         assert preview.status_code == 200 and "<html" in preview.text.lower(), url
+        # styled as the PDF (its stylesheet is inline), and still no script of any origin
+        policy = preview.headers["content-security-policy"]
+        assert "style-src 'unsafe-inline'" in policy and "default-src 'none'" in policy, url
+        assert "script-src" not in policy, url
     verify = client.get(f"/verify/{award.code}")
     org = session.get(Organisation, award.organisation_id)
     assert verify.status_code == 200 and org.name in verify.text
