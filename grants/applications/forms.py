@@ -50,6 +50,11 @@ class ProposalForm(Form):
         self._read_lines()
         self._read_activities()
 
+    def row_problem(self, section: str, message: str) -> None:
+        """Every row's problem is said at once (one save, not one per problem)."""
+        self.errors[section] = f"{self.errors[section]} {message}" if section in self.errors \
+            else message
+
     def _read_lines(self) -> None:
         clean = self.clean
         categories, items = clean.column("budget_category"), clean.column("budget_item")
@@ -63,19 +68,19 @@ class ProposalForm(Form):
                 continue
             number = index + 1
             if row["category"] not in BUDGET_CATEGORIES:
-                self.fail("budget", _("Budget row %(n)s: choose a category.", n=number))
+                self.row_problem("budget", _("Budget row %(n)s: choose a category.", n=number))
                 continue
             if not row["item"]:
-                self.fail("budget", _("Budget row %(n)s: name the item.", n=number))
+                self.row_problem("budget", _("Budget row %(n)s: name the item.", n=number))
                 continue
             if len(row["item"]) > ITEM_LENGTH:
-                self.fail("budget", _("Budget row %(n)s: the item has at most %(max)s "
+                self.row_problem("budget", _("Budget row %(n)s: the item has at most %(max)s "
                                       "characters.", n=number, max=ITEM_LENGTH))
                 continue
             try:
                 amount, co = _amount(row["amount"]), _amount(row["cofunding"])
             except money.MoneyError:
-                self.fail("budget", _(
+                self.row_problem("budget", _(
                     "Budget row %(n)s: enter amounts in yuan, for example 12000 or 12,000.50.",
                     n=number))
                 continue
@@ -94,14 +99,14 @@ class ProposalForm(Form):
                 continue
             number = index + 1
             if not row["activity"]:
-                self.fail("activities", _("Activity row %(n)s: name the activity.", n=number))
+                self.row_problem("activities", _("Activity row %(n)s: name the activity.", n=number))
                 continue
             if len(row["activity"]) > ITEM_LENGTH:
-                self.fail("activities", _("Activity row %(n)s: the activity has at most "
+                self.row_problem("activities", _("Activity row %(n)s: the activity has at most "
                                           "%(max)s characters.", n=number, max=ITEM_LENGTH))
                 continue
             if not MONTH.match(row["month"]):
-                self.fail("activities", _("Activity row %(n)s: enter the month as YYYY-MM.",
+                self.row_problem("activities", _("Activity row %(n)s: enter the month as YYYY-MM.",
                                           n=number))
                 continue
             try:
@@ -109,7 +114,7 @@ class ProposalForm(Form):
             except ValueError:
                 count = -1
             if not 1 <= count <= 10000:
-                self.fail("activities", _(
+                self.row_problem("activities", _(
                     "Activity row %(n)s: the number of sessions must be a whole number from 1.",
                     n=number))
                 continue

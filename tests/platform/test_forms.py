@@ -138,6 +138,10 @@ def test_proposal_rows_refuse_what_does_not_fit_instead_of_cutting_it() -> None:
     sessions = rows(activity_name=["社区讲座"], activity_month=["2027-03"],
                     activity_sessions=["1_000"])
     assert "activities" in sessions.errors and sessions.activities == []
+    several = rows(activity_name=["讲座", "义诊"], activity_month=["2027-13", "2027-04"],
+                   activity_sessions=["1", "四"])
+    said = several.errors["activities"]
+    assert ("row 1" in said and "row 2" in said) or ("第 1 行" in said and "第 2 行" in said)
     fine = rows(activity_name=["社区讲座"], activity_month=["2027-03"],
                 activity_sessions=["１２"])
     assert fine.errors == {} and fine.activities[0]["sessions"] == 12
