@@ -56,6 +56,7 @@ class Proposal:
     community_ids: Sequence[int] = ()
     lines: Sequence[Line] = ()
     activity_count: int = 0
+    planned_people: int | None = None  # None: not known (checks that do not need it)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,10 @@ def completeness_problems(proposal: Proposal) -> list[Problem]:
     if proposal.activity_count < 1:
         problems.append(Problem("complete.activities",
                                 _("Add at least one activity to the plan."), "activities"))
+    if proposal.planned_people is not None and proposal.planned_people < 1:
+        problems.append(Problem("complete.planned_people", _(
+            "State the planned outputs: at least how many people the project will serve."),
+            "planned_people"))
     return problems
 
 

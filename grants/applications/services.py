@@ -87,7 +87,7 @@ def proposal_of(app: Application, lines: list[BudgetLine], activity_count: int) 
                           objectives=app.objectives, track_id=app.track_id,
                           target_groups=tuple(app.target_groups),
                           community_ids=tuple(app.community_ids), lines=rule_lines(lines),
-                          activity_count=activity_count)
+                          activity_count=activity_count, planned_people=app.planned_people)
 
 
 def counted_for_limit(session: Session, round_: Round, organisation_id: int,

@@ -144,3 +144,12 @@ def test_completeness():
     found = codes(rules.completeness_problems(rules.Proposal()))
     assert "complete.title" in found and "complete.budget" in found
     assert "complete.activities" in found and "complete.target_groups" in found
+
+
+def test_planned_outputs_are_required_when_known():
+    """A submitted plan said "0 activities, 0 people, 0 volunteers" beside 6 sessions."""
+    found = codes(rules.completeness_problems(rules.Proposal(planned_people=0)))
+    assert "complete.planned_people" in found
+    assert "complete.planned_people" not in codes(rules.completeness_problems(
+        rules.Proposal(planned_people=300)))
+    assert "complete.planned_people" not in codes(rules.completeness_problems(rules.Proposal()))
