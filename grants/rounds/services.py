@@ -168,6 +168,12 @@ def update_window(session: Session, actor: audit.Actor, round_: Round,
     if low and high and low > 0 and high > 0 and low > high and "grant_max" not in errors:
         errors["grant_max"] = _("The maximum grant (%(high)s) is below the minimum (%(low)s).",
                                 high=format_yuan(high), low=format_yuan(low))
+    if high and high > 0 and "grant_max" not in errors:
+        config = load_config(session, round_)
+        if config.funds and high > config.budget:  # the opening check says so too, later
+            errors["grant_max"] = _(
+                "The maximum grant (%(high)s) is more than the whole budget (%(budget)s).",
+                high=format_yuan(high), budget=format_yuan(config.budget))
     limit = data.get("max_applications_per_org")
     if limit is None and "max_applications_per_org" not in errors:
         errors["max_applications_per_org"] = _("This field is required.")

@@ -138,6 +138,20 @@ def test_a_window_closing_before_it_opens_is_refused(client, session, organiser)
     assert any("YYYY-MM-DD HH:MM" in e for e in errors_of(response))
 
 
+def test_a_maximum_grant_above_the_budget_is_refused_when_funds_are_attached(
+        client, session, organiser):
+    """The hint says "not more than the round's budget": saved silently, only the opening
+    checklist said so later."""
+    round_ = rf.ready(session, budget_fen=100_000_00)
+    session.commit()
+    before = _fresh(session, round_).grant_max_fen
+    response = _window(client, round_, grant_max="200000")
+    assert response.status_code == 400
+    assert any("more than the whole budget" in e for e in errors_of(response))
+    assert _fresh(session, round_).grant_max_fen == before
+    assert _window(client, round_, grant_max="100000").status_code == 303
+
+
 # ---- funds ----------------------------------------------------------------------------------
 
 
