@@ -50,9 +50,9 @@ def attachable(session: Session, fund_ids: list[int], exclude_round_id: int | No
 
 def over_attach_message(fund: Fund, amount: int, room: Attachable) -> str:
     if room.reserved:
-        return _("%(fund)s has only %(free)s free: %(available)s available, of which "
-                 "%(reserved)s is attached to other rounds (%(rounds)s). You asked for "
-                 "%(amount)s.", fund=fund.name, free=format_yuan(room.free),
+        return _("%(fund)s has only %(free)s available: of the %(available)s not yet "
+                 "committed, %(reserved)s is attached to other rounds (%(rounds)s). You asked "
+                 "for %(amount)s.", fund=fund.name, free=format_yuan(room.free),
                  available=format_yuan(room.available), reserved=format_yuan(room.reserved),
                  rounds=join_list(n for n, _a in room.reserved_by), amount=format_yuan(amount))
     return _("%(fund)s has only %(free)s available. You asked for %(amount)s.",

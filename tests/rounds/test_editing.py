@@ -199,7 +199,8 @@ def test_money_attached_to_an_open_round_is_not_free(client, session, organiser)
                                 {"fund_id": fund_id, "amount": "30000"})
     assert response.status_code == 400
     message = " ".join(errors_of(response))
-    assert "has only ¥20,000.00 free" in message and open_round.name in message
+    assert "has only ¥20,000.00 available" in message and open_round.name in message
+    assert "not yet committed" in message
     assert client.post_form(f"/rounds/{round_.id}/funds",
                             {"fund_id": fund_id, "amount": "20000"}).status_code == 303
 

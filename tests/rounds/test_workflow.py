@@ -183,7 +183,7 @@ def test_money_spent_elsewhere_blocks_opening(client, session, organiser):
     session.commit()
     response = _open(client, round_)
     assert response.status_code == 400
-    assert any("has only ¥50,000.00 free" in e and other.name in e for e in errors_of(response))
+    assert any("has only ¥50,000.00 available" in e and other.name in e for e in errors_of(response))
 
 
 # ---- the later moves ------------------------------------------------------------------------
