@@ -79,3 +79,16 @@ def test_my_applications_offers_apply_only_where_the_organisation_may(client, se
     assert f'href="/rounds/{open_to_us.id}/apply"' in page
     assert f'href="/rounds/{closed_to_us.id}/apply"' not in page
     assert "cannot apply" in page.split(f'id="standing-{closed_to_us.id}"')[1][:400]
+
+
+def test_the_form_offers_only_the_rounds_communities_to_serve(client, session):
+    ours = factories.community(session, name="荔林社区")
+    elsewhere = factories.community(session, name="滨城社区")
+    rnd = af.round_(session, eligibility={"community_ids": [ours.id]})
+    user = af.applicant(session, community=ours)
+    app = af.application(session, rnd, user, community_ids=[ours.id])
+    session.commit()
+    client.login(user.username)
+    page = client.get(f"/applications/{app.id}/edit").text
+    assert "荔林社区" in page and "滨城社区" not in page
+    assert elsewhere.id != ours.id

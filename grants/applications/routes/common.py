@@ -3,6 +3,8 @@ the round's tracks and the proposal form's context."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from starlette.requests import Request
 
@@ -47,7 +49,7 @@ def form_context(request: Request, app: Application, round_: Round, values: dict
     return {
         "app": app, "round": round_, "values": values, "errors": errors or {},
         "tracks": [(t.id, t.name) for t in tracks(request, round_)],
-        "communities": regions.community_choices(session),
+        "communities": _served_choices(session, round_, values.get("community_ids") or []),
         "attachments": files.live(session, app), "file_error": file_error,
         "line_rows": [*rows.lines, *[{} for _ in range(3)]],
         "activity_rows": [*rows.activities, *[{} for _ in range(3)]],
@@ -64,6 +66,17 @@ def form_context(request: Request, app: Application, round_: Round, values: dict
         "max_attachments": files.MAX_PER_APPLICATION,
         "max_mb": f"{files.get_settings().max_upload_bytes / 1048576:g}",
     }
+
+
+def _served_choices(session: Any, round_: Round, chosen: Any) -> list[tuple[int, str]]:
+    """The communities a project may serve: the round's own, when it names them (and any
+    the draft has chosen already, so that saving does not drop them unseen)."""
+    choices = regions.community_choices(session)
+    allowed = set((round_.eligibility or {}).get("community_ids") or [])
+    if not allowed:
+        return choices
+    allowed |= {c for c in chosen if isinstance(c, int)}
+    return [c for c in choices if c[0] in allowed]
 
 
 def live_totals(rows: Rows) -> rules.Totals:
