@@ -41,6 +41,7 @@ def test_draft_refusal_fix_attach_submit_screen(session, live_server, page):  # 
     page.fill("textarea[name=summary]", "为社区独居长者提供助餐与探访服务。")
     page.fill("textarea[name=need_analysis]", "社区独居长者86人，助餐需求强烈。")
     page.fill("textarea[name=objectives]", "一年内服务长者3000人次。")
+    page.fill("input[name=planned_people]", "3000")
     page.check("input[name=target_groups][value=elderly]")
     page.check(f"input[name=community_ids][value='{community}']")
     page.locator("input[name=activity_name]").nth(0).fill("长者生日会")
