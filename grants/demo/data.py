@@ -1210,6 +1210,6 @@ TOUR = (
     ("anyone", "/public/impact (成效): the platform's figures without names"),
     ("anyone", "/public (公示公告) and /verify (证书查验): no login needed"),
     ("anyone", "/public → 人气投票: this year's public vote is open; last year's named its 人气奖"),
-    ("organiser", "the finished round's 人气投票 → Results and flags: flagged votes; close and publish to name the 人气奖"),
+    ("organiser", "the roadshow round's 人气投票 → Results and flags: flagged votes; close and publish to name the 人气奖"),
     ("applicant1", "…第四届社会治理创新大赛: told up front it cannot apply (its community is not among the round's)"),
 )

@@ -1,4 +1,6 @@
-"""Demo: a public vote running on last year's demo round, with some votes (a few flagged)."""
+"""Demo: a public vote (人气投票) running beside this year's live roadshow, on the projects that
+passed screening, with some votes (a few flagged); and last year's vote, published with its
+人气奖."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from sqlmodel import Session
 from grants import audit
 from grants.applications.models import Application
 from grants.organisations.models import Organisation
-from grants.rounds.models import Round, Track
+from grants.rounds.models import Round, Stage, Track
 from grants.timeutil import now
 from grants.votes import services
 from grants.votes.models import Vote, VoteSetup
@@ -23,23 +25,26 @@ PROJECTS = (
 )
 
 
+def _vote_round(session: Session) -> Round | None:
+    """The round in judging whose roadshow runs live (a 人气投票 usually runs beside it), or,
+    without one, the first finished round."""
+    live = session.execute(
+        select(Round).join(Stage, Stage.round_id == Round.id)
+        .where(Round.status == "judging", Stage.kind == "roadshow").order_by(Round.id)
+    ).scalars().first()
+    return live or session.execute(select(Round).where(Round.status == "finished")
+                                   .order_by(Round.id)).scalars().first()
+
+
 def load_votes(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
-    round_ = session.execute(select(Round).where(Round.status == "finished")
-                             .order_by(Round.id)).scalars().first()
+    round_ = _vote_round(session)
     if round_ is None:
         return {"votes": 0}
-    tracks = list(session.execute(select(Track).where(Track.round_id == round_.id)
-                                  .order_by(Track.position)).scalars())
-    orgs = list(session.execute(select(Organisation).order_by(Organisation.id)
-                                .limit(len(PROJECTS))).scalars())
-    apps = []
-    for n, ((title, summary), org) in enumerate(zip(PROJECTS, orgs, strict=False)):
-        app = Application(round_id=round_.id, organisation_id=org.id, status="eligible",
-                          track_id=tracks[n % len(tracks)].id if tracks else None,
-                          title=title, summary=summary, submitted_at=now() - timedelta(days=300))
-        session.add(app)
-        apps.append(app)
-    session.flush()
+    apps = list(session.execute(select(Application).where(
+        Application.round_id == round_.id, Application.status == "eligible")
+        .order_by(Application.id)).scalars())
+    if len(apps) < 3:  # a round without screened projects: some of its own for the vote
+        apps = _projects(session, round_)
     setup = services.configure(session, actor, round_, None, {
         "opens_at": now() - timedelta(days=2), "closes_at": now() + timedelta(days=12),
         "votes_per_day": 3, "use": "award", "weight_pct": 0, "show_counts": True,
@@ -62,6 +67,22 @@ def load_votes(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str,
         count += 1
     session.flush()
     return {"votes": count}
+
+
+def _projects(session: Session, round_: Round) -> list[Application]:
+    tracks = list(session.execute(select(Track).where(Track.round_id == round_.id)
+                                  .order_by(Track.position)).scalars())
+    orgs = list(session.execute(select(Organisation).order_by(Organisation.id)
+                                .limit(len(PROJECTS))).scalars())
+    apps = []
+    for n, ((title, summary), org) in enumerate(zip(PROJECTS, orgs, strict=False)):
+        app = Application(round_id=round_.id, organisation_id=org.id, status="eligible",
+                          track_id=tracks[n % len(tracks)].id if tracks else None,
+                          title=title, summary=summary, submitted_at=now() - timedelta(days=300))
+        session.add(app)
+        apps.append(app)
+    session.flush()
+    return apps
 
 
 def _vote(round_id: int, app_id: int, voter: str, ip: str, at: object) -> Vote:
