@@ -56,6 +56,15 @@ def test_a_judge_scores_on_a_phone(session, live_server, phone):  # noqa: F811
     phone.reload()
     assert phone.input_value("input[name=points_need]") == "18"
     assert phone.input_value("textarea[name=overall_comment]") == "设计扎实"
+    # A value the server refuses (sent past the browser's own check): the list of problems
+    # above the form names the criterion, not only "Must be at most …".
+    phone.evaluate("document.querySelector('input[name=points_need]').form.noValidate = true")
+    phone.fill("input[name=points_need]", "99")
+    phone.click("#save-draft")
+    problem = phone.locator(".flash-error a[href='#f-points_need']")
+    need = next(name for key, name, _p in rf.RUBRIC if key == "need")
+    expect(problem).to_contain_text(need)
+    phone.fill("input[name=points_need]", "18")
     phone.click("#submit-sheet")
     phone.wait_for_url("**/judging")
     phone.goto(f"{live_server}/sheets/{sheet_id}")
