@@ -8,13 +8,14 @@ Called by the demo loader after the rounds exist; goes through the judging servi
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from grants import audit, lifecycle
 from grants.accounts.models import User
-from grants.applications.models import Application
+from grants.applications.models import Application, BudgetLine
 from grants.judging import services
 from grants.judging.models import PanelMember
 from grants.organisations.models import Organisation
@@ -90,6 +91,8 @@ def _round_in_judging(session: Session, actor: audit.Actor, last: Round, judges:
     round_, _notes = copying.copy_round(session, actor, last, {"name": name, "year": year})
     before = audit.snapshot(round_)
     round_.status = "judging"  # demo data: the round arrives already in judging
+    # Its application window has closed: the projects were submitted and screened.
+    round_.opens_at, round_.closes_at = now() - timedelta(days=60), now() - timedelta(days=14)
     round_.series, round_.edition = "", None  # demonstrations, not editions of the contest
     audit.record(session, actor, "round.import", round_, before=before)
     tracks = {t.name: t.id for t in session.execute(select(Track).where(
@@ -105,9 +108,18 @@ def _round_in_judging(session: Session, actor: audit.Actor, last: Round, judges:
                           need_analysis="社区走访和问卷显示需求明确。",
                           objectives="一年内服务居民1000人次。", community_ids=[],
                           planned_activities=20, planned_people=1000, planned_volunteers=20,
-                          request_fen=request_fen, current_version=1, submitted_at=now())
+                          request_fen=request_fen, current_version=1,
+                          submitted_at=now() - timedelta(days=15))
         session.add(app)
         session.flush()
+        # A budget that adds up to the request: activities, staff, and a little administration.
+        admin = request_fen // 10
+        staff = request_fen * 3 // 10
+        for category, item, amount in (("activity", "活动物资与场地", request_fen - admin - staff),
+                                       ("personnel", "社工与督导补贴", staff),
+                                       ("admin", "行政与宣传", admin)):
+            session.add(BudgetLine(application_id=app.id, category=category, item=item,
+                                   amount_fen=amount))
         audit.record(session, actor, "application.import", app)
     for judge, expertise in zip(judges, ("为老服务", "社区治理", "青少年", "心理健康", "社区治理"),
                                 strict=True):
