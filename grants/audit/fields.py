@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from grants import lifecycle
+from grants import lifecycle, vocab
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.money import format_yuan
@@ -96,6 +96,16 @@ def user_ids(value: Any) -> set[int]:
     return set()
 
 
+# Fields holding codes of one vocabulary wherever they occur ("kind" and "category" are left
+# out: they name different vocabularies on different tables).
+VOCABULARIES: dict[str, dict[str, str]] = {
+    "role": vocab.ROLES, "registration": vocab.REGISTRATION_KINDS, "org_type": vocab.ORG_TYPES,
+    "credit_status": vocab.CREDIT_STATUSES, "level": vocab.AWARD_LEVELS,
+    "service_areas": vocab.SERVICE_AREAS, "target_groups": vocab.TARGET_GROUPS,
+    "categories": vocab.CATEGORIES,
+}
+
+
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 80 else text[:79] + "…"
@@ -112,6 +122,12 @@ def value(field: str, recorded: Any, *, status: lifecycle.Lifecycle | None = Non
         return format_yuan(recorded)
     if status is not None and field == status.status_attr and isinstance(recorded, str):
         return status.label(recorded)
+    vocabulary = VOCABULARIES.get(field)
+    if vocabulary is not None and isinstance(recorded, str):
+        return vocab.label(vocabulary, recorded)
+    if vocabulary is not None and isinstance(recorded, list) and all(
+            isinstance(code, str) for code in recorded):
+        return vocab.labels(vocabulary, recorded)
     if field in USER_FIELDS and users is not None:
         found = user_ids(recorded)
         if found:

@@ -118,3 +118,18 @@ def test_naming_users_costs_the_same_statements_for_more_rows(client, session, e
         page = client.get("/admin/audit?object_type=application")
     assert page.status_code == 200 and page.text.count("applicant 用户") > 6
     assert len(large) == len(small)
+
+
+def test_codes_of_a_vocabulary_are_shown_by_their_labels():
+    """A user's role, an award's level, an organisation's service areas: words, not codes."""
+    from grants import i18n
+    from grants.audit.fields import value
+
+    token = i18n.current_locale.set("zh_CN")
+    try:
+        assert value("role", "organiser") == i18n.gettext("Organiser")
+        assert value("level", "first") != "first"
+        assert "elderly" not in value("target_groups", ["elderly", "children"])
+        assert value("kind", "contribution") == "contribution"  # ambiguous: left as it is
+    finally:
+        i18n.current_locale.reset(token)
