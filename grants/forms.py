@@ -21,12 +21,12 @@ the parsing rules (fen, full-width digits, ids within the column) were already o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from starlette.datastructures import UploadFile
 
-from grants import i18n, money, validation
+from grants import i18n, money, timeutil, validation
 from grants.validation import FormErrors
 
 T = TypeVar("T")
@@ -63,14 +63,22 @@ class Cleaner:
             self.errors[name] = i18n.gettext("At least %(min)s characters.", min=min_length)
         return value
 
+    def typed(self, name: str, required: bool) -> str | None:
+        """What was typed in the field, stripped; None when it is blank (a problem when it is
+        required)."""
+        raw = self.raw(name).strip()
+        if raw:
+            return raw
+        if required:
+            self.errors[name] = i18n.gettext("This field is required.")
+        return None
+
     def integer(self, name: str, *, required: bool = False, minimum: int | None = 0,
                 maximum: int | None = 10**9) -> int | None:
         """A whole number within [minimum, maximum]; without bounds, within a 32-bit column.
         Full-width digits and thousands commas are read; '1_000', '1e3' and '1.0' are not."""
-        raw = self.raw(name).strip()
-        if not raw:
-            if required:
-                self.errors[name] = i18n.gettext("This field is required.")
+        raw = self.typed(name, required)
+        if raw is None:
             return None
         try:
             value = validation.parse_whole(raw)
@@ -89,10 +97,8 @@ class Cleaner:
 
     def number(self, name: str, *, required: bool = False) -> float | None:
         """A finite decimal number (NaN, infinity and exponents are refused)."""
-        raw = self.raw(name).strip()
-        if not raw:
-            if required:
-                self.errors[name] = i18n.gettext("This field is required.")
+        raw = self.typed(name, required)
+        if raw is None:
             return None
         try:
             return validation.parse_number(raw)
@@ -103,15 +109,30 @@ class Cleaner:
     def date(self, name: str, *, required: bool = False, earliest: int = validation.EARLIEST_YEAR,
              latest: int = validation.LATEST_YEAR) -> Any:
         """A date typed as YYYY-MM-DD within a sane range of years."""
-        raw = self.raw(name).strip()
-        if not raw:
-            if required:
-                self.errors[name] = i18n.gettext("This field is required.")
+        raw = self.typed(name, required)
+        if raw is None:
             return None
         try:
             return validation.parse_date(raw, earliest, latest)
         except ValueError:
             self.errors[name] = validation.date_range_message(earliest, latest)
+            return None
+
+    def local_datetime(self, name: str, *, required: bool = False) -> datetime | None:
+        """A date and time typed in China Standard Time (YYYY-MM-DD HH:MM, full-width digits
+        read), within the sane range of years."""
+        raw = self.typed(name, required)
+        if raw is None:
+            return None
+        try:
+            moment = timeutil.parse_local(validation.normalise_digits(raw))
+            if not validation.EARLIEST_YEAR <= timeutil.local(moment).year \
+                    <= validation.LATEST_YEAR:
+                raise ValueError(raw)
+            return moment
+        except (ValueError, OverflowError):  # year 1 overflows on the way to UTC
+            self.errors[name] = i18n.gettext(
+                "Enter a date and time as YYYY-MM-DD HH:MM (China Standard Time).")
             return None
 
     def choice(self, name: str, choices: dict[str, str] | list[str] | set[str], *,
@@ -145,10 +166,8 @@ class Cleaner:
         return out
 
     def money(self, name: str, *, required: bool = False) -> int | None:
-        raw = self.raw(name).strip()
-        if not raw:
-            if required:
-                self.errors[name] = i18n.gettext("This field is required.")
+        raw = self.typed(name, required)
+        if raw is None:
             return None
         if "_" in raw:
             self.errors[name] = i18n.gettext(
@@ -226,7 +245,11 @@ class Text(Field[str]):
 
 class Raw(Field[str]):
     """The value exactly as typed: a password (spaces count), or a login name the service
-    checks itself."""
+    checks itself. A `secret` one (a password) is never shown again."""
+
+    def __init__(self, *, secret: bool = False, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.secret = secret
 
     def read(self, clean: Cleaner) -> str:
         return clean.raw(self.key)
@@ -291,6 +314,17 @@ class Date(Field["date | None"]):
     def read(self, clean: Cleaner) -> date | None:
         value: date | None = clean.date(self.key, required=self.required)
         return value
+
+
+class LocalDateTime(Field["datetime | None"]):
+    """A date and time typed in China Standard Time (YYYY-MM-DD HH:MM)."""
+
+    def __init__(self, *, required: bool = False, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.required = required
+
+    def read(self, clean: Cleaner) -> datetime | None:
+        return clean.local_datetime(self.key, required=self.required)
 
 
 class Choice(Field["str | None"]):
@@ -367,9 +401,16 @@ class Form:
 
     @property
     def submitted(self) -> dict[str, str]:
-        """What was typed, field by field, to show again beside the errors."""
+        """What was typed, field by field, to show again beside the errors (never a secret
+        such as a password)."""
         return {f.key: self.clean.raw(f.key) for f in self.fields.values()
-                if not isinstance(f, Upload | Choices | Ids)}
+                if not isinstance(f, Upload | Choices | Ids) and not getattr(f, "secret", False)}
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The values as read, to show again (never a secret such as a password)."""
+        return {k: v for k, v in self.values.items()
+                if not getattr(self.fields[k], "secret", False)}
 
     def fail(self, key: str, message: str) -> None:
         """Record a problem with a field, unless it already has one."""

@@ -8,7 +8,7 @@ from grants.forms import Flag, Form, Id, Raw, Text
 
 class LoginForm(Form):
     username = Raw()
-    password = Raw()
+    password = Raw(secret=True)
     next = Raw()
 
     @property
@@ -22,9 +22,9 @@ class LoginForm(Form):
 
 
 class PasswordForm(Form):
-    current = Raw()
-    new = Raw()
-    repeat = Raw()
+    current = Raw(secret=True)
+    new = Raw(secret=True)
+    repeat = Raw(secret=True)
 
 
 class NewUserForm(Form):
@@ -35,15 +35,10 @@ class NewUserForm(Form):
     display_name = Text(max_length=80)
     email = Text(max_length=254)
     role = Raw()
-    password = Raw()
+    password = Raw(secret=True)
     organisation_id = Id()
     scope_region_id = Id()
     is_owner = Flag()
-
-    @property
-    def shown(self) -> dict[str, str]:
-        """What to show again beside the errors (never the password)."""
-        return {k: v for k, v in self.submitted.items() if k != "password"}
 
 
 class ActiveForm(Form):

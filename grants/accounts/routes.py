@@ -153,7 +153,7 @@ async def user_new(request: Request) -> Response:
             organisation=organisation, is_owner=form.is_owner, must_change_password=True,
             scope_region_id=scope_id if form.role == "organiser" else None)
     except FormErrors as exc:
-        context.update(errors=exc.errors, values=form.shown)
+        context.update(errors=exc.errors, values=form.submitted)
         return render(request, "accounts/user_new.html", context, status_code=400)
     flash(request, _("User %(name)s created. They must change the password at first login.",
                      name=user.username))

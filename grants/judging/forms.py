@@ -95,8 +95,8 @@ class DeclareForm(ReasonForm):
 
 
 class InviteAcceptForm(Form):
-    password = Raw()
-    password_again = Raw()
+    password = Raw(secret=True)
+    password_again = Raw(secret=True)
 
 
 def read_sheet(form: Any, criteria: list[Criterion]) -> SheetInput:

@@ -73,8 +73,8 @@ class RegistrationForm(OrganisationForm):
     """The public registration: the organisation and its owner's login."""
 
     username = Raw()
-    password = Raw()
-    password2 = Raw()
+    password = Raw(secret=True)
+    password2 = Raw(secret=True)
     email = Raw()
 
     @property
@@ -82,18 +82,14 @@ class RegistrationForm(OrganisationForm):
         return {"username": self.username, "password": self.password,
                 "password2": self.password2, "email": self.email}
 
-    @property
-    def shown(self) -> dict[str, Any]:
-        """What to show again on the page (never the passwords)."""
-        return {k: v for k, v in self.values.items() if k not in ("password", "password2")}
 
 
 class JoinForm(Form):
     """A new member's login, behind an invitation link."""
 
     username = Raw()
-    password = Raw()
-    password2 = Raw()
+    password = Raw(secret=True)
+    password2 = Raw(secret=True)
     email = Raw()
     display_name = Raw()
 

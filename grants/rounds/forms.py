@@ -15,6 +15,7 @@ from grants.forms import (
     Form,
     Ids,
     Integer,
+    LocalDateTime,
     Money,
     Text,
 )
@@ -23,29 +24,12 @@ from grants.money import fen_to_yuan_str
 from grants.rounds.choices import ADVANCEMENT_LABELS, AGGREGATION_LABELS
 from grants.rounds.models import TRANCHE_CONDITIONS, Criterion, Round, Stage, Track
 from grants.timeutil import local, parse_local
-from grants.validation import EARLIEST_YEAR, LATEST_YEAR, normalise_digits
 from grants.vocab import AWARD_LEVELS, CATEGORIES, RATINGS, SERVICE_AREAS
 
 WINNER_LEVELS = AWARD_LEVELS
 
 TRANCHE_ROWS = 5
 GUIDANCE_ROWS = 4
-
-
-def _local_datetime(clean: Cleaner, name: str, *, required: bool = False) -> datetime | None:
-    raw = clean.raw(name).strip()
-    if not raw:
-        if required:
-            clean.errors[name] = _("This field is required.")
-        return None
-    try:
-        moment = parse_local(normalise_digits(raw))
-        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-            raise ValueError(raw)
-        return moment
-    except (ValueError, OverflowError):
-        clean.errors[name] = _("Enter a date and time as YYYY-MM-DD HH:MM (China Standard Time).")
-        return None
 
 
 def _percent(clean: Cleaner, name: str) -> int | None:
@@ -71,17 +55,6 @@ class BasicsForm(Form):
 class CopyForm(Form):
     name = Text(required=True, max_length=120, min_length=4)
     year = Integer(required=True, minimum=2000, maximum=2100)
-
-
-class LocalDateTime(Field["datetime | None"]):
-    """A date and time typed in China Standard Time (YYYY-MM-DD HH:MM)."""
-
-    def __init__(self, *, required: bool = False, name: str | None = None) -> None:
-        super().__init__(name=name)
-        self.required = required
-
-    def read(self, clean: Cleaner) -> datetime | None:
-        return _local_datetime(clean, self.key, required=self.required)
 
 
 class WindowForm(Form):

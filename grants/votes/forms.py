@@ -6,33 +6,17 @@ from typing import Any
 
 from grants.forms import Choice, Cleaner, Form, Id, Ids, Text
 from grants.i18n import gettext as _
-from grants.timeutil import local, parse_local
-from grants.validation import EARLIEST_YEAR, LATEST_YEAR, normalise_digits
+from grants.timeutil import local
 from grants.votes.models import VoteSetup
 from grants.votes.services import FLAGS, USES
-
-
-def _moment(cleaner: Cleaner, name: str) -> Any:
-    raw = cleaner.raw(name).strip()
-    if not raw:
-        cleaner.errors[name] = _("This field is required.")
-        return None
-    try:
-        moment = parse_local(normalise_digits(raw))
-        if not EARLIEST_YEAR <= local(moment).year <= LATEST_YEAR:
-            raise ValueError(raw)
-        return moment
-    except (ValueError, OverflowError):  # year 1 overflows on the way to UTC
-        cleaner.errors[name] = _(
-            "Enter a date and time as YYYY-MM-DD HH:MM (China Standard Time).")
-        return None
 
 
 def read_settings(form: Any, allowed_ids: set[int]) -> dict[str, Any]:
     """Validated settings; raises FormErrors with every problem at once."""
     c = Cleaner(form)
     data: dict[str, Any] = {
-        "opens_at": _moment(c, "opens_at"), "closes_at": _moment(c, "closes_at"),
+        "opens_at": c.local_datetime("opens_at", required=True),
+        "closes_at": c.local_datetime("closes_at", required=True),
         "votes_per_day": c.integer("votes_per_day", required=True, minimum=1, maximum=50),
         "use": c.choice("use", USES),
         "weight_pct": c.integer("weight_pct", minimum=0, maximum=100) or 0,

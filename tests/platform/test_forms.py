@@ -145,3 +145,28 @@ def test_proposal_rows_refuse_what_does_not_fit_instead_of_cutting_it() -> None:
     fine = rows(activity_name=["社区讲座"], activity_month=["2027-03"],
                 activity_sessions=["１２"])
     assert fine.errors == {} and fine.activities[0]["sessions"] == 12
+
+
+def test_a_secret_is_never_shown_again() -> None:
+    from grants.forms import Raw
+
+    class SignUp(Form):
+        name = Text()
+        password = Raw(secret=True)
+
+    form = SignUp(FormData([("name", "王"), ("password", " p w ")]))
+    assert form.password == " p w "  # read exactly as typed
+    assert form.submitted == {"name": "王"} and form.shown == {"name": "王"}
+
+
+def test_a_local_time_is_read_in_china_time_within_sane_years() -> None:
+    from grants.forms import LocalDateTime
+
+    class Window(Form):
+        opens_at = LocalDateTime(required=True)
+
+    read = Window(FormData([("opens_at", "２０２７-０３-０１ 09:00")]))
+    assert read.errors == {} and read.opens_at is not None
+    assert read.opens_at.utcoffset() is not None
+    for typed in ("0001-01-01 00:00", "9999-12-31 23:59", "明天", ""):
+        assert "opens_at" in Window(FormData([("opens_at", typed)])).errors, typed

@@ -242,5 +242,5 @@ routes = [
           name="judging_assignment"),
     Route("/assignments/{id:id}/files/{n:id}", attachment_get, name="judging_file"),
     Route("/sheets/{id:id}", sheet_page, methods=["GET", "POST"], name="judging_sheet"),
-    Route("/invite/{token}", accept_invite, methods=["GET", "POST"], name="judge_invite"),
+    Route("/invite/{token:str}", accept_invite, methods=["GET", "POST"], name="judge_invite"),
 ]

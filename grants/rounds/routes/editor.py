@@ -298,7 +298,7 @@ async def criterion_update(request: Request) -> Response:
 # Mounted by `grants.rounds.routes` between the detail page and the status moves.
 routes = [
     Route("/rounds/{id:id}/edit", round_edit, methods=["GET", "POST"], name="round_edit"),
-    Route("/rounds/{id:id}/edit/{section}", round_edit, methods=["GET", "POST"],
+    Route("/rounds/{id:id}/edit/{section:str}", round_edit, methods=["GET", "POST"],
           name="round_edit_section"),
     Route("/rounds/{id:id}/funds", fund_attach, methods=["POST"], name="round_fund_attach"),
     Route("/rounds/{id:id}/funds/{link_id:id}/remove", fund_detach, methods=["POST"],

@@ -214,7 +214,7 @@ routes = [
     Route("/rounds/open", round_open_list, name="rounds_open"),
     Route("/rounds/new", round_new, methods=["GET", "POST"], name="round_new"),
     Route("/rounds/{id:id}", round_detail, name="round_detail"),
-    Route("/rounds/{id:id}/transition/{to}", round_transition, methods=["GET", "POST"],
+    Route("/rounds/{id:id}/transition/{to:str}", round_transition, methods=["GET", "POST"],
           name="round_transition"),
     Route("/rounds/{id:id}/copy", round_copy, methods=["GET", "POST"], name="round_copy"),
     Route("/rounds/{id:id}/extend", round_extend, methods=["GET", "POST"], name="round_extend"),
