@@ -30,6 +30,7 @@ from grants.middleware import (
     LocaleMiddleware,
     SecurityHeadersMiddleware,
 )
+from grants.pagecache import PageCacheMiddleware
 from grants.settings import get_settings
 from grants.urls import domain_routes
 
@@ -159,6 +160,8 @@ def create_app(threaded: bool = True) -> Starlette:
         Middleware(DBSessionMiddleware),
         Middleware(LocaleMiddleware),
         Middleware(CSRFMiddleware, upload_routes=upload_routes),
+        # Inside the session and the locale, which are part of a kept page's key.
+        Middleware(PageCacheMiddleware),
     ]
     return GrantsApp(
         debug=False,

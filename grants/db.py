@@ -61,6 +61,55 @@ write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 reading_page: ContextVar[bool] = ContextVar("reading_page", default=False)
 
 
+# The version of the data (table page_version, read by grants.pagecache): raised inside every
+# transaction that commits an INSERT, UPDATE or DELETE, on every engine the application uses.
+_BUMP = "UPDATE page_version SET n = n + 1 WHERE id = 1"
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+# Writes that no page shows and that must not make every page render again (a session's
+# "last seen", written after a page view).
+_neutral: ContextVar[bool] = ContextVar("neutral_writes", default=False)
+
+
+@contextmanager
+def neutral_writes() -> Iterator[None]:
+    """Commits inside do not raise the version of the data."""
+    token = _neutral.set(True)
+    try:
+        yield
+    finally:
+        _neutral.reset(token)
+
+
+def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if statement.lstrip()[:6].upper() in _WRITES:
+        conn.info["page_write"] = True
+
+
+def _bump_on_commit(conn: Any) -> None:
+    if conn.info.pop("page_write", False) and not _neutral.get():
+        # Inside the transaction, on the driver's cursor (no SQLAlchemy events run again).
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(_BUMP)
+        finally:
+            cursor.close()
+
+
+def _forget_on_rollback(conn: Any) -> None:
+    conn.info.pop("page_write", None)
+
+
+def track_writes(engine: Engine) -> Engine:
+    """Raise the version of the data with every commit that wrote, on this engine (the
+    application's; migrations run on engines of their own, before the table exists)."""
+    if not event.contains(engine, "commit", _bump_on_commit):
+        event.listen(engine, "before_cursor_execute", _note_write)
+        event.listen(engine, "commit", _bump_on_commit)
+        event.listen(engine, "rollback", _forget_on_rollback)
+    return engine
+
+
 def memo(session: Any, key: tuple[Any, ...], compute: Any) -> Any:
     """`compute()`, computed once per read-only request and session for `key`."""
     if not reading_page.get():
@@ -120,14 +169,14 @@ _engine: Engine | None = None
 def get_engine() -> Engine:
     global _engine
     if _engine is None:
-        _engine = make_engine(get_settings().database_url)
+        _engine = track_writes(make_engine(get_settings().database_url))
     return _engine
 
 
 def set_engine(engine: Engine | None) -> None:
     """Use another engine (tests point the app at their own database)."""
     global _engine
-    _engine = engine
+    _engine = None if engine is None else track_writes(engine)
 
 
 def request_session(request: Any) -> Session:

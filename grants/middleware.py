@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants import i18n
-from grants.db import reading_page, write_intent
+from grants.db import neutral_writes, reading_page, write_intent
 from grants.errors import CONFLICT_MESSAGE, NUL_MESSAGE, error_response
 from grants.settings import get_settings
 
@@ -29,9 +29,10 @@ def _touch(session: Any, touches: list[Any]) -> None:
     if not touches:
         return
     try:
-        for touch in touches:
-            touch(session)
-        session.commit()
+        with neutral_writes():  # no page shows it: kept pages stay valid
+            for touch in touches:
+                touch(session)
+            session.commit()
     except OperationalError as exc:
         session.rollback()
         log.info("page-view bookkeeping skipped: %s", exc)

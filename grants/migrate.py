@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
 import grants.models  # noqa: F401
+from grants.db import neutral_writes
 from grants.models import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -26,14 +27,14 @@ def alembic_config(url: str, engine: Engine | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision` (default: the newest)."""
-    with engine.begin() as connection:
+    with neutral_writes(), engine.begin() as connection:  # page_version may not exist yet
         cfg = alembic_config(str(engine.url))
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with engine.begin() as connection:
+    with neutral_writes(), engine.begin() as connection:  # page_version may not exist yet
         cfg = alembic_config(str(engine.url))
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
@@ -41,7 +42,7 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def revision(engine: Engine, message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
-    with engine.begin() as connection:
+    with neutral_writes(), engine.begin() as connection:  # page_version may not exist yet
         cfg = alembic_config(str(engine.url))
         cfg.attributes["connection"] = connection
         command.revision(cfg, message=message, autogenerate=True)

@@ -12,6 +12,7 @@ from grants.funds.models import Fund, FundEntry
 from grants.judging import models as judging_tables  # noqa: F401 - panels, sheets…
 from grants.notifications import models as notification_tables  # noqa: F401 - outbox, notices
 from grants.organisations.models import Organisation
+from grants.pagecache import PageVersion
 from grants.regions.models import Region
 from grants.reports import models as report_tables  # noqa: F401 - reports, evaluations
 from grants.rounds.models import Criterion, Round, RoundFund, Stage, Track
@@ -27,6 +28,7 @@ __all__ = [
     "FundEntry",
     "LoginFailure",
     "Organisation",
+    "PageVersion",
     "Region",
     "Round",
     "RoundFund",

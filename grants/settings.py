@@ -63,6 +63,8 @@ class Settings:
     registration_max_per_hour: int = 5
     page_threads: int = 2
     heavy_threads: int = 2
+    page_cache_seconds: int = 10
+    page_cache_entries: int = 2000
 
     @property
     def is_production(self) -> bool:
@@ -122,6 +124,8 @@ def load_settings() -> Settings:
         registration_max_per_hour=config("REGISTRATION_MAX_PER_HOUR", cast=int, default=5),
         page_threads=config("PAGE_THREADS", cast=int, default=2),
         heavy_threads=config("HEAVY_THREADS", cast=int, default=2),
+        page_cache_seconds=config("PAGE_CACHE_SECONDS", cast=int, default=10),
+        page_cache_entries=config("PAGE_CACHE_ENTRIES", cast=int, default=2000),
     )
     check_settings(settings)
     return settings
@@ -137,6 +141,12 @@ def check_settings(settings: Settings) -> None:
                           ("HEAVY_THREADS", settings.heavy_threads)):
         if not 1 <= threads <= 64:
             raise SettingsError(f"{name} must be a whole number from 1 to 64, not {threads}")
+    if not 0 <= settings.page_cache_seconds <= 3600:
+        raise SettingsError("PAGE_CACHE_SECONDS must be a whole number from 0 (off) to 3600, "
+                            f"not {settings.page_cache_seconds}")
+    if not 1 <= settings.page_cache_entries <= 1_000_000:
+        raise SettingsError("PAGE_CACHE_ENTRIES must be a whole number from 1 to 1000000, "
+                            f"not {settings.page_cache_entries}")
     if not settings.is_production:
         return
     problem = key_problem(str(settings.secret_key))

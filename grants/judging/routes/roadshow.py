@@ -11,6 +11,7 @@ from starlette.routing import Route
 from grants.auth import actor, current_user, login_required, require
 from grants.i18n import gettext as _
 from grants.judging import forms, roadshow, services
+from grants.pagecache import no_page_cache
 from grants.permissions import can
 from grants.rounds.models import Round, Stage
 from grants.urls import path
@@ -32,8 +33,11 @@ def _context(request: Request, stage: Stage, round_: Round) -> dict:
     session = db(request)
     user = current_user(request)
     organiser = can(user, "roadshow.control", round_)
+    live = roadshow.snapshot(session, stage, user.id if user else None, organiser)
+    if live["running"]:
+        no_page_cache(request)  # the timer's remaining time changes by the second
     return {"stage": stage, "round": round_, "blind": bool(stage.config.get("blind")),
-            "live": roadshow.snapshot(session, stage, user.id if user else None, organiser),
+            "live": live,
             "state": roadshow.state_of(session, stage),
             "judging": services.judging_of(session, stage),
             "apps": services.stage_applications(session, stage)}

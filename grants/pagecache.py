@@ -1,0 +1,213 @@
+"""Rendered pages kept for a few seconds, and forgotten the moment any data changes.
+
+Many pages are asked for again and again with nothing changed in between: fifteen judges'
+phones following a roadshow, a public vote page shared in a group chat, an organiser going
+back and forth between a round and its applications. Each server process keeps the HTML it
+rendered for a GET, keyed by everything the page depends on:
+
+- the address (path and query), the host, the `Accept` header and the language;
+- the browser's whole session (so the user, the CSRF token in its forms and any pending
+  message): a page is only ever served again to the session it was rendered for;
+- the version of the data: one number in the database (`page_version`), raised in the same
+  transaction as every commit that inserts, updates or deletes anything, by any process
+  (requests, CLI commands, jobs). A process reads it before serving a page; an entry made at
+  another version is never served. Because the number rises inside the writing transaction,
+  whoever sees the old number cannot yet see the write either: an entry can hold data newer
+  than its number, never older.
+
+An entry also expires after PAGE_CACHE_SECONDS (default 10), which bounds how late a page
+shows a change that comes from the clock alone (a deadline passing, an idle session ending).
+Pages that change by the second (a running roadshow timer) call `no_page_cache(request)`.
+Only 200 HTML answers that set no cookie and leave the session as they found it are kept;
+everything else (POSTs, redirects, errors, pages that show a one-time message) is rendered
+every time. PAGE_CACHE_SECONDS=0 turns the cache off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Engine, event
+from sqlmodel import Field, SQLModel
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from grants import i18n
+from grants.db import get_engine
+from grants.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+READ = "SELECT n FROM page_version WHERE id = 1"
+
+
+class PageVersion(SQLModel, table=True):
+    """One row: the version of the data, raised by every committed write."""
+
+    __tablename__ = "page_version"
+
+    id: int = Field(primary_key=True)
+    n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+def no_page_cache(request: Any) -> None:
+    """This answer changes by the second: render it every time."""
+    request.scope.setdefault("state", {})["no_page_cache"] = True
+
+
+@dataclass(slots=True)
+class Entry:
+    version: int
+    expires: float
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class VersionReader:
+    """Reads the version on the event loop through one connection of its own, in autocommit
+    (a single-row read by primary key; no pool checkout on the path of a cached page)."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.connection: Any = None
+
+    def read(self, engine: Engine) -> int | None:
+        if engine is not self.engine:
+            self.close()
+            self.engine = engine
+            event.listen(engine, "engine_disposed", lambda _engine: self.close())
+        try:
+            if self.connection is None:
+                self.connection = _autocommit_connection(engine)
+            cursor = self.connection.cursor()
+            try:
+                cursor.execute(READ)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except Exception as exc:  # no table yet, a lost connection: serve without the cache
+            log.info("page cache skipped: %s", exc)
+            self.close()
+            return None
+        return None if row is None else int(row[0])
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):  # closing a broken connection
+                self.connection.close()
+        self.connection = None
+
+
+def _autocommit_connection(engine: Engine) -> Any:
+    """A connection of the engine's, taken out of its pool, reading in autocommit mode."""
+    connection = engine.raw_connection()
+    driver = connection.driver_connection
+    connection.detach()
+    driver.rollback()
+    if engine.dialect.name == "sqlite":
+        driver.isolation_level = None
+    else:
+        driver.autocommit = True
+    return driver
+
+
+class PageCache:
+    """The pages of one server process, least recently used forgotten first."""
+
+    def __init__(self, entries: int, max_bytes: int = 1024 * 1024) -> None:
+        self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
+        self.limit = entries
+        self.max_bytes = max_bytes
+
+    def get(self, key: tuple[Any, ...], version: int, moment: float) -> Entry | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        if entry.version != version or entry.expires <= moment:
+            del self.entries[key]
+            return None
+        self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple[Any, ...], entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes:
+            return
+        self.entries[key] = entry
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.limit:
+            self.entries.popitem(last=False)
+
+
+def _fingerprint(session: Any) -> str | None:
+    if not isinstance(session, dict):
+        return ""
+    if session.get("_flashes"):
+        return None  # the page shows a one-time message and removes it
+    return json.dumps(session, sort_keys=True, separators=(",", ":"))
+
+
+class PageCacheMiddleware:
+    """Serve a GET from the cache when its entry is at the current version; keep what can be
+    kept. Sits inside the session and locale middleware, which it reads."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        settings = get_settings()
+        self.seconds = settings.page_cache_seconds
+        self.cache = PageCache(settings.page_cache_entries)
+        self.reader = VersionReader()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] != "GET" or self.seconds <= 0
+                or scope["path"].startswith("/static/")):
+            await self.app(scope, receive, send)
+            return
+        fingerprint = _fingerprint(scope.get("session"))
+        if fingerprint is None:
+            await self.app(scope, receive, send)
+            return
+        version = self.reader.read(get_engine())
+        if version is None:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = (scope["path"], scope.get("query_string", b""), scope.get("scheme"),
+               headers.get("host"), headers.get("accept"), i18n.current_locale.get(),
+               fingerprint)
+        moment = time.monotonic()
+        entry = self.cache.get(key, version, moment)
+        if entry is not None:
+            await send({"type": "http.response.start", "status": entry.status,
+                        "headers": entry.headers})
+            await send({"type": "http.response.body", "body": entry.body})
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                # A copy: the session and security middleware add their headers to the message
+                start = {"status": message["status"], "headers": list(message.get("headers", []))}
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        if start is None or start["status"] != 200 or scope.get("state", {}).get("no_page_cache"):
+            return
+        kept_headers = list(start.get("headers", []))
+        names = {name.lower() for name, _ in kept_headers}
+        content_type = dict(kept_headers).get(b"content-type", b"")
+        if (b"set-cookie" in names or not content_type.startswith(b"text/html")
+                or _fingerprint(scope.get("session")) != fingerprint):
+            return
+        self.cache.put(key, Entry(version, moment + self.seconds, 200, kept_headers,
+                                  b"".join(chunks)))
