@@ -23,6 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
+import grants.models  # noqa: F401 - every table: kept pages note the tables they read
 from grants import errors, urls, web
 from grants.middleware import (
     CSRFMiddleware,

@@ -7,6 +7,7 @@ command) owns the transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,7 +19,7 @@ from sqlalchemy import DateTime, Engine, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from grants.settings import get_settings
 
@@ -61,19 +62,29 @@ write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 reading_page: ContextVar[bool] = ContextVar("reading_page", default=False)
 
 
-# The version of the data (table page_version, read by grants.pagecache): raised inside every
-# transaction that commits an INSERT, UPDATE or DELETE, on every engine the application uses.
-_BUMP = "UPDATE page_version SET n = n + 1 WHERE id = 1"
+# The versions of the data (table page_version, read by grants.pagecache): one number per
+# table, raised inside every transaction that commits an INSERT, UPDATE or DELETE naming it, on
+# every engine the application uses. The statements a page runs name the tables it read.
+_UPSERT = ("INSERT INTO page_version (name, n) VALUES ({p}, 1) "
+           "ON CONFLICT (name) DO UPDATE SET n = page_version.n + 1")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
+ANY_TABLE = "*"  # a write whose table is not known: every kept page depends on it
 
-# Writes that no page shows and that must not make every page render again (a session's
-# "last seen", written after a page view).
+# Writes that no page shows and that must not make pages render again (a session's "last
+# seen", written after a page view; migrations, which run before the table exists).
 _neutral: ContextVar[bool] = ContextVar("neutral_writes", default=False)
+
+# The tables the statements of the current page read (set by grants.pagecache).
+page_reads: ContextVar[set[str] | None] = ContextVar("page_reads", default=None)
+
+_table_names: re.Pattern[str] | None = None
+_known = -1
+_tables_of: dict[str, frozenset[str]] = {}
 
 
 @contextmanager
 def neutral_writes() -> Iterator[None]:
-    """Commits inside do not raise the version of the data."""
+    """Commits inside do not raise the versions of the data."""
     token = _neutral.set(True)
     try:
         yield
@@ -81,30 +92,56 @@ def neutral_writes() -> Iterator[None]:
         _neutral.reset(token)
 
 
-def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+def tables_in(statement: str) -> frozenset[str]:
+    """Every table a statement names, among the tables registered on the metadata (more is
+    harmless: a kept page is rendered again)."""
+    global _table_names, _known
+    tables = SQLModel.metadata.tables
+    if len(tables) != _known:  # more models were imported since: learn their names
+        names = sorted(tables, key=len, reverse=True)
+        _table_names = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+        _known = len(tables)
+        _tables_of.clear()
+    found = _tables_of.get(statement)
+    if found is None:
+        assert _table_names is not None
+        found = frozenset(_table_names.findall(statement))
+        if len(_tables_of) < 20_000:  # statements are built from a bounded set of queries
+            _tables_of[statement] = found
+    return found
+
+
+def _note_statement(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     if statement.lstrip()[:6].upper() in _WRITES:
-        conn.info["page_write"] = True
+        conn.info.setdefault("page_writes", set()).update(tables_in(statement) or {ANY_TABLE})
+        return
+    reads = page_reads.get()
+    if reads is not None:
+        reads.update(tables_in(statement))
 
 
 def _bump_on_commit(conn: Any) -> None:
-    if conn.info.pop("page_write", False) and not _neutral.get():
-        # Inside the transaction, on the driver's cursor (no SQLAlchemy events run again).
+    written = conn.info.pop("page_writes", None)
+    if written and not _neutral.get():
+        # Inside the transaction, on the driver's cursor (no SQLAlchemy events run again), in
+        # one order for every writer, so that two of them never wait for each other.
+        statement = _UPSERT.format(p="?" if conn.dialect.name == "sqlite" else "%s")
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(_BUMP)
+            cursor.executemany(statement, [(name,) for name in sorted(written)])
         finally:
             cursor.close()
 
 
 def _forget_on_rollback(conn: Any) -> None:
-    conn.info.pop("page_write", None)
+    conn.info.pop("page_writes", None)
 
 
 def track_writes(engine: Engine) -> Engine:
-    """Raise the version of the data with every commit that wrote, on this engine (the
-    application's; migrations run on engines of their own, before the table exists)."""
+    """Raise the versions of the tables every commit wrote, and note the tables each page
+    reads, on this engine (the application's; migrations run with `neutral_writes`)."""
     if not event.contains(engine, "commit", _bump_on_commit):
-        event.listen(engine, "before_cursor_execute", _note_write)
+        event.listen(engine, "before_cursor_execute", _note_statement)
         event.listen(engine, "commit", _bump_on_commit)
         event.listen(engine, "rollback", _forget_on_rollback)
     return engine

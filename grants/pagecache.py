@@ -1,4 +1,4 @@
-"""Rendered pages kept for a few seconds, and forgotten the moment any data changes.
+"""Rendered pages kept for a few seconds, and forgotten the moment the data they show changes.
 
 Many pages are asked for again and again with nothing changed in between: fifteen judges'
 phones following a roadshow, a public vote page shared in a group chat, an organiser going
@@ -8,12 +8,15 @@ rendered for a GET, keyed by everything the page depends on:
 - the address (path and query), the host, the `Accept` header and the language;
 - the browser's whole session (so the user, the CSRF token in its forms and any pending
   message): a page is only ever served again to the session it was rendered for;
-- the version of the data: one number in the database (`page_version`), raised in the same
-  transaction as every commit that inserts, updates or deletes anything, by any process
-  (requests, CLI commands, jobs). A process reads it before serving a page; an entry made at
-  another version is never served. Because the number rises inside the writing transaction,
-  whoever sees the old number cannot yet see the write either: an entry can hold data newer
-  than its number, never older.
+- the versions of the tables it read: one number per table in the database (`page_version`),
+  raised in the same transaction as every commit that inserts, updates or deletes rows of
+  that table, by any process (requests, CLI commands, jobs; see `grants.db.track_writes`).
+  While a page renders, the tables its statements name are noted; a process reads the
+  versions before serving a kept page, and serves it only if none of its tables has moved.
+  Because a version rises inside the writing transaction, whoever still sees the old number
+  cannot yet see the write either: a kept page can hold data newer than its versions, never
+  older. A judge saving a score sheet makes the judging pages render again, not the lists of
+  organisations or funds.
 
 An entry also expires after PAGE_CACHE_SECONDS (default 10), which bounds how late a page
 shows a change that comes from the clock alone (a deadline passing, an idle session ending).
@@ -39,20 +42,21 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants import i18n
-from grants.db import get_engine
+from grants.db import ANY_TABLE, get_engine, page_reads
 from grants.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-READ = "SELECT n FROM page_version WHERE id = 1"
+READ = "SELECT name, n FROM page_version"
 
 
 class PageVersion(SQLModel, table=True):
-    """One row: the version of the data, raised by every committed write."""
+    """A table's version, raised by every commit that wrote to it (grants.db.track_writes);
+    a table without a row has version 0."""
 
     __tablename__ = "page_version"
 
-    id: int = Field(primary_key=True)
+    name: str = Field(primary_key=True, max_length=64)
     n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
 
 
@@ -61,9 +65,12 @@ def no_page_cache(request: Any) -> None:
     request.scope.setdefault("state", {})["no_page_cache"] = True
 
 
+Versions = dict[str, int]
+
+
 @dataclass(slots=True)
 class Entry:
-    version: int
+    depends: tuple[tuple[str, int], ...]  # the tables the page read, at their versions
     expires: float
     status: int
     headers: list[tuple[bytes, bytes]]
@@ -78,7 +85,7 @@ class VersionReader:
         self.engine: Engine | None = None
         self.connection: Any = None
 
-    def read(self, engine: Engine) -> int | None:
+    def read(self, engine: Engine) -> Versions | None:
         if engine is not self.engine:
             self.close()
             self.engine = engine
@@ -89,14 +96,14 @@ class VersionReader:
             cursor = self.connection.cursor()
             try:
                 cursor.execute(READ)
-                row = cursor.fetchone()
+                rows = cursor.fetchall()
             finally:
                 cursor.close()
         except Exception as exc:  # no table yet, a lost connection: serve without the cache
             log.info("page cache skipped: %s", exc)
             self.close()
             return None
-        return None if row is None else int(row[0])
+        return {name: int(n) for name, n in rows}
 
     def close(self) -> None:
         if self.connection is not None:
@@ -119,19 +126,24 @@ def _autocommit_connection(engine: Engine) -> Any:
 
 
 class PageCache:
-    """The pages of one server process, least recently used forgotten first."""
+    """The pages of one server process, least recently used forgotten first: at most `entries`
+    pages and `total_bytes` in all, none over `max_bytes`."""
 
-    def __init__(self, entries: int, max_bytes: int = 1024 * 1024) -> None:
+    def __init__(self, entries: int, max_bytes: int = 1024 * 1024,
+                 total_bytes: int = 64 * 1024 * 1024) -> None:
         self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self.limit = entries
         self.max_bytes = max_bytes
+        self.total_limit = total_bytes
+        self.total = 0
 
-    def get(self, key: tuple[Any, ...], version: int, moment: float) -> Entry | None:
+    def get(self, key: tuple[Any, ...], versions: Versions, moment: float) -> Entry | None:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        if entry.version != version or entry.expires <= moment:
-            del self.entries[key]
+        if entry.expires <= moment or any(versions.get(name, 0) != n
+                                          for name, n in entry.depends):
+            self._drop(key)
             return None
         self.entries.move_to_end(key)
         return entry
@@ -139,10 +151,15 @@ class PageCache:
     def put(self, key: tuple[Any, ...], entry: Entry) -> None:
         if len(entry.body) > self.max_bytes:
             return
+        if key in self.entries:
+            self._drop(key)
         self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.limit:
-            self.entries.popitem(last=False)
+        self.total += len(entry.body)
+        while len(self.entries) > self.limit or self.total > self.total_limit:
+            self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: tuple[Any, ...]) -> None:
+        self.total -= len(self.entries.pop(key).body)
 
 
 def _fingerprint(session: Any) -> str | None:
@@ -173,8 +190,8 @@ class PageCacheMiddleware:
         if fingerprint is None:
             await self.app(scope, receive, send)
             return
-        version = self.reader.read(get_engine())
-        if version is None:
+        versions = self.reader.read(get_engine())
+        if versions is None:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -182,7 +199,7 @@ class PageCacheMiddleware:
                headers.get("host"), headers.get("accept"), i18n.current_locale.get(),
                fingerprint)
         moment = time.monotonic()
-        entry = self.cache.get(key, version, moment)
+        entry = self.cache.get(key, versions, moment)
         if entry is not None:
             await send({"type": "http.response.start", "status": entry.status,
                         "headers": entry.headers})
@@ -200,7 +217,12 @@ class PageCacheMiddleware:
                 chunks.append(message.get("body", b""))
             await send(message)
 
-        await self.app(scope, receive, keep)
+        reads: set[str] = {ANY_TABLE}
+        token = page_reads.set(reads)
+        try:
+            await self.app(scope, receive, keep)
+        finally:
+            page_reads.reset(token)
         if start is None or start["status"] != 200 or scope.get("state", {}).get("no_page_cache"):
             return
         kept_headers = list(start.get("headers", []))
@@ -209,5 +231,6 @@ class PageCacheMiddleware:
         if (b"set-cookie" in names or not content_type.startswith(b"text/html")
                 or _fingerprint(scope.get("session")) != fingerprint):
             return
-        self.cache.put(key, Entry(version, moment + self.seconds, 200, kept_headers,
+        depends = tuple((name, versions.get(name, 0)) for name in sorted(reads))
+        self.cache.put(key, Entry(depends, moment + self.seconds, 200, kept_headers,
                                   b"".join(chunks)))

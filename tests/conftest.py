@@ -77,8 +77,7 @@ def engine(_template: str, settings: Any, tmp_path: Path) -> Iterator[Engine]:
     """A database with the schema and no rows, used by the app and by the test."""
     if PG_URL:
         engine = grants_db.make_engine(PG_URL)
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables
-                           if t.name != "page_version")  # one row, kept (grants.pagecache)
+        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     else:

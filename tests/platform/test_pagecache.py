@@ -4,6 +4,7 @@ the data, within PAGE_CACHE_SECONDS; any committed write, by any engine, makes t
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from sqlmodel import Session
@@ -29,9 +30,9 @@ def boss(client, session):
     return client
 
 
-def _version(engine) -> int:
+def _version(engine, table: str = "organisation") -> int:
     with engine.connect() as connection:
-        return int(connection.exec_driver_sql(pagecache.READ).scalar_one())
+        return dict(connection.exec_driver_sql(pagecache.READ).all()).get(table, 0)
 
 
 def _kept(client, engine, path: str) -> tuple[str, int]:
@@ -60,6 +61,19 @@ def test_a_committed_write_shows_at_once(boss, session, engine):
         text = boss.get("/organisations").text
     assert "新来的社区组织" in text
     assert statements, "the page was rendered again"
+
+
+def test_a_write_to_a_table_the_page_does_not_read_keeps_it(boss, session, engine):
+    from grants.calendar.models import CalendarDay
+
+    _kept(boss, engine, "/organisations")
+    before = _version(engine, "calendar_day")
+    session.add(CalendarDay(day=date(2027, 1, 1), kind="holiday", name="元旦"))
+    session.commit()
+    assert _version(engine, "calendar_day") == before + 1
+    with count_queries(engine) as statements:
+        boss.get("/organisations")
+    assert statements == []
 
 
 def test_a_write_by_another_process_shows_at_once(boss, engine):
@@ -163,10 +177,50 @@ def test_the_cache_can_be_turned_off(settings, engine, session):
 def test_the_least_recently_used_page_goes_first():
     cache = pagecache.PageCache(entries=2)
     for name in ("a", "b"):
-        cache.put((name,), pagecache.Entry(1, 100.0, 200, [], name.encode()))
-    assert cache.get(("a",), 1, 0.0) is not None  # a is now the most recent
-    cache.put(("c",), pagecache.Entry(1, 100.0, 200, [], b"c"))
-    assert cache.get(("b",), 1, 0.0) is None
-    assert cache.get(("a",), 1, 0.0) is not None
-    assert cache.get(("a",), 2, 0.0) is None  # another version: gone
-    assert cache.get(("c",), 1, 100.0) is None  # expired
+        cache.put((name,), pagecache.Entry((("fund", 1),), 100.0, 200, [], name.encode()))
+    same = {"fund": 1, "round": 7}
+    assert cache.get(("a",), same, 0.0) is not None  # a is now the most recent
+    cache.put(("c",), pagecache.Entry((("fund", 1),), 100.0, 200, [], b"c"))
+    assert cache.get(("b",), same, 0.0) is None
+    assert cache.get(("a",), {"fund": 1, "round": 8}, 0.0) is not None  # not a table it read
+    assert cache.get(("a",), {"fund": 2}, 0.0) is None  # its table moved: gone
+    assert cache.get(("c",), same, 100.0) is None  # expired
+
+
+def test_the_cache_holds_a_bounded_number_of_bytes():
+    cache = pagecache.PageCache(entries=100, max_bytes=50, total_bytes=100)
+    cache.put(("huge",), pagecache.Entry((), 100.0, 200, [], b"x" * 51))
+    assert cache.entries == {}
+    for name in "abcd":
+        cache.put((name,), pagecache.Entry((), 100.0, 200, [], b"x" * 40))
+    assert list(cache.entries) == [("c",), ("d",)] and cache.total == 80
+    cache.put(("d",), pagecache.Entry((), 100.0, 200, [], b"y" * 10))
+    assert cache.total == 50
+
+
+def test_the_tables_a_statement_names():
+    assert grants_db.tables_in('SELECT fund.id FROM fund JOIN round_fund ON round_fund.fund_id '
+                               '= fund.id WHERE fund.round_id = ?') == {"fund", "round_fund"}
+    assert grants_db.tables_in('UPDATE "user_account" SET x = 1') == {"user_account"}
+
+
+def test_the_audit_check_is_never_kept(boss, engine):
+    boss.get("/admin/audit/verify")
+    boss.get("/admin/audit/verify")
+    with count_queries(engine) as statements:
+        assert boss.get("/admin/audit/verify").status_code == 200
+    assert statements
+
+
+def test_a_running_roadshow_timer_is_never_kept_and_a_stopped_one_is(client, session, engine):
+    from tests.judging.test_roadshow import control, roadshow_world
+
+    w, stage = roadshow_world(session)
+    client.login(w.organiser.username)
+    control(client, stage, "set_current", application_id=w.apps[0].id, minutes=8)
+    live = f"/stages/{stage.id}/live"
+    _text, statements = _kept(client, engine, live)
+    assert statements == 0  # stopped: kept
+    assert control(client, stage, "start_timer").status_code == 303
+    _text, statements = _kept(client, engine, live)
+    assert statements > 0  # running: the remaining time is rendered every time

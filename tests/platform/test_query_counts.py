@@ -6,6 +6,16 @@ from tests import factories
 from tests.querycount import count_queries
 
 
+@pytest.fixture(autouse=True)
+def _render_every_time(settings):
+    """Count what a page runs when it renders, not a kept page (grants/pagecache.py)."""
+    from dataclasses import replace
+
+    from grants.settings import reset_settings
+
+    reset_settings(replace(settings, page_cache_seconds=0))
+
+
 def _grow(session, n):
     street = factories.community(session).parent_id
     from grants.regions.models import Region

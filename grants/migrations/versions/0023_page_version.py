@@ -1,4 +1,4 @@
-"""The version of the data, raised by every committed write (grants.pagecache): page_version
+"""The versions of the data, one per table, raised by every committed write: page_version
 
 Revision ID: 0023_page_version
 Revises: 0022_region_retired
@@ -16,13 +16,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    table = op.create_table(
+    op.create_table(
         'page_version',
-        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=64), nullable=False),
         sa.Column('n', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('id'),
+        sa.PrimaryKeyConstraint('name'),
     )
-    op.bulk_insert(table, [{'id': 1, 'n': 0}])
 
 
 def downgrade() -> None:
