@@ -91,8 +91,10 @@ def pages(base: str) -> list[tuple[str, str, str]]:
     applicant = login(base, "applicant3")
     judge = login(base, "judge1")
     # The public page as a returning visitor sees it: a first visit starts a session (the CSRF
-    # token of the page's forms), so every request without the cookie renders the page.
-    visitor = httpx.get(base + "/public", timeout=30).cookies
+    # token of the page's forms) and gives the device its cookie, so every request without
+    # them renders the page.
+    vote = first_link(base, "", "/public", r"/vote/\d+")
+    visitor = httpx.get(f"{base}{vote}", timeout=30).cookies if vote else {}
     cookies = {"organiser": organiser, "applicant3": applicant, "finance": login(base, "finance"),
                "funder": login(base, "funder"), "judge1": judge,
                "public": "; ".join(f"{k}={v}" for k, v in visitor.items())}
@@ -120,7 +122,6 @@ def pages(base: str) -> list[tuple[str, str, str]]:
         if 'id="results"' in httpx.get(base + link, headers={"Cookie": organiser},
                                        timeout=30).text:
             stage = link
-    vote = first_link(base, "", "/public", r"/vote/\d+")
     wanted = [
         ("organiser", "home", "/"), ("organiser", "organisation list", "/organisations"),
         ("organiser", "organisation", org), ("organiser", "fund list", "/funds"),

@@ -31,7 +31,7 @@ from grants.middleware import (
     LocaleMiddleware,
     SecurityHeadersMiddleware,
 )
-from grants.pagecache import PageCacheMiddleware
+from grants.pagecache import SESSION_COOKIE, PageCacheMiddleware
 from grants.settings import get_settings
 from grants.urls import domain_routes
 
@@ -155,7 +155,7 @@ def create_app(threaded: bool = True) -> Starlette:
     upload_routes = [r for r in routes if isinstance(r, Route) and r.name in UPLOAD_ROUTES]
     middleware = [
         Middleware(SessionMiddleware, secret_key=str(settings.secret_key),
-                   session_cookie="grants_session", max_age=settings.session_max_hours * 3600,
+                   session_cookie=SESSION_COOKIE, max_age=settings.session_max_hours * 3600,
                    same_site="lax", https_only=settings.is_production),
         # Outside CSRF and locale, so that refusals rendered there are cleaned up too.
         Middleware(DBSessionMiddleware),

@@ -7,7 +7,8 @@ rendered for a GET, keyed by everything the page depends on:
 
 - the address (path and query), the host, the `Accept` header and the language;
 - the browser's whole session (so the user, the CSRF token in its forms and any pending
-  message): a page is only ever served again to the session it was rendered for;
+  message) and its other cookies: a page is only ever served again to the session it was
+  rendered for;
 - the versions of the tables it read: one number per table in the database (`page_version`),
   raised in the same transaction as every commit that inserts, updates or deletes rows of
   that table, by any process (requests, CLI commands, jobs; see `grants.db.track_writes`).
@@ -39,6 +40,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Engine, event
 from sqlmodel import Field, SQLModel
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants import i18n
@@ -48,6 +50,7 @@ from grants.settings import get_settings
 log = logging.getLogger(__name__)
 
 READ = "SELECT name, n FROM page_version"
+SESSION_COOKIE = "grants_session"  # its content is part of the key, decoded (grants.app)
 
 
 class PageVersion(SQLModel, table=True):
@@ -195,9 +198,12 @@ class PageCacheMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        cookies = headers.get("cookie", "")
+        others = tuple(sorted((name, value) for name, value in cookie_parser(cookies).items()
+                              if name != SESSION_COOKIE)) if cookies else ()
         key = (scope["path"], scope.get("query_string", b""), scope.get("scheme"),
                headers.get("host"), headers.get("accept"), i18n.current_locale.get(),
-               fingerprint)
+               fingerprint, others)
         moment = time.monotonic()
         entry = self.cache.get(key, versions, moment)
         if entry is not None:

@@ -16,6 +16,7 @@ from grants.auth import actor, current_user, login_required, require
 from grants.forms import Cleaner, Form
 from grants.i18n import gettext as _
 from grants.i18n import join_list
+from grants.pagecache import no_page_cache
 from grants.rounds.models import Round
 from grants.rounds.routes.common import round_or_404
 from grants.urls import path
@@ -53,12 +54,15 @@ def _public_page(request: Request, round_: Round, setup: VoteSetup, *, error: st
     session = db(request)
     show = setup.show_counts or setup.status == "published"
     open_now = services.is_open(setup)
+    token = _tokens(request).get(str(round_.id), "")
+    if open_now and token:
+        no_page_cache(request)  # its vote forms carry one-time challenges
     response = render(request, "votes/public.html", {
         "round": round_, "setup": setup, "candidates": services.candidates(session, setup),
         "counts": services.vote_counts(session, round_.id) if show else None,
         "open_now": open_now, "error": error,
         "award": services.award_of(session, round_.id) if setup.status == "published" else None,
-        "token": _tokens(request).get(str(round_.id), ""),
+        "token": token,
         "pending_email": request.session.get("vote_email", ""),
         "challenge": (lambda: services.issue_challenge(setup)) if open_now else None,
         "STATUSES": workflow.STATUSES,

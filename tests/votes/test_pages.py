@@ -144,3 +144,22 @@ def test_the_public_index_lists_votes_but_not_drafts(client, session: Session) -
     table = page.split('id="public-votes"')[1].split("</table>")[0]
     assert f'href="/vote/{round_.id}"' in table and "Voting open" in table
     assert f'href="/vote/{draft_round.id}"' not in table
+
+
+def test_a_voters_page_is_rendered_every_time_and_a_visitors_is_kept(client, session: Session,
+                                                                     engine) -> None:
+    """A confirmed voter's page carries one-time challenges: never a kept copy of it."""
+    from tests.querycount import count_queries
+
+    round_, setup, apps = voting_round(session, show_counts=False)
+    session.commit()
+    for _ in range(3):
+        client.get(f"/vote/{round_.id}")
+    with count_queries(engine) as statements:
+        client.get(f"/vote/{round_.id}")
+    assert statements == []  # a visitor who has not confirmed an address: kept
+    token = _confirm(client, round_.id, "voter@example.org", session)
+    challenges = {re.search(r'data-challenge="([^"]+)"', client.get(f"/vote/{round_.id}").text)
+                  .group(1) for _ in range(3)}
+    assert len(challenges) == 3
+    assert _vote(client, round_.id, apps[0].id, token, setup).status_code == 303
