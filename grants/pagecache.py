@@ -22,7 +22,8 @@ rendered for a GET, keyed by everything the page depends on:
 An entry also expires after PAGE_CACHE_SECONDS (default 10), which bounds how late a page
 shows a change that comes from the clock alone (a deadline passing, an idle session ending).
 Pages that change by the second (a running roadshow timer) call `no_page_cache(request)`.
-Only 200 HTML answers that set no cookie and leave the session as they found it are kept;
+Only 200 HTML answers that set no cookie, do not say `Cache-Control: no-store` themselves and
+leave the session as they found it are kept;
 everything else (POSTs, redirects, errors, pages that show a one-time message) is rendered
 every time. PAGE_CACHE_SECONDS=0 turns the cache off.
 """
@@ -234,7 +235,9 @@ class PageCacheMiddleware:
         kept_headers = list(start.get("headers", []))
         names = {name.lower() for name, _ in kept_headers}
         content_type = dict(kept_headers).get(b"content-type", b"")
+        cache_control = b",".join(v for k, v in kept_headers if k.lower() == b"cache-control")
         if (b"set-cookie" in names or not content_type.startswith(b"text/html")
+                or b"no-store" in cache_control.lower()  # the route asked for it
                 or _fingerprint(scope.get("session")) != fingerprint):
             return
         depends = tuple((name, versions.get(name, 0)) for name in sorted(reads))

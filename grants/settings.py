@@ -141,9 +141,12 @@ def check_settings(settings: Settings) -> None:
                           ("HEAVY_THREADS", settings.heavy_threads)):
         if not 1 <= threads <= 64:
             raise SettingsError(f"{name} must be a whole number from 1 to 64, not {threads}")
-    if not 0 <= settings.page_cache_seconds <= 3600:
-        raise SettingsError("PAGE_CACHE_SECONDS must be a whole number from 0 (off) to 3600, "
+    if not 0 <= settings.page_cache_seconds <= 300:
+        raise SettingsError("PAGE_CACHE_SECONDS must be a whole number from 0 (off) to 300, "
                             f"not {settings.page_cache_seconds}")
+    if settings.page_cache_seconds >= settings.session_idle_minutes * 60:
+        raise SettingsError("PAGE_CACHE_SECONDS must be shorter than SESSION_IDLE_MINUTES: a "
+                            "kept page would outlive the session's idle timeout")
     if not 1 <= settings.page_cache_entries <= 1_000_000:
         raise SettingsError("PAGE_CACHE_ENTRIES must be a whole number from 1 to 1000000, "
                             f"not {settings.page_cache_entries}")

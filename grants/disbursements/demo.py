@@ -47,10 +47,19 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     money.record_payment(session, as_finance2, finance2, first, amount_fen=first.amount_fen,
                          paid_on=today(), bank_reference="CMB2026110003", note="首期拨付")
     paid_first = money.tranches_of(session, failed)[0].amount_fen
-    money.record_evaluation(session, as_organiser, organiser, failed, "midterm", False,
-                            "中期评估不合格：活动场次不足计划的一半，台账缺失。",
-                            refund_fen=paid_first // 5)
     from grants.reports import services as reports
+
+    # The failed evaluation grades a mid-term report that was submitted, as it would be.
+    weak = reports.start(session, as_organiser, None, failed, "midterm")
+    reports.save(session, as_organiser, None, weak, {
+        "activities_held": "3", "people_served": "85", "volunteers": "2",
+        "volunteer_hours": "16",
+        "narrative": "受场地调整影响，半年来仅开展活动3场，服务85人次；部分活动未留存签到台账。",
+        "stories": ""})
+    reports.submit(session, as_organiser, None, weak)
+    reports.evaluate(session, as_organiser, organiser, weak, grade="fail", score=42,
+                     comments="中期评估不合格：活动场次不足计划的一半，台账缺失。",
+                     refund_fen=paid_first // 5)
 
     report = reports.start(session, as_organiser, None, paid, "midterm")
     reports.save(session, as_organiser, None, report, {
@@ -64,4 +73,4 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     if evaluator is not None:  # a third-party evaluation agency evaluates this round
         reports.add_evaluator(session, as_organiser, paid.round_id, evaluator.username,
                               "深圳市社会组织评估中心（示例）")
-    return {"agreements": len(agreements), "reports": 1}
+    return {"agreements": len(agreements), "reports": 2}

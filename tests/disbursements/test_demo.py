@@ -28,8 +28,9 @@ def test_demo_money_leaves_finance_work_waiting(client, session):
         Refund.round_id == this_year)).scalar_one() == "due"
     from grants.reports.models import Report
 
-    assert session.execute(select(Report.status).where(
-        Report.round_id == this_year)).scalar_one() == "submitted"
+    # one mid-term report waits for evaluation; the failed evaluation graded a submitted one
+    assert sorted(session.execute(select(Report.status).where(
+        Report.round_id == this_year)).scalars()) == ["accepted", "submitted"]
     client.login("finance", data.DEMO_PASSWORD)
     page = client.get("/finance").text
     assert 'id="waiting-approval"' in page and "CMB2026110003" in page

@@ -224,3 +224,23 @@ def test_a_running_roadshow_timer_is_never_kept_and_a_stopped_one_is(client, ses
     assert control(client, stage, "start_timer").status_code == 303
     _text, statements = _kept(client, engine, live)
     assert statements > 0  # running: the remaining time is rendered every time
+
+
+def test_an_answer_that_says_no_store_is_not_kept(app, boss, engine):
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    async def secret(request):
+        return HTMLResponse("<p>one-time</p>", headers={"Cache-Control": "private, no-store"})
+
+    app.router.routes.insert(0, Route("/__no_store", secret))
+    boss.get("/__no_store")
+    seen = []
+    original = pagecache.PageCache.put
+    pagecache.PageCache.put = lambda self, key, entry: seen.append(key)  # type: ignore[method-assign]
+    try:
+        boss.get("/__no_store")
+        boss.get("/organisations")
+    finally:
+        pagecache.PageCache.put = original  # type: ignore[method-assign]
+    assert [key[0] for key in seen] == ["/organisations"]

@@ -138,3 +138,15 @@ def test_thread_counts_are_checked(monkeypatch, value):
     monkeypatch.setenv("HEAVY_THREADS", "1")
     loaded = load_settings()
     assert (loaded.page_threads, loaded.heavy_threads) == (3, 1)
+
+
+@pytest.mark.parametrize(("seconds", "idle", "problem"), [
+    ("-1", "120", "from 0 (off) to 300"), ("301", "120", "from 0 (off) to 300"),
+    ("120", "2", "shorter than SESSION_IDLE_MINUTES")])
+def test_the_page_cache_is_checked(monkeypatch, seconds, idle, problem):
+    monkeypatch.setenv("PAGE_CACHE_SECONDS", seconds)
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", idle)
+    with pytest.raises(SettingsError, match=re.escape(problem)):
+        load_settings()
+    monkeypatch.setenv("PAGE_CACHE_SECONDS", "0")
+    assert load_settings().page_cache_seconds == 0
