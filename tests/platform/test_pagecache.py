@@ -244,3 +244,28 @@ def test_an_answer_that_says_no_store_is_not_kept(app, boss, engine):
     finally:
         pagecache.PageCache.put = original  # type: ignore[method-assign]
     assert [key[0] for key in seen] == ["/organisations"]
+
+
+def test_a_write_committed_while_a_page_renders_is_never_hidden(boss, engine):
+    """The race the versions exist for: a page reads old data, a write commits before the page
+    is kept. The kept copy carries the versions read before the page ran, so it is stale."""
+    real_render = pagecache.PageCacheMiddleware.__call__
+    raced = []
+
+    async def render_then_write(self, scope, receive, send):
+        async def send_then_write(message):
+            await send(message)
+            if message["type"] == "http.response.body" and not raced:
+                raced.append(True)  # the page has its (old) data; now another request writes
+                with Session(engine) as elsewhere:
+                    factories.organisation(elsewhere, name="渲染时写入的组织")
+                    elsewhere.commit()
+        await real_render(self, scope, receive, send_then_write)
+
+    pagecache.PageCacheMiddleware.__call__ = render_then_write  # type: ignore[method-assign]
+    try:
+        first = boss.get("/organisations").text
+    finally:
+        pagecache.PageCacheMiddleware.__call__ = real_render  # type: ignore[method-assign]
+    assert raced and "渲染时写入的组织" not in first
+    assert "渲染时写入的组织" in boss.get("/organisations").text
