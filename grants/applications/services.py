@@ -22,7 +22,7 @@ from grants.applications.models import (
     BudgetLine,
     ScreeningDecision,
 )
-from grants.db import lock_row
+from grants.db import lock_row, memo
 from grants.i18n import N_, join_list
 from grants.i18n import gettext as _
 from grants.notifications import services as notifications
@@ -113,7 +113,9 @@ def barred_problem(session: Session, organisation_id: int | None) -> rules.Probl
     """A bar from applying (after a breach) refuses drafts and submissions until it ends."""
     from grants.organisations import bars
 
-    found = bars.active_bar(session, organisation_id)
+    # One lookup per page for the organisation (the open rounds page asks once per round).
+    found = memo(session, ("active_bar", organisation_id),
+                 lambda: bars.active_bar(session, organisation_id))
     if found is None:
         return None
     return rules.Problem("eligibility.barred", bars.barred_message(found))
@@ -165,6 +167,21 @@ def series_problems(session: Session, round_: Round, organisation_id: int | None
     return found
 
 
+def _started_by_round(session: Session, organisation_id: int) -> dict[int, int]:
+    """The organisation's drafts and counted applications per round, in one statement for the
+    page (the open rounds page asks once per round)."""
+    def count() -> dict[int, int]:
+        rows = session.execute(
+            select(Application.round_id, func.count()).where(
+                Application.organisation_id == organisation_id,
+                Application.status.in_(workflow.COUNTED | {"draft"}))
+            .group_by(Application.round_id)).all()
+        return {int(round_id): int(n) for round_id, n in rows}
+
+    result: dict[int, int] = memo(session, ("started_by_round", organisation_id), count)
+    return result
+
+
 def standing(session: Session, round_: Round, organisation_id: int | None
              ) -> list[rules.Problem]:
     """Why the organisation may not start an application in the round now (empty: it may),
@@ -180,7 +197,8 @@ def standing(session: Session, round_: Round, organisation_id: int | None
             "This round is not open for applications.")))
     elif round_.closes_at is not None and round_.closes_at <= now():
         found += rules.window_problems(round_.status, None, round_.closes_at, now())
-    org = session.get(Organisation, organisation_id)
+    org = memo(session, ("organisation", organisation_id),
+               lambda: session.get(Organisation, organisation_id))
     for problem in (not_verified_problem(org), barred_problem(session, organisation_id)):
         if problem is not None:
             found.append(problem)
@@ -189,9 +207,7 @@ def standing(session: Session, round_: Round, organisation_id: int | None
         eligibility = round_.eligibility or {}
         names = path_labels(session) if eligibility.get("community_ids") else None
         found += rules.eligibility_problems(org_facts(org), eligibility, names=names)
-    started = int(session.execute(select(func.count()).select_from(Application).where(
-        Application.round_id == round_.id, Application.organisation_id == organisation_id,
-        Application.status.in_(workflow.COUNTED | {"draft"}))).scalar_one())
+    started = _started_by_round(session, organisation_id).get(round_.id, 0)
     found += rules.started_limit_problems(started, round_.max_applications_per_org)
     return found
 

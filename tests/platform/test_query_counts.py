@@ -93,3 +93,22 @@ def test_the_applicants_list_does_not_grow_with_their_applications(client, sessi
     with count_queries(engine) as large:
         assert client.get("/applications/mine").status_code == 200
     assert len(large) == len(small)
+
+
+def test_an_applicants_open_rounds_do_not_grow_with_the_rounds(client, session, engine):
+    """The page says, for each open round, whether the applicant's organisation may apply:
+    the organisation's bar and its applications are looked up once for the page."""
+    from tests.applications import factories as af
+
+    user = af.applicant(session)
+    af.round_(session, name="大赛甲")
+    session.commit()
+    client.login(user.username)
+    with count_queries(engine) as small:
+        assert "大赛甲" in client.get("/rounds/open").text
+    for n in range(5):
+        af.round_(session, name=f"大赛{n}")
+    session.commit()
+    with count_queries(engine) as large:
+        assert "大赛4" in client.get("/rounds/open").text
+    assert len(large) == len(small), f"{len(small)} statements, then {len(large)}"
