@@ -352,6 +352,19 @@ def snapshot(session: Session, app: Application) -> dict[str, Any]:
     }
 
 
+def record_arrived_version(session: Session, app: Application) -> ApplicationVersion:
+    """Version 1 of an application that arrives already submitted (imported, demo data), as it
+    arrived: its page then lists the submitted version like any other's."""
+    session.flush()
+    app.current_version = max(app.current_version, 1)
+    version = ApplicationVersion(application_id=app.id, number=1,
+                                 snapshot=snapshot(session, app),
+                                 submitted_at=app.submitted_at or now())
+    session.add(version)
+    session.flush()
+    return version
+
+
 def lock_application(session: Session, app: Application) -> None:
     """Serialise submissions of one organisation to one round (limit and version number)."""
     lock_row(session, Organisation, app.organisation_id)

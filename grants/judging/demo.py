@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from grants import audit, lifecycle
 from grants.accounts.models import User
+from grants.applications import services as app_services
 from grants.applications.models import Application, BudgetLine
 from grants.judging import services
 from grants.judging.models import PanelMember
@@ -120,6 +121,7 @@ def _round_in_judging(session: Session, actor: audit.Actor, last: Round, judges:
                                        ("admin", "行政与宣传", admin)):
             session.add(BudgetLine(application_id=app.id, category=category, item=item,
                                    amount_fen=amount))
+        app_services.record_arrived_version(session, app)
         audit.record(session, actor, "application.import", app)
     for judge, expertise in zip(judges, ("为老服务", "社区治理", "青少年", "心理健康", "社区治理"),
                                 strict=True):

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from grants import audit
 from grants.accounts.models import User
+from grants.applications import services as app_services
 from grants.applications.models import Application, BudgetLine
 from grants.awards.models import Award, AwardAllocation, AwardNotice
 from grants.awards.services import new_code
@@ -114,6 +115,7 @@ def _award(session: Session, actor: audit.Actor, round_: Round, notice: AwardNot
                                                           ("publicity", "宣传与印刷", 10))):
         session.add(BudgetLine(application_id=app.id, category=category, item=item,
                                amount_fen=amount * share // 100, position=position_))
+    app_services.record_arrived_version(session, app)
     audit.record(session, actor, "application.import", app)
     award = Award(round_id=round_.id, notice_id=notice.id, application_id=app.id,
                   organisation_id=org.id, status="confirmed", position=position,

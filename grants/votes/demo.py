@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from grants import audit
+from grants.applications import services as app_services
 from grants.applications.models import Application
 from grants.organisations.models import Organisation
 from grants.rounds.models import Round, Stage, Track
@@ -82,6 +83,8 @@ def _projects(session: Session, round_: Round) -> list[Application]:
         session.add(app)
         apps.append(app)
     session.flush()
+    for app in apps:
+        app_services.record_arrived_version(session, app)
     return apps
 
 
