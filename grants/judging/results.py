@@ -72,6 +72,19 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(value) or math.isinf(value) else value
 
 
+def _rankable(totals: np.ndarray, minimum: int) -> np.ndarray:
+    """The rows (applications) with at least the stage's minimum of submitted sheets."""
+    return np.flatnonzero(np.sum(~np.isnan(totals), axis=1) >= minimum)
+
+
+def _spread(values: Any, rows: np.ndarray, n: int, missing: Any = None) -> list[Any]:
+    """Values computed for `rows` only, put back in place among all n applications."""
+    out: list[Any] = [missing] * n
+    for value, row in zip(values, rows, strict=True):
+        out[int(row)] = value if isinstance(value, bool | np.bool_) else _num(value)
+    return out
+
+
 def _rule(stage: Stage, scores: np.ndarray) -> tuple[int, str]:
     """How many pass the line, and the rule in words."""
     adv = stage.config.get("advancement", {}) or {}
@@ -154,22 +167,26 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
         return _compute_composed(session, stage, app_ids, judge_ids, totals, composed, out)
     scores = aggregate_by(method, totals)
     ranking = rank.rank(scores, seed=seed)
-    n_pass, rule_words = _rule(stage, scores)
+    keep = _rankable(totals, min_sheets(stage))
+    n_pass, rule_words = _rule(stage, scores[keep])
     out["rule"] = rule_words
     out["n_pass"] = n_pass
-    probability = [None] * len(app_ids)
+    probability: list[float | None] = [None] * len(app_ids)
     flips: set[int] = set()
     per_method: dict[str, list[float | None]] = {}
-    if 0 < n_pass < len(app_ids):
+    if 0 < n_pass < len(keep):
+        # Only the applications with enough sheets compete for the line (see _finish).
         boot_method = method if method in ("mean", "median", "drop_high_low") else "mean"
-        fp = confidence.funding_probability(totals, confidence.TopN(n_pass), n_resamples=1000,
-                                            seed=seed, aggregate=boot_method)
-        probability = [_num(p) for p in fp.probability]
+        fp = confidence.funding_probability(totals[keep], confidence.TopN(n_pass),
+                                            n_resamples=1000, seed=seed, aggregate=boot_method)
+        probability = _spread(fp.probability, keep, len(app_ids))
         out["bootstrap_method"] = boot_method
-        sens = confidence.sensitivity(totals, confidence.TopN(n_pass))
-        flips = set(sens.flips)
-        out["sensitivity"] = {m: [bool(d) for d in sens.decisions[m]] for m in sens.decisions}
-        per_method = {m: [_num(v) for v in sens.scores[m]] for m in sens.scores}
+        sens = confidence.sensitivity(totals[keep], confidence.TopN(n_pass))
+        flips = {int(keep[i]) for i in sens.flips}
+        out["sensitivity"] = {m: [bool(d) for d in _spread(sens.decisions[m], keep,
+                                                           len(app_ids), False)]
+                              for m in sens.decisions}
+        per_method = {m: _spread(sens.scores[m], keep, len(app_ids)) for m in sens.scores}
     return _finish(session, out, app_ids, judge_ids, totals, scores, ranking, n_pass,
                    probability, flips, per_method, minimum=min_sheets(stage))
 
@@ -244,28 +261,31 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
     result = compose(parts["expert"], parts["public"], bonus, weight, method, share)
     scores = result.final
     ranking = rank.rank(scores, seed=out["seed"])
-    n_pass, rule_words = _rule(stage, scores)
+    keep = _rankable(totals, min_sheets(stage))
+    n_pass, rule_words = _rule(stage, scores[keep])
     out.update({"rule": rule_words, "n_pass": n_pass, "composed": True,
                 "composed_method": method, "public_weight": round(weight * 100),
                 "vote_weight": round(vote_weight * 100)})
     probability: list[float | None] = [None] * len(app_ids)
     flips: set[int] = set()
     per_method: dict[str, list[float | None]] = {}
-    if 0 < n_pass < len(app_ids):
-        fp = composed_probability(parts["expert"], parts["public"], bonus, weight,
-                                  confidence.TopN(n_pass), n_resamples=1000, seed=out["seed"],
-                                  aggregate=method, judges_share=share)
-        probability = [_num(p) for p in fp.probability]
+    if 0 < n_pass < len(keep):
+        # Only the applications with enough sheets compete for the line (see _finish).
+        expert, public, fixed = parts["expert"][keep], parts["public"][keep], bonus[keep]
+        fp = composed_probability(expert, public, fixed, weight, confidence.TopN(n_pass),
+                                  n_resamples=1000, seed=out["seed"], aggregate=method,
+                                  judges_share=share)
+        probability = _spread(fp.probability, keep, len(app_ids))
         out["bootstrap_method"] = method
-        baseline = confidence.decide(scores, confidence.TopN(n_pass))
+        baseline = confidence.decide(scores[keep], confidence.TopN(n_pass))
         decisions = {}
         for other in ("mean", "median", "drop_high_low"):
-            other_scores = compose(parts["expert"], parts["public"], bonus, weight, other,
-                                   share).final
+            other_scores = compose(expert, public, fixed, weight, other, share).final
             decisions[other] = confidence.decide(other_scores, confidence.TopN(n_pass))
-            per_method[other] = [_num(v) for v in other_scores]
-            flips |= {int(i) for i in np.flatnonzero(decisions[other] != baseline)}
-        out["sensitivity"] = {m: [bool(d) for d in v] for m, v in decisions.items()}
+            per_method[other] = _spread(other_scores, keep, len(app_ids))
+            flips |= {int(keep[i]) for i in np.flatnonzero(decisions[other] != baseline)}
+        out["sensitivity"] = {m: [bool(d) for d in _spread(v, keep, len(app_ids), False)]
+                              for m, v in decisions.items()}
     composed_parts = [{"expert": _num(result.expert[i]), "public": _num(result.public[i]),
                        "funding": _num(parts["funding"][i]), "special": _num(parts["special"][i]),
                        "cofunding_share": _num(parts["share"][i]), "vote": _num(parts["votes"][i])}

@@ -277,6 +277,18 @@ def test_provisional_results_leave_an_application_below_the_minimum_unranked(cli
     assert first["probability"] is None and first["passes"] is False
     assert second["short"] is False and second["passes"] is True
     assert data["min_sheets"] == 3
+    # The others' chances are those of a contest without it (it does not take the line in
+    # the resamples either).
+    import numpy as np
+
+    from scoring import confidence
+
+    alone = confidence.funding_probability(
+        np.array([[80.0, 75.0, 70.0], [60.0, 65.0, 55.0]]), confidence.TopN(data["n_pass"]),
+        n_resamples=1000, seed=data["seed"], aggregate=data["bootstrap_method"])
+    assert [second["probability"], rows[w.apps[2].id]["probability"]] == pytest.approx(
+        [float(p) for p in alone.probability], abs=0.001)
+    assert second["probability"] > 0.5
     client.login(w.organiser.username)
     page = client.get(f"/stages/{w.stage.id}/judging").text
     row = page.split(f'id="result-{w.apps[0].id}"', 1)[1].split("</tr>", 1)[0]
