@@ -7,9 +7,13 @@ import json
 from typing import Any
 
 from grants import lifecycle, vocab
+from grants.applications.rules import CATEGORY_LABELS
+from grants.calendar.services import KINDS as CALENDAR_KINDS
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.money import format_yuan
+from grants.reports.workflow import KINDS as REPORT_KINDS
+from grants.rounds.choices import STAGE_KIND_LABELS
 
 # The fields that occur in recorded changes, in words (others fall back to a humanised name).
 FIELDS: dict[str, str] = {
@@ -96,13 +100,22 @@ def user_ids(value: Any) -> set[int]:
     return set()
 
 
-# Fields holding codes of one vocabulary wherever they occur ("kind" and "category" are left
-# out: they name different vocabularies on different tables).
+# Fields holding codes of one vocabulary wherever they occur ("kind" and "category" name
+# different vocabularies on different tables: TABLE_VOCABULARIES).
 VOCABULARIES: dict[str, dict[str, str]] = {
     "role": vocab.ROLES, "registration": vocab.REGISTRATION_KINDS, "org_type": vocab.ORG_TYPES,
     "credit_status": vocab.CREDIT_STATUSES, "level": vocab.AWARD_LEVELS,
     "service_areas": vocab.SERVICE_AREAS, "target_groups": vocab.TARGET_GROUPS,
     "categories": vocab.CATEGORIES,
+}
+
+
+# (table, field) -> the vocabulary of its codes, for the fields whose vocabulary depends on
+# the table.
+TABLE_VOCABULARIES: dict[tuple[str, str], dict[str, str]] = {
+    ("fund", "kind"): vocab.FUND_KINDS, ("fund_entry", "kind"): vocab.FUND_ENTRY_KINDS,
+    ("stage", "kind"): STAGE_KIND_LABELS, ("report", "kind"): REPORT_KINDS,
+    ("calendar_day", "kind"): CALENDAR_KINDS, ("budget_line", "category"): CATEGORY_LABELS,
 }
 
 
@@ -112,7 +125,7 @@ def _short(value: Any) -> str:
 
 
 def value(field: str, recorded: Any, *, status: lifecycle.Lifecycle | None = None,
-          users: dict[int, str] | None = None) -> str:
+          users: dict[int, str] | None = None, table: str = "") -> str:
     """A recorded value in words: yuan for fen, a state's label, a user's name, 是/否."""
     if recorded is None or recorded == "":
         return "—"
@@ -122,7 +135,7 @@ def value(field: str, recorded: Any, *, status: lifecycle.Lifecycle | None = Non
         return format_yuan(recorded)
     if status is not None and field == status.status_attr and isinstance(recorded, str):
         return status.label(recorded)
-    vocabulary = VOCABULARIES.get(field)
+    vocabulary = VOCABULARIES.get(field) or TABLE_VOCABULARIES.get((table, field))
     if vocabulary is not None and isinstance(recorded, str):
         return vocab.label(vocabulary, recorded)
     if vocabulary is not None and isinstance(recorded, list) and all(

@@ -137,8 +137,8 @@ def changes(event: AuditEvent,
 
     status = fields.lifecycle_of(event.object_type)
     return [(fields.label(k),
-             fields.value(k, before.get(k), status=status, users=users),
-             fields.value(k, after.get(k), status=status, users=users))
+             fields.value(k, before.get(k), status=status, users=users, table=event.object_type),
+             fields.value(k, after.get(k), status=status, users=users, table=event.object_type))
             for k in keys if before.get(k) != after.get(k)
             and not (empty(before.get(k)) and empty(after.get(k)))][:12]
 

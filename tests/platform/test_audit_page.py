@@ -122,7 +122,7 @@ def test_naming_users_costs_the_same_statements_for_more_rows(client, session, e
 
 def test_codes_of_a_vocabulary_are_shown_by_their_labels():
     """A user's role, an award's level, an organisation's service areas: words, not codes."""
-    from grants import i18n
+    from grants import i18n, vocab
     from grants.audit.fields import value
 
     token = i18n.current_locale.set("zh_CN")
@@ -130,6 +130,12 @@ def test_codes_of_a_vocabulary_are_shown_by_their_labels():
         assert value("role", "organiser") == i18n.gettext("Organiser")
         assert value("level", "first") != "first"
         assert "elderly" not in value("target_groups", ["elderly", "children"])
-        assert value("kind", "contribution") == "contribution"  # ambiguous: left as it is
+        assert value("kind", "contribution") == "contribution"  # no table: left as it is
+        # "kind" and "category" name a vocabulary of their table
+        assert value("kind", "contribution", table="fund_entry") == i18n.gettext(
+            vocab.FUND_ENTRY_KINDS["contribution"])
+        assert value("kind", "roadshow", table="stage") == i18n.gettext("Roadshow and defence")
+        assert value("kind", "midterm", table="report") != "midterm"
+        assert value("category", "personnel", table="budget_line") != "personnel"
     finally:
         i18n.current_locale.reset(token)
