@@ -119,13 +119,19 @@ TABLE_VOCABULARIES: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
+# Fields holding the id of another object, shown by its name (loaded once per page).
+REFERENCES = {"round_id": "round", "copied_from_id": "round", "application_id": "application",
+              "organisation_id": "organisation", "fund_id": "fund"}
+
+
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 80 else text[:79] + "…"
 
 
 def value(field: str, recorded: Any, *, status: lifecycle.Lifecycle | None = None,
-          users: dict[int, str] | None = None, table: str = "") -> str:
+          users: dict[int, str] | None = None, table: str = "",
+          names: dict[tuple[str, int], str] | None = None) -> str:
     """A recorded value in words: yuan for fen, a state's label, a user's name, 是/否."""
     if recorded is None or recorded == "":
         return "—"
@@ -141,6 +147,11 @@ def value(field: str, recorded: Any, *, status: lifecycle.Lifecycle | None = Non
     if vocabulary is not None and isinstance(recorded, list) and all(
             isinstance(code, str) for code in recorded):
         return vocab.labels(vocabulary, recorded)
+    if field in REFERENCES and names is not None:
+        found = user_ids(recorded)  # an id, as a number or digits
+        if found:
+            object_id = found.pop()
+            return names.get((REFERENCES[field], object_id), f"#{object_id}")
     if field in USER_FIELDS and users is not None:
         found = user_ids(recorded)
         if found:

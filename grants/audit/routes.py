@@ -125,8 +125,8 @@ def _load(raw: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def changes(event: AuditEvent,
-            users: dict[int, str] | None = None) -> list[tuple[str, str, str]]:
+def changes(event: AuditEvent, users: dict[int, str] | None = None,
+            names: dict[tuple[str, int], str] | None = None) -> list[tuple[str, str, str]]:
     """(field label, before, after) in words for each field that differs, in the order
     recorded: amounts in yuan, states by their labels, users by name (those in `users`)."""
     before, after = _load(event.before), _load(event.after)
@@ -137,8 +137,10 @@ def changes(event: AuditEvent,
 
     status = fields.lifecycle_of(event.object_type)
     return [(fields.label(k),
-             fields.value(k, before.get(k), status=status, users=users, table=event.object_type),
-             fields.value(k, after.get(k), status=status, users=users, table=event.object_type))
+             fields.value(k, before.get(k), status=status, users=users, table=event.object_type,
+                          names=names),
+             fields.value(k, after.get(k), status=status, users=users, table=event.object_type,
+                          names=names))
             for k in keys if before.get(k) != after.get(k)
             and not (empty(before.get(k)) and empty(after.get(k)))][:12]
 
@@ -169,9 +171,15 @@ def _names(session: Any, events: list[AuditEvent]) -> dict[tuple[str, int], str]
     models = {"round": Round, "application": Application, "organisation": Organisation,
               "fund": Fund}
     found: dict[tuple[str, int], str] = {}
+    # the objects of the events, and those their recorded changes name (round_id …)
+    referenced: dict[str, set[int]] = {kind: set() for kind in models}
+    for event in events:
+        for recorded in (_load(event.before), _load(event.after)):
+            for field, kind in fields.REFERENCES.items():
+                referenced[kind] |= fields.user_ids(recorded.get(field))
     for kind, model in models.items():
         ids = {int(e.object_id) for e in events if e.object_type == kind
-               and str(e.object_id or "").isdigit()}
+               and str(e.object_id or "").isdigit()} | referenced[kind]
         if ids:
             column = getattr(model, LINKS[kind][1])
             for object_id, name in session.execute(
@@ -198,10 +206,11 @@ async def audit_list(request: Request) -> Response:
     page = paginate(session, query, page_number(request), per_page=50)
     events = list(page.items)
     users = _users(session, events)
+    names = _names(session, events)
     return render(request, "audit/list.html", {
         "page": page, "action": action, "object_type": object_type, "actor": actor_name,
-        "describe": describe, "changes": lambda event: changes(event, users), "NOUNS": NOUNS,
-        "LINKS": LINKS, "names": _names(session, events), "users": users})
+        "describe": describe, "changes": lambda event: changes(event, users, names),
+        "NOUNS": NOUNS, "LINKS": LINKS, "names": names, "users": users})
 
 
 @login_required

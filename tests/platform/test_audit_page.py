@@ -139,3 +139,24 @@ def test_codes_of_a_vocabulary_are_shown_by_their_labels():
         assert value("category", "personnel", table="budget_line") != "personnel"
     finally:
         i18n.current_locale.reset(token)
+
+
+def test_ids_of_other_objects_are_shown_by_their_names(zh_client, session):
+    """A change that names a round, an organisation or a fund by id shows its name."""
+    from grants.audit.fields import value
+    from grants.audit.routes import _names
+    from tests.applications import factories as af
+
+    assert value("round_id", 6, names={("round", 6): "2026年大赛"}) == "2026年大赛"
+    assert value("fund_id", "7", names={}) == "#7"
+    rnd = af.round_(session, name="被引用的大赛")
+    org = factories.organisation(session, name="被引用的组织")
+    event = audit.record(session, audit.SYSTEM, "test.link", org,
+                         before={"round_id": None}, after={"round_id": rnd.id})
+    session.commit()
+    names = _names(session, [event])
+    assert names[("round", rnd.id)] == "被引用的大赛"
+    factories.user(session, "organiser", username="boss")
+    session.commit()
+    zh_client.login("boss")
+    assert "被引用的大赛" in zh_client.get("/admin/audit").text
