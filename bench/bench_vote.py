@@ -4,6 +4,8 @@
    Jinja2 page served the same way in the same run (target: at least 0.4 of it).
    Submissions are valid votes: the voters' codes are confirmed and the proof-of-work
    challenges solved beforehand, so wrk (bench/vote.lua) posts votes the server accepts.
+   Beside them, the floor of any write on the same machine: the bare app answering a POST by
+   inserting one row into the same PostgreSQL (psycopg, autocommit).
 2. 100,000 votes submitted by concurrent clients: every accepted vote is recorded exactly
    once, no errors, and the counts equal the rows.
 
@@ -34,6 +36,8 @@ from tests.pgserver import free_port, running_postgres  # noqa: E402
 
 DIFFICULTY = 4  # the server checks one hash whatever the difficulty; low keeps setup quick
 BARE_APP = '''
+import os
+
 from jinja2 import Environment, DictLoader
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -53,7 +57,28 @@ async def page(request):
     return HTMLResponse(env.get_template("page").render(title="Vote", projects=PROJECTS))
 
 
-app = Starlette(routes=[Route("/", page)])
+_connection = None
+
+
+async def write(request):
+    """The floor of any write: read a posted form, INSERT one row, commit (autocommit)."""
+    global _connection
+    import psycopg
+
+    if _connection is None:
+        _connection = await psycopg.AsyncConnection.connect(os.environ["FLOOR_URL"],
+                                                            autocommit=True)
+    form = await request.form()
+    await _connection.execute("INSERT INTO bench_floor (v) VALUES (%s)", (form.get("c", ""),))
+    return HTMLResponse("<p>ok</p>")
+
+
+app = Starlette(routes=[Route("/", page), Route("/write", write, methods=["POST"])])
+'''
+FLOOR_LUA = '''
+wrk.method = "POST"
+wrk.body = "c=vote-for-project-1&nonce=12345"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 '''
 
 
@@ -74,8 +99,11 @@ def wait_ready(url: str) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
-def wrk_get(url: str, seconds: int, headers: dict[str, str] | None = None) -> float:
+def wrk_get(url: str, seconds: int, headers: dict[str, str] | None = None,
+            script: Path | None = None) -> float:
     args = ["wrk", "-t", "2", "-c", "16", "-d", f"{seconds}s", "--timeout", "10s"]
+    if script is not None:
+        args += ["-s", str(script)]
     for key, value in (headers or {}).items():
         args += ["-H", f"{key}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
@@ -215,6 +243,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="grants-vote-"))
     secret = secrets.token_urlsafe(48)
     (folder / "bare_app.py").write_text(BARE_APP)
+    (folder / "floor.lua").write_text(FLOOR_LUA)
     with running_postgres() as url:
         env = {**os.environ, "DATABASE_URL": url.replace("+psycopg", ""), "SECRET_KEY": secret,
                "GRANTS_ENV": "development", "UPLOAD_DIR": str(folder / "uploads")}
@@ -232,15 +261,24 @@ def main() -> int:
                                    str(port), "--workers", str(args.workers),
                                    "--proxy-headers"], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        from sqlalchemy import create_engine, text
+
+        floor_db = create_engine(url)
+        with floor_db.begin() as connection:
+            connection.execute(text("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, v text)"))
+        floor_db.dispose()
         bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port",
                                  str(bare_port), "--host", "127.0.0.1", "--workers",
                                  str(args.workers), "--log-level", "warning"], cwd=folder,
+                                env={**env, "FLOOR_URL": env["DATABASE_URL"]},
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_ready(f"{base}/healthz")
             wait_ready(f"http://127.0.0.1:{bare_port}/")
             bare_rps = wrk_get(f"http://127.0.0.1:{bare_port}/", seconds)
+            floor_rps = wrk_get(f"http://127.0.0.1:{bare_port}/write", seconds,
+                                script=folder / "floor.lua")
             # A returning visitor who has not confirmed an address yet (a first visit starts
             # the session that holds the CSRF token of the page's forms; a confirmed voter's
             # page carries one-time challenges and is rendered every time).
@@ -269,6 +307,8 @@ def main() -> int:
     print(f"\nPublic vote ({args.workers} uvicorn workers, PostgreSQL, wrk on the same 2 cores)")
     print(f"{'':38}{'req/s':>10}{'ratio':>8}")
     print(f"{'bare Starlette + Jinja2 page':38}{bare_rps:>10.0f}{1:>8.2f}")
+    print(f"{'bare write: one INSERT per POST':38}{floor_rps:>10.0f}{floor_rps / bare_rps:>8.2f}"
+          "   (Starlette + psycopg, autocommit: the floor of any write)")
     print(f"{'public vote page (returning visitor)':38}{page_rps:>10.0f}{page_rps / bare_rps:>8.2f}")
     print(f"{'vote submission (valid votes)':38}{vote_rps:>10.0f}{vote_rps / bare_rps:>8.2f}"
           f"   ({speed['accepted']} accepted, {speed['refused']} refused, "
