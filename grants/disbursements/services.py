@@ -239,7 +239,9 @@ def record_evaluation(session: Session, actor: audit.Actor, user: Any, agreement
     elif which in EVALUATIONS and getattr(agreement, which):
         errors["which"] = _("This evaluation is already recorded.")
     paid = paid_total(session, agreement)
-    if refund_fen is not None and not passed and not 0 < refund_fen <= paid:
+    if refund_fen is not None and passed:
+        errors["refund"] = _("A refund is asked for only when the evaluation fails.")
+    elif refund_fen is not None and not passed and not 0 < refund_fen <= paid:
         errors["refund"] = _("A refund is between ¥0.01 and the %(paid)s already paid.",
                              paid=format_yuan(paid))
     if errors:

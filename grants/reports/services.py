@@ -164,10 +164,17 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
         errors["comments"] = _("Give the evaluation's findings.")
     elif text_problem(comments, 5000):
         errors["comments"] = str(text_problem(comments, 5000))
-    if errors:
-        raise FormErrors(errors)
     agreement = session.get(Agreement, report.agreement_id)
     assert agreement is not None
+    recorded = getattr(agreement, report.kind, None)
+    if recorded:  # recorded on the agreement before the report came (a report never submitted)
+        errors["grade"] = _(
+            "The agreement's %(kind)s evaluation is already recorded (%(outcome)s); a grade now "
+            "would contradict it.",
+            kind=_("mid-term") if report.kind == "midterm" else _("final"),
+            outcome=_("Passed") if recorded == "passed" else _("Failed"))
+    if errors:
+        raise FormErrors(errors)
     lifecycle.perform(session, actor, user, "report.evaluate", report,
                       extra={"grade": grade, "score": score})
     evaluation = Evaluation(report_id=report.id, round_id=report.round_id,
@@ -178,9 +185,8 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
     audit.record(session, actor, "evaluation.create", evaluation)
     label = GRADES[grade]
     note = f"{_(label)}: {comments}"[:500]
-    if not getattr(agreement, report.kind):
-        money.record_evaluation(session, actor, user, agreement, report.kind, grade != "fail",
-                                note, refund_fen=refund_fen if grade == "fail" else None)
+    money.record_evaluation(session, actor, user, agreement, report.kind, grade != "fail", note,
+                            refund_fen=refund_fen if grade == "fail" else None)
     return evaluation
 
 

@@ -127,3 +127,43 @@ def test_report_pages(app, client, session, monkeypatch):
     assert graded.status_code == 303
     session.expire_all()
     assert [t.status for t in money.tranches_of(session, agreement)][1] == "due"
+
+
+def test_the_agreement_page_and_the_report_never_record_two_outcomes(client, session,
+                                                                     monkeypatch):
+    """An evaluation grades the report: on the agreement page a submitted report is refused
+    (grade it on its page), a pass without a graded report is refused, a refund with a pass is
+    refused; a failure for a report never submitted is recorded, and a report graded after it
+    is refused instead of silently contradicting it."""
+    w, agreements = confirmed(session, monkeypatch)
+    agreement = signed(session, agreements[0])
+    member = _member(session, agreement)
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    reports.save(session, SYSTEM, member, report, FILLED)
+    reports.submit(session, SYSTEM, member, report)
+    session.commit()
+    client.login(w.organiser.username)
+    url = f"/agreements/{agreement.id}/evaluate"
+    waiting = client.post_form(url, {"which": "midterm", "outcome": "passed", "note": "好"})
+    assert waiting.status_code == 400 and "waiting for its evaluation" in waiting.text
+    unreported = client.post_form(url, {"which": "final", "outcome": "passed", "note": "好"})
+    assert unreported.status_code == 400 and "passes by grading" in unreported.text
+    with pytest.raises(FormErrors) as refused:
+        money.record_evaluation(session, SYSTEM, w.organiser, agreement, "final", True, "好",
+                                refund_fen=100)
+    assert "only when the evaluation fails" in refused.value.errors["refund"]
+    session.rollback()
+    session.expire_all()
+    assert not (agreement.midterm or agreement.final)
+    failed = client.post_form(url, {"which": "final", "outcome": "failed",
+                                    "note": "结项报告逾期未交"})
+    assert failed.status_code == 303
+    session.expire_all()
+    assert session.get(type(agreement), agreement.id).final == "failed"
+    final = reports.start(session, SYSTEM, member, agreement, "final")
+    reports.save(session, SYSTEM, member, final, FILLED)
+    reports.submit(session, SYSTEM, member, final)
+    with pytest.raises(FormErrors) as contradicts:
+        reports.evaluate(session, SYSTEM, w.organiser, final, grade="good", score=80,
+                         comments="补交的结项报告")
+    assert "already recorded" in contradicts.value.errors["grade"]
