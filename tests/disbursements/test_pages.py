@@ -117,3 +117,30 @@ def test_a_contribution_is_corrected_by_reversal_from_the_fund_page(client, sess
     entries = session.execute(select(FundEntry).where(FundEntry.fund_id == fund.id)
                               .order_by(FundEntry.id)).scalars().all()
     assert [e.reverses_id for e in entries] == [None, entry.id]
+
+
+def test_the_organisation_sees_its_payments_without_staff_links(client, session, monkeypatch):
+    """A member of the funded organisation sees its payments numbered 1, 2 … and no link to
+    the staff-only payment voucher (which answered it 404)."""
+
+
+    from grants.audit import SYSTEM
+    from grants.organisations.models import Organisation
+    from tests.disbursements.factories import confirmed, finance_pair, signed
+
+    _w, agreements = confirmed(session, monkeypatch)
+    agreement = signed(session, agreements[0])
+    maker, checker = finance_pair(session)
+    tranche = money.tranches_of(session, agreement)[0]
+    payment = money.record_payment(session, SYSTEM, maker, tranche, amount_fen=tranche.amount_fen,
+                                   paid_on=date(2026, 10, 10), bank_reference="CMB777")
+    money.approve(session, SYSTEM, checker, payment)
+    member = factories.user(session, "applicant",
+                            organisation=session.get(Organisation, agreement.organisation_id))
+    session.commit()
+    client.login(member.username)
+    page = client.get(f"/agreements/{agreement.id}").text
+    row = page.split('id="payments"', 1)[1].split("</table>", 1)[0]
+    assert "CMB777" in row and "<td>1</td>" in row
+    assert "voucher.pdf" not in page
+    assert client.get(f"/payments/{payment.id}/voucher.pdf").status_code in (403, 404)
