@@ -3,6 +3,7 @@ objection form; the certificate check; and every document (PDF, or HTML with ?fo
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -325,7 +326,7 @@ async def public_index(request: Request) -> Response:
 
 def _public_context(request: Request, notice: AwardNotice, round_: Round,
                     errors: dict | None = None, values: dict | None = None,
-                    lodged: Objection | None = None) -> dict[str, Any]:
+                    lodged: Any = None) -> dict[str, Any]:
     session = db(request)
     return {"notice": notice, "round": round_,
             "rows": services.award_rows(session, notice, live_only=True),
@@ -336,7 +337,13 @@ def _public_context(request: Request, notice: AwardNotice, round_: Round,
 
 async def public_notice(request: Request) -> Response:
     notice, round_ = _public_notice(request)
-    return render(request, "awards/public_notice.html", _public_context(request, notice, round_))
+    # The receipt of an objection just lodged, shown once (the POST redirected here, so that
+    # reloading does not lodge it again).
+    lodged = request.session.pop("lodged_objection", None)
+    receipt = (SimpleNamespace(reference=str(lodged[1])) if isinstance(lodged, list)
+               and len(lodged) == 2 and lodged[0] == notice.id else None)
+    return render(request, "awards/public_notice.html",
+                  _public_context(request, notice, round_, lodged=receipt))
 
 
 async def public_object(request: Request) -> Response:
@@ -357,8 +364,8 @@ async def public_object(request: Request) -> Response:
         return render(request, "awards/public_notice.html",
                       _public_context(request, notice, round_, exc.errors, form.submitted),
                       status_code=400)
-    return render(request, "awards/public_notice.html",
-                  _public_context(request, notice, round_, lodged=objection))
+    request.session["lodged_objection"] = [notice.id, objection.reference]
+    return redirect(path("public_notice", id=notice.id) + "#objection-received")
 
 
 async def verify(request: Request) -> Response:

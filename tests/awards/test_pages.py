@@ -7,7 +7,7 @@ import subprocess
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants.awards import services as awards
 from grants.awards import workflow
@@ -69,9 +69,14 @@ def test_the_whole_walk_from_proposal_to_confirmed_documents(app, client, sessio
                                  "application_id": str(w.apps[0].id)},
                                 files={"evidence": ("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64,
                                                     "image/png")})
-        assert sent.status_code == 200 and 'id="objection-received"' in sent.text
+        assert sent.status_code == 303  # to the notice, so that a reload lodges nothing
+        received = public.get(sent.headers["location"]).text
+        reference = session.execute(select(Objection.reference)).scalar_one()
+        assert 'id="objection-received"' in received and reference in received
         again = public.get(f"/public/notices/{notice.id}").text
+        assert 'id="objection-received"' not in again  # the receipt is shown once
         assert "赵六" not in again and "zhao@example.org" not in again  # nothing revealed
+        assert session.execute(select(func.count()).select_from(Objection)).scalar_one() == 1
     objection = session.execute(select(Objection)).scalar_one()
     assert objection.evidence_kind == "png"
     assert client.get(f"/objections/{objection.id}/evidence").status_code == 200
