@@ -26,7 +26,7 @@ from grants.funds.models import Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.money import format_yuan
 from grants.rounds.models import Round
-from grants.timeutil import today
+from grants.timeutil import local, today
 from grants.validation import FormErrors, column_problems, reason_problem
 
 CONDITIONS = ("signing", "midterm_passed", "final_accepted", "date")
@@ -464,6 +464,12 @@ def record_refund(session: Session, actor: audit.Actor, user: Any, refund: Refun
         errors["refunded_on"] = _("Enter a date like 2027-03-31.")
     elif refunded_on > today():
         errors["refunded_on"] = _("The date cannot be in the future.")
+    elif refunded_on < local(refund.created_at).date():
+        # Money comes back after it was asked for (a date before would rewrite a past
+        # period of the fund's statement).
+        errors["refunded_on"] = _("The refund was asked for on %(day)s: the money cannot have "
+                                  "come back before.", day=local(refund.created_at).date()
+                                  .isoformat())
     if not bank_reference:
         errors["bank_reference"] = _("Enter the bank's reference for the transfer.")
     if errors:

@@ -13,6 +13,7 @@ from grants.disbursements.models import Payment, Tranche, TrancheShare
 from grants.funds import services as funds
 from grants.funds.models import FundEntry
 from grants.rounds.models import RoundFund
+from grants.timeutil import today
 from grants.validation import FormErrors
 from tests.disbursements.factories import confirmed, finance_pair, signed
 
@@ -161,7 +162,11 @@ def test_a_failed_evaluation_stops_later_tranches_and_opens_a_refund(session, mo
     refund = session.get(money.Refund, refund.id)
     money.decide_write_off(session, SYSTEM, checker, refund, False, "请先发函催收")
     assert refund.status == "due"
-    money.record_refund(session, SYSTEM, maker, refund, refunded_on=date(2026, 11, 2),
+    with pytest.raises(FormErrors) as early:  # before the refund was asked for
+        money.record_refund(session, SYSTEM, maker, refund, refunded_on=date(2026, 10, 1),
+                            bank_reference="ICBC-R-001")
+    assert "cannot have come back before" in early.value.errors["refunded_on"]
+    money.record_refund(session, SYSTEM, maker, refund, refunded_on=today(),
                         bank_reference="ICBC-R-001")
     session.commit()
     after = funds.balances(session, [fund_id])[fund_id]
