@@ -82,6 +82,10 @@ def test_the_whole_walk_from_proposal_to_confirmed_documents(app, client, sessio
     assert client.get(f"/objections/{objection.id}/evidence").status_code == 200
     blocked = client.post_form(f"/rounds/{w.round.id}/awards/confirm", {"confirm": "1"})
     assert blocked.status_code == 400  # the window has not ended and an objection is open
+    assert "This could not be done:" in blocked.text and "marked fields" not in blocked.text
+    page = client.get(f"/rounds/{w.round.id}/awards").text
+    assert 'id="confirm-blocked"' in page
+    assert 'id="confirm-button" disabled' in page  # the page already knows it would be refused
     response = client.post_form(f"/objections/{objection.id}",
                                 {"action": "dismiss", "reason": "经现场核实，实施地点一致。"})
     assert response.status_code == 303
