@@ -681,6 +681,7 @@ class Verification:
     round_name: str = ""
     organiser_unit: str = ""
     popularity: Any = None  # a 人气奖 (grants.votes VoteAward) instead of an award
+    terminated: bool = False  # its funding agreement was terminated for breach
 
 
 def _by_code(session: Session, model: Any, code: str) -> Any:
@@ -704,8 +705,13 @@ def verify(session: Session, code: str) -> Verification:
     row = _by_code(session, Award, code)
     if row is not None:
         award, project, organisation, round_name, unit = row
-        return Verification(found=True, valid=award.status == "confirmed",
+        from grants.disbursements.models import Agreement
+
+        terminated = session.execute(select(Agreement.id).where(
+            Agreement.award_id == award.id, Agreement.status == "terminated")).first()
+        return Verification(found=True, valid=award.status == "confirmed" and not terminated,
                             revoked=award.status == "revoked", award=award,
+                            terminated=terminated is not None,
                             organisation=organisation, project=project, round_name=round_name,
                             organiser_unit=unit)
     row = _by_code(session, VoteAward, code)

@@ -144,3 +144,19 @@ def test_the_organisation_sees_its_payments_without_staff_links(client, session,
     assert "CMB777" in row and "<td>1</td>" in row
     assert "voucher.pdf" not in page
     assert client.get(f"/payments/{payment.id}/voucher.pdf").status_code in (403, 404)
+
+
+def test_the_certificate_check_says_when_the_funding_was_terminated(client, session,
+                                                                    monkeypatch):
+    from grants.audit import SYSTEM
+    from grants.awards.models import Award
+    from tests.disbursements.factories import confirmed, signed
+
+    _w, agreements = confirmed(session, monkeypatch)
+    agreement = signed(session, agreements[0])
+    code = session.get(Award, agreement.award_id).code
+    assert 'id="verify-valid"' in client.get(f"/verify/{code}").text
+    money.terminate(session, SYSTEM, None, agreement, reason="虚报活动数据，挪用资金。")
+    session.commit()
+    page = client.get(f"/verify/{code}")
+    assert 'id="verify-terminated"' in page.text and 'id="verify-valid"' not in page.text
