@@ -85,14 +85,32 @@ def _spread(values: Any, rows: np.ndarray, n: int, missing: Any = None) -> list[
     return out
 
 
+def rule_words(adv: dict[str, Any]) -> str:
+    """The advancement rule in words, in the reader's language."""
+    value = adv.get("value", 0) or 0
+    if adv.get("rule") == "threshold":
+        return _("score at least %(v)s", v=value)
+    return _("top %(n)s", n=int(value))
+
+
 def _rule(stage: Stage, scores: np.ndarray) -> tuple[int, str]:
     """How many pass the line, and the rule in words."""
     adv = stage.config.get("advancement", {}) or {}
     value = adv.get("value", 0) or 0
     if adv.get("rule") == "threshold":
         n = int(np.sum(np.nan_to_num(scores, nan=-np.inf) >= float(value)))
-        return n, _("score at least %(v)s", v=value)
-    return min(int(value), len(scores)), _("top %(n)s", n=int(value))
+        return n, rule_words(adv)
+    return min(int(value), len(scores)), rule_words(adv)
+
+
+def worded(results: dict[str, Any], stage: Stage) -> dict[str, Any]:
+    """Stored results with their sentences in the reader's language (a snapshot keeps the
+    words of whoever closed the stage; the codes and numbers it keeps are worded again)."""
+    if not results:
+        return results
+    adv = results.get("advancement") or stage.config.get("advancement", {}) or {}
+    return {**results, "rule": rule_words(adv),
+            "agreement_words": plain_agreement(results.get("alpha"))}
 
 
 def plain_agreement(alpha: float | None) -> str:
@@ -168,8 +186,9 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
     scores = aggregate_by(method, totals)
     ranking = rank.rank(scores, seed=seed)
     keep = _rankable(totals, min_sheets(stage))
-    n_pass, rule_words = _rule(stage, scores[keep])
-    out["rule"] = rule_words
+    n_pass, rule = _rule(stage, scores[keep])
+    out["rule"] = rule
+    out["advancement"] = dict(stage.config.get("advancement", {}) or {})
     out["n_pass"] = n_pass
     probability: list[float | None] = [None] * len(app_ids)
     flips: set[int] = set()
@@ -262,8 +281,9 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
     scores = result.final
     ranking = rank.rank(scores, seed=out["seed"])
     keep = _rankable(totals, min_sheets(stage))
-    n_pass, rule_words = _rule(stage, scores[keep])
-    out.update({"rule": rule_words, "n_pass": n_pass, "composed": True,
+    n_pass, rule = _rule(stage, scores[keep])
+    out.update({"rule": rule, "n_pass": n_pass, "composed": True,
+                "advancement": dict(stage.config.get("advancement", {}) or {}),
                 "composed_method": method, "public_weight": round(weight * 100),
                 "vote_weight": round(vote_weight * 100)})
     probability: list[float | None] = [None] * len(app_ids)

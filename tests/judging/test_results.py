@@ -321,3 +321,26 @@ def test_agreement_has_two_decimals_and_calibration_notes_are_words(client, sess
     zh = client.get(f"/stages/{w.stage.id}/judging", headers={"accept-language": "zh-CN"}).text
     calibration = zh.split('id="calibration"', 1)[1].split("</table>", 1)[0]
     assert "打分比其他评委严格" in calibration and "harsh" not in calibration
+
+
+def test_stored_results_are_worded_in_the_readers_language(client, session):
+    """A stage closed by someone reading Chinese shows its line and agreement in English to
+    an English reader (the snapshot keeps codes and numbers; the page words them)."""
+    from grants import i18n
+    from grants.rounds.models import Stage
+
+    w = world(session, n_apps=3, n_judges=3, k=3, blind=False)
+    score_all(session, w)
+    token = i18n.current_locale.set("zh_CN")
+    try:
+        stored = results.close_stage(session, SYSTEM, None, session.get(Stage, w.stage.id))
+        session.commit()
+    finally:
+        i18n.current_locale.reset(token)
+    assert "前" in stored["rule"] or "分" in stored["rule"]  # worded in Chinese when closed
+    client.login(w.organiser.username)
+    page = client.get(f"/stages/{w.stage.id}/judging").text
+    line = page.split("Line:", 1)[1].split("</p>", 1)[0]
+    assert "前" not in line and ("top" in line or "score at least" in line)
+    agreement = page.split('id="agreement">', 1)[1].split("<span", 1)[0]
+    assert agreement.strip() and not any("\u4e00" <= ch <= "\u9fff" for ch in agreement)

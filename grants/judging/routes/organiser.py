@@ -214,9 +214,9 @@ def stage_context(request: Request, stage: Stage, round_: Round,
             "values": values or {"k": plan.k, "min_load": plan.min_load,
                                  "max_load": plan.max_load},
             "errors": errors or {}, "close_problems": close_problems,
-            "results": judging.results if judging.status == "closed" else (
+            "results": results.worded(judging.results if judging.status == "closed" else (
                 results.compute(session, stage) if judging.status == "open" and any(
-                    s.status == "submitted" for s in sheets.values()) else {}),
+                    s.status == "submitted" for s in sheets.values()) else {}), stage),
             "status_label": lifecycle.LIFECYCLES["judging"].label(
                 judging.status)}
 
