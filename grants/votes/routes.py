@@ -55,14 +55,16 @@ def _public_page(request: Request, round_: Round, setup: VoteSetup, *, error: st
     show = setup.show_counts or setup.status == "published"
     open_now = services.is_open(setup)
     token = _tokens(request).get(str(round_.id), "")
+    voted: set[int] = set()
     if open_now and token:
         no_page_cache(request)  # its vote forms carry one-time challenges
+        voted = services.voted_today(session, setup, token, _device(request))
     response = render(request, "votes/public.html", {
         "round": round_, "setup": setup, "candidates": services.candidates(session, setup),
         "counts": services.vote_counts(session, round_.id) if show else None,
         "open_now": open_now, "error": error,
         "award": services.award_of(session, round_.id) if setup.status == "published" else None,
-        "token": token,
+        "token": token, "voted": voted, "votes_left": setup.votes_per_day - len(voted),
         "pending_email": request.session.get("vote_email", ""),
         "challenge": (lambda: services.issue_challenge(setup)) if open_now else None,
         "STATUSES": workflow.STATUSES,

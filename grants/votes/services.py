@@ -295,6 +295,18 @@ def read_token(setup: VoteSetup, token: str, device: str) -> str:
     return parts[1]
 
 
+def voted_today(session: Session, setup: VoteSetup, token: str, device: str) -> set[int]:
+    """The projects this confirmed voter has voted for today (none for a token that is not
+    genuine or current: the vote itself then says why)."""
+    try:
+        voter = read_token(setup, token, device)
+    except VoteRefused:
+        return set()
+    return set(session.execute(select(Vote.application_id).where(
+        Vote.round_id == setup.round_id, Vote.voter_hash == voter,
+        Vote.day == local(now()).date())).scalars())
+
+
 # ---- casting a vote -----------------------------------------------------------------------
 
 def cast(session: Session, setup: VoteSetup, application_id: int, *, token: str,

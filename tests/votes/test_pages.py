@@ -73,7 +73,11 @@ def test_voting_through_the_pages_once_per_project(client, session: Session) -> 
     session.commit()
     token = _confirm(client, round_.id, "v@example.org", session)
     assert _vote(client, round_.id, apps[1].id, token, setup).status_code == 303
-    again = _vote(client, round_.id, apps[1].id, token, setup)
+    page = client.get(f"/vote/{round_.id}").text  # offers no vote for it any more; posted:
+    challenge = re.search(r'data-challenge="([^"]+)"', page).group(1)
+    again = client.post_form(f"/vote/{round_.id}/projects/{apps[1].id}", {
+        "token": token, "challenge": challenge,
+        "nonce": services.solve(challenge, setup.difficulty)})
     assert again.status_code == 400 and "already voted" in again.text
     wrong = client.post_form(f"/vote/{round_.id}/projects/{apps[0].id}",
                              {"token": token, "challenge": "x", "nonce": "1"})
@@ -163,3 +167,13 @@ def test_a_voters_page_is_rendered_every_time_and_a_visitors_is_kept(client, ses
                   .group(1) for _ in range(3)}
     assert len(challenges) == 3
     assert _vote(client, round_.id, apps[0].id, token, setup).status_code == 303
+    # The page says which projects the voter chose today, and stops offering votes once the
+    # day's votes are used (it offered them, to be refused).
+    page = client.get(f"/vote/{round_.id}").text
+    assert f'id="voted-{apps[0].id}"' in page
+    assert f"/projects/{apps[0].id}\"" not in page and f"/projects/{apps[1].id}\"" in page
+    setup.votes_per_day = 1
+    session.commit()
+    page = client.get(f"/vote/{round_.id}").text
+    assert "You have used all your votes for today (1)." in page
+    assert 'class="vote-form"' not in page
