@@ -409,7 +409,7 @@ def revoke(session: Session, actor: audit.Actor, user: Any, award: Award, reason
         if amount > 0:
             funds_services.add_entry(session, actor, fund, kind="release", amount_fen=amount,
                                      ref_type="award", ref_id=award.id,
-                                     memo=f"award #{award.id} revoked"[:300])
+                                     memo="撤销资助")
             released += amount
     return released
 
@@ -468,7 +468,7 @@ def confirm(session: Session, actor: audit.Actor, user: Any, notice: AwardNotice
                 session, actor, funds[allocation.fund_id], kind="commitment",
                 amount_fen=allocation.amount_fen, ref_type="round", ref_id=round_.id,
                 counterparty=_org_name(session, award.organisation_id)[:100],
-                memo=f"award #{award.id} {round_.name}"[:300])
+                memo=f"{round_.name} 资助承诺"[:300])
         lifecycle.perform(session, actor, None, "award.confirm", award)
         award.confirmed_at = moment
     notice.confirmed_at = moment

@@ -268,6 +268,11 @@ def record_evaluation(session: Session, actor: audit.Actor, user: Any, agreement
         open_refund(session, actor, user, agreement, refund_fen, note)
 
 
+# Ledger memos are part of the financial record, kept in the platform's language (zh-CN)
+# like the counterparty's name; the entry's kind is shown in the reader's language beside it.
+TRANCHE_MEMOS = {"stop": "停止拨付", "cancel": "取消"}
+
+
 def stop(session: Session, actor: audit.Actor, user: Any, tranche: Tranche, reason: str,
          action: str = "stop") -> int:
     """Stop (or cancel) an unpaid tranche: what its funds committed and did not pay is
@@ -285,7 +290,7 @@ def stop(session: Session, actor: audit.Actor, user: Any, tranche: Tranche, reas
             assert fund is not None
             funds.add_entry(session, actor, fund, kind="release", amount_fen=left,
                             ref_type="tranche", ref_id=tranche.id,
-                            memo=f"tranche #{tranche.id} {action}")
+                            memo=f"第{tranche.position}期拨款{TRANCHE_MEMOS.get(action, action)}")
             released += left
     return released
 
@@ -399,7 +404,7 @@ def approve(session: Session, actor: audit.Actor, user: Any, payment: Payment) -
         funds.add_entry(session, actor, fund, kind="disbursement", amount_fen=part,
                         occurred_on=payment.paid_on, counterparty=_organisation_name(
                             session, payment.organisation_id)[:100],
-                        memo=f"payment #{payment.id} {payment.bank_reference}"[:300],
+                        memo=f"付款 银行参考号 {payment.bank_reference}"[:300],
                         ref_type="payment", ref_id=payment.id)
         share.paid_fen += part
     tranche.paid_fen += payment.amount_fen
@@ -492,7 +497,7 @@ def record_refund(session: Session, actor: audit.Actor, user: Any, refund: Refun
             funds.add_entry(session, actor, fund, kind="refund", amount_fen=part,
                             occurred_on=refunded_on, counterparty=_organisation_name(
                                 session, refund.organisation_id)[:100],
-                            memo=f"refund #{refund.id} {bank_reference}"[:300],
+                            memo=f"退款 银行参考号 {bank_reference}"[:300],
                             ref_type="refund", ref_id=refund.id)
     return refund
 

@@ -130,7 +130,7 @@ def _award(session: Session, actor: audit.Actor, round_: Round, notice: AwardNot
     funds_services.add_entry(session, actor, fund, kind="commitment", amount_fen=amount,
                              occurred_on=_day(round_.year, 4, 30), ref_type="round",
                              ref_id=round_.id, counterparty=org_name[:100],
-                             memo=f"award #{award.id} {round_.name}"[:300])
+                             memo=f"{round_.name} 资助承诺"[:300])
     return award
 
 

@@ -171,6 +171,14 @@ def test_a_failed_evaluation_stops_later_tranches_and_opens_a_refund(session, mo
     session.commit()
     after = funds.balances(session, [fund_id])[fund_id]
     assert after.refunded == 5_000_00 and after.available == balance.available + 5_000_00
+    # The ledger's memos name what happened in the platform's language, with no database ids
+    # ("payment #2 …" on a Chinese page).
+    from grants.funds.models import FundEntry
+
+    memos = [e.memo for e in session.execute(select(FundEntry).where(
+        FundEntry.fund_id == fund_id, FundEntry.ref_type.is_not(None))).scalars()]
+    assert any("第2期拨款停止拨付" in m for m in memos) and any("ICBC-R-001" in m for m in memos)
+    assert not [m for m in memos if "#" in m]
 
 
 def test_passing_the_midterm_makes_the_next_tranche_due(session, monkeypatch):
