@@ -65,6 +65,8 @@ def test_finance_walk_from_signing_to_reconciliation(app, client, session, monke
             RoundFund.round_id == w.round.id)).scalar_one()
         statement = b.get(f"/funds/{fund_id}/statement?from=2026-01-01&to=2026-12-31")
         assert statement.status_code == 200 and "Disbursement" in statement.text
+        # each row's figures are its changes, and the headings say so (not balances)
+        assert "Change in money held" in statement.text
         export = b.get(f"/funds/{fund_id}/statement.xlsx?from=2026-01-01&to=2026-12-31")
         rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
         held = [r[6] for r in rows[1:] if r[6] is not None]
