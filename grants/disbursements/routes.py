@@ -148,7 +148,10 @@ async def agreement_detail(request: Request) -> Response:
     return render(request, "finance/agreement.html", _agreement_context(request, agreement))
 
 
-async def _agreement_action(request: Request, agreement: Agreement, work: Any) -> Response:
+async def _agreement_action(request: Request, agreement: Agreement, work: Any,
+                            tranche_id: int | None = None) -> Response:
+    """Run `work`; a refusal shows the agreement page again with the problems and what was
+    typed (`tranche_id`: the tranche whose payment form was sent)."""
     session = db(request)
     agreement_id = agreement.id
     form = await get_form(request)
@@ -157,7 +160,8 @@ async def _agreement_action(request: Request, agreement: Agreement, work: Any) -
     except FormErrors as exc:
         session.rollback()
         agreement = get_or_404(session, Agreement, agreement_id)
-        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+        values["paying_tranche"] = tranche_id
         return render(request, "finance/agreement.html",
                       _agreement_context(request, agreement, exc.errors, values),
                       status_code=400)
@@ -258,7 +262,7 @@ async def tranche_pay(request: Request) -> Response:
             return _("This payment was already recorded.")
         return _("The payment is recorded; another finance user must approve it.")
 
-    return await _agreement_action(request, agreement, work)
+    return await _agreement_action(request, agreement, work, tranche_id=tranche.id)
 
 
 @login_required

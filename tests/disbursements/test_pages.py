@@ -162,3 +162,23 @@ def test_the_certificate_check_says_when_the_funding_was_terminated(client, sess
     session.commit()
     page = client.get(f"/verify/{code}")
     assert 'id="verify-terminated"' in page.text and 'id="verify-valid"' not in page.text
+
+
+def test_a_refused_payment_names_its_field_and_keeps_what_was_typed(client, session,
+                                                                    monkeypatch):
+    from tests.disbursements.factories import confirmed, finance_pair, signed
+
+    _w, agreements = confirmed(session, monkeypatch)
+    agreement = signed(session, agreements[0])
+    maker, _checker = finance_pair(session)
+    session.commit()
+    tranche = money.tranches_of(session, agreement)[0]
+    client.login(maker.username)
+    refused = client.post_form(f"/tranches/{tranche.id}/payments", {
+        "amount": "", "paid_on": "2026-10-10", "bank_reference": "CMB9", "form_key": "k"})
+    assert refused.status_code == 400
+    form = refused.text.split(f'action="/tranches/{tranche.id}/payments"', 1)[1].split(
+        "</form>", 1)[0]
+    assert 'id="f-amount"' in form and 'value=""' in form.split('id="f-amount"', 1)[1][:60]
+    assert 'value="CMB9"' in form
+    assert "Amount (yuan): " in refused.text  # the problem names its field
