@@ -162,6 +162,7 @@ async def _agreement_action(request: Request, agreement: Agreement, work: Any,
         agreement = get_or_404(session, Agreement, agreement_id)
         values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
         values["paying_tranche"] = tranche_id
+        values["_sent"] = request.url.path.rstrip("/").rsplit("/", 1)[-1]  # which form
         return render(request, "finance/agreement.html",
                       _agreement_context(request, agreement, exc.errors, values),
                       status_code=400)

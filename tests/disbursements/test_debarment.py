@@ -149,6 +149,13 @@ def test_terminate_and_the_bar_on_the_pages(session, monkeypatch, client):
     bad = client.post_form(f"/agreements/{agreement.id}/terminate",
                            {"reason": "违约", "bar_years": "99", "confirm": "yes"})
     assert bad.status_code == 400
+    # The evaluation form on the same page also has a refund field: the problem goes to the
+    # form that was sent, and the list of problems links to it.
+    wrong = client.post_form(f"/agreements/{agreement.id}/terminate",
+                             {"reason": "违约", "confirm": "yes", "refund": "1,2,3"})
+    assert wrong.status_code == 400
+    assert 'href="#f-terminate-refund"' in wrong.text and 'id="terminate-refund-error"' in wrong.text
+    assert 'id="evaluate-refund-error"' not in wrong.text and 'id="refund-error"' not in wrong.text
     done = client.post_form(f"/agreements/{agreement.id}/terminate",
                             {"reason": "虚报服务人次", "bar_years": "3", "confirm": "yes",
                              "refund": "1,000"})
