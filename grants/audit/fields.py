@@ -12,6 +12,7 @@ from grants.calendar.services import KINDS as CALENDAR_KINDS
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.money import format_yuan
+from grants.reports.workflow import GRADES as REPORT_GRADES
 from grants.reports.workflow import KINDS as REPORT_KINDS
 from grants.rounds.choices import STAGE_KIND_LABELS
 
@@ -69,6 +70,8 @@ FIELDS: dict[str, str] = {
     "volunteers": N_("Volunteers"), "withdrawn_reason": N_("Reason for withdrawing"),
     "write_off_reason": N_("Reason for writing off"), "year": N_("Year"),
     "passed": N_("Passed"), "which": N_("Report"),
+    "planned": N_("Planned"), "reasons": N_("Reasons"), "reference": N_("Reference"),
+    "ref_type": N_("Linked to"), "scores": N_("Scores"),
 }
 # Fields that hold the id of a user account (shown by the user's name).
 USER_FIELDS = frozenset({"added_by_id", "by_id", "created_by_id", "decided_by_id",
@@ -116,6 +119,10 @@ TABLE_VOCABULARIES: dict[tuple[str, str], dict[str, str]] = {
     ("fund", "kind"): vocab.FUND_KINDS, ("fund_entry", "kind"): vocab.FUND_ENTRY_KINDS,
     ("stage", "kind"): STAGE_KIND_LABELS, ("report", "kind"): REPORT_KINDS,
     ("calendar_day", "kind"): CALENDAR_KINDS, ("budget_line", "category"): CATEGORY_LABELS,
+    ("evaluation", "grade"): REPORT_GRADES, ("agreement", "which"): REPORT_KINDS,
+    ("report", "which"): REPORT_KINDS, ("evaluation", "which"): REPORT_KINDS,
+    ("fund_entry", "status"): {"approved": N_("Approved"), "pending": N_("Awaiting approval"),
+                               "rejected": N_("Rejected")},
 }
 
 

@@ -93,7 +93,9 @@ LINKS: dict[str, tuple[str, str]] = {"round": ("round_detail", "name"),
                                      "organisation": ("organisation_detail", "name"),
                                      "fund": ("fund_detail", "name")}
 # Not shown as changes (the id is in the Object column already).
-HIDDEN_FIELDS = {"id", "updated_at", "created_at", "hash", "prev_hash", "seal"}
+HIDDEN_FIELDS = {"id", "updated_at", "created_at", "hash", "prev_hash", "seal",
+                 # keyed hashes (votes, objections): meaningless to read, kept in the record
+                 "ip_hash", "voter_hash", "device_hash", "email_hash"}
 
 
 def describe(action: str) -> str:

@@ -137,6 +137,12 @@ def test_codes_of_a_vocabulary_are_shown_by_their_labels():
         assert value("kind", "roadshow", table="stage") == i18n.gettext("Roadshow and defence")
         assert value("kind", "midterm", table="report") != "midterm"
         assert value("category", "personnel", table="budget_line") != "personnel"
+        assert value("grade", "good", table="evaluation") == i18n.gettext("Good (良好)")
+        assert value("which", "midterm", table="agreement") != "midterm"
+        assert value("status", "approved", table="fund_entry") == i18n.gettext("Approved")
+        from grants.audit.fields import label
+
+        assert label("ref_type") == i18n.gettext("Linked to") != "Ref type"
     finally:
         i18n.current_locale.reset(token)
 
