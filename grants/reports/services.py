@@ -184,7 +184,7 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
     session.flush()
     audit.record(session, actor, "evaluation.create", evaluation)
     label = GRADES[grade]
-    note = f"{_(label)}: {comments}"[:500]
+    note = _("%(grade)s: %(comments)s", grade=_(label), comments=comments)[:500]
     money.record_evaluation(session, actor, user, agreement, report.kind, grade != "fail", note,
                             refund_fen=refund_fen if grade == "fail" else None)
     return evaluation
