@@ -96,9 +96,25 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     before = audit.snapshot(notice)
     from grants.calendar import services as calendar
 
-    notice.window_start = today() - timedelta(days=14)
+    notice.window_start = today() - timedelta(days=30)
     notice.window_end = calendar.add_working_days(session, notice.window_start, 5)
-    notice.published_at = now() - timedelta(days=14)
+    notice.published_at = now() - timedelta(days=30)
     audit.record(session, actor, "award_notice.import", notice, before=before)
     services.confirm(session, actor, None, notice)
+    # ... and was confirmed three weeks ago, so that its agreements (signed ten days ago by
+    # the money demo) and their payments come after the award letters and the commitments.
+    from grants.awards.models import Award
+    from grants.funds.models import FundEntry
+
+    confirmed = now() - timedelta(days=21)
+    before = audit.snapshot(notice)
+    notice.confirmed_at = confirmed
+    awards = list(session.execute(select(Award).where(Award.notice_id == notice.id,
+                                                      Award.status == "confirmed")).scalars())
+    for award in awards:
+        award.confirmed_at = confirmed
+    for entry in session.execute(select(FundEntry).where(
+            FundEntry.ref_type == "award", FundEntry.ref_id.in_([a.id for a in awards]))).scalars():
+        entry.occurred_on = local(confirmed).date()
+    audit.record(session, actor, "award_notice.import", notice, before=before)
     return {"award notices": 2}

@@ -31,6 +31,14 @@ def test_demo_money_leaves_finance_work_waiting(client, session):
     # one mid-term report waits for evaluation; the failed evaluation graded a submitted one
     assert sorted(session.execute(select(Report.status).where(
         Report.round_id == this_year)).scalars()) == ["accepted", "submitted"]
+    # the awards were confirmed before their agreements were signed and paid
+    from grants.awards.models import Award
+    from grants.timeutil import local
+
+    for agreement in session.execute(select(Agreement).where(
+            Agreement.round_id == this_year)).scalars():
+        award = session.get(Award, agreement.award_id)
+        assert local(award.confirmed_at).date() < agreement.signed_on
     client.login("finance", data.DEMO_PASSWORD)
     page = client.get("/finance").text
     assert 'id="waiting-approval"' in page and "CMB2026110003" in page
