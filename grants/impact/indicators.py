@@ -178,7 +178,9 @@ def _derived(filters: Filters, fund_ids: set[int] | None, round_ids: set[int] | 
         func.coalesce(counted.c.volunteers, 0).label("a_vol"),
         func.coalesce(counted.c.volunteer_hours, 0).label("a_hours"),
         counted.c.beneficiaries.label("beneficiaries"),
-        func.coalesce(counted.c.budget_fen, 0).label("budget"),
+        # The budget of a report that gave no spending is left out of the execution rate
+        # (a blank is not a report of nothing spent).
+        case((counted.c.spent_fen > 0, counted.c.budget_fen), else_=0).label("budget"),
         func.coalesce(counted.c.spent_fen, 0).label("spent"),
         func.coalesce(waiting.c.n, 0).label("waiting"),
         case((terminated.c.award_id.is_not(None), 1), else_=0).label("terminated"))

@@ -167,3 +167,25 @@ def test_the_agreement_page_and_the_report_never_record_two_outcomes(client, ses
         reports.evaluate(session, SYSTEM, w.organiser, final, grade="good", score=80,
                          comments="补交的结项报告")
     assert "already recorded" in contradicts.value.errors["grade"]
+
+
+def test_a_report_without_spending_leaves_the_execution_rate_alone(session, monkeypatch):
+    """A report whose spending was left blank says nothing about how the budget was spent:
+    its budget does not enter the rate (it made 77% look like 65%)."""
+    from grants.impact.indicators import portfolio
+
+    w, agreements = confirmed(session, monkeypatch)
+    graded = []
+    for agreement, spent in ((signed(session, agreements[0]), "1000"),
+                             (signed(session, agreements[1]), "")):
+        member = _member(session, agreement)
+        report = reports.start(session, SYSTEM, member, agreement, "midterm")
+        reports.save(session, SYSTEM, member, report, {**FILLED, "spent_0": spent})
+        reports.submit(session, SYSTEM, member, report)
+        reports.evaluate(session, SYSTEM, w.organiser, report, grade="good", score=80,
+                         comments="活动扎实。")
+        graded.append(report)
+    session.commit()
+    totals = portfolio(session).totals
+    assert totals.spent_fen == 1000_00
+    assert totals.budget_fen == graded[0].budget_fen  # the blank report's budget left out
