@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -32,6 +32,7 @@ from grants.organisations.models import Organisation
 from grants.rounds import workflow as round_workflow
 from grants.rounds.choices import SCORED_KINDS
 from grants.rounds.models import Round, RoundFund, Stage, Track
+from grants.settings import get_settings
 from grants.timeutil import format_local, now, today
 from grants.urls import path
 from grants.validation import FormErrors, column_problems, is_email
@@ -439,7 +440,20 @@ def publish(session: Session, actor: audit.Actor, user: Any, notice: AwardNotice
     notice.window_end = calendar.add_working_days(session, start, working_days)
     notice.published_at = now()
     lifecycle.perform(session, actor, user, "award_notice.publish", notice)
+    align_notice_stage(session, notice)
     return notice
+
+
+def align_notice_stage(session: Session, notice: AwardNotice) -> None:
+    """The round's 公示 stage shows the notice's real window once it is published (its
+    planned dates, often copied from last year's plan, no longer say anything)."""
+    if notice.window_start is None or notice.window_end is None:
+        return
+    zone = get_settings().time_zone
+    for stage in session.execute(select(Stage).where(Stage.round_id == notice.round_id,
+                                                     Stage.kind == "notice")).scalars():
+        stage.starts_at = datetime.combine(notice.window_start, time.min, zone)
+        stage.ends_at = datetime.combine(notice.window_end, time(23, 59), zone)
 
 
 def confirm(session: Session, actor: audit.Actor, user: Any, notice: AwardNotice) -> int:

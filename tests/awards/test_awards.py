@@ -110,6 +110,15 @@ def test_the_window_counts_working_days_across_a_make_up_sunday(session, monkeyp
     # Sat 19 is a weekend; Sun 20 is a make-up working day (调休上班): 20, 21, 22, 23, 24
     assert notice.status == "published"
     assert (notice.window_start, notice.window_end) == (date(2026, 9, 18), date(2026, 9, 24))
+    # the round's 公示 stage now shows the real window, not the planned dates
+    from grants.rounds.models import Stage
+    from grants.timeutil import local
+
+    stages = session.execute(select(Stage).where(Stage.round_id == w.round.id,
+                                                 Stage.kind == "notice")).scalars().all()
+    assert stages
+    assert {(local(s.starts_at).date(), local(s.ends_at).date()) for s in stages} == {
+        (date(2026, 9, 18), date(2026, 9, 24))}
 
 
 def test_the_window_skips_the_national_day_holiday(session, monkeypatch):
