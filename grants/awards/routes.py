@@ -339,9 +339,11 @@ async def public_notice(request: Request) -> Response:
     notice, round_ = _public_notice(request)
     # The receipt of an objection just lodged, shown once (the POST redirected here, so that
     # reloading does not lodge it again).
-    lodged = request.session.pop("lodged_objection", None)
-    receipt = (SimpleNamespace(reference=str(lodged[1])) if isinstance(lodged, list)
-               and len(lodged) == 2 and lodged[0] == notice.id else None)
+    lodged = request.session.get("lodged_objection")
+    receipt = None
+    if isinstance(lodged, list) and len(lodged) == 2 and lodged[0] == notice.id:
+        request.session.pop("lodged_objection")
+        receipt = SimpleNamespace(reference=str(lodged[1]))
     return render(request, "awards/public_notice.html",
                   _public_context(request, notice, round_, lodged=receipt))
 

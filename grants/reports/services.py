@@ -55,6 +55,12 @@ def start(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
     existing = report_of(session, agreement, kind)
     if existing is not None:
         return existing
+    recorded = getattr(agreement, kind, None)
+    if recorded:  # evaluated without a report (one never submitted): nothing left to grade
+        raise FormErrors({"kind": _(
+            "The agreement's %(kind)s evaluation is already recorded (%(outcome)s): there is "
+            "no report left to file.", kind=_("mid-term") if kind == "midterm" else _("final"),
+            outcome=_("Passed") if recorded == "passed" else _("Failed"))})
     award = session.get(Award, agreement.award_id)
     round_ = session.get(Round, agreement.round_id)
     assert award is not None and round_ is not None
@@ -156,6 +162,8 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
             score = sum(int(v) for v in scores.values())
     if user is not None and getattr(user, "organisation_id", None) == report.organisation_id:
         errors["grade"] = _("You cannot evaluate your own organisation's report.")
+    if refund_fen is not None and grade != "fail":
+        errors["refund"] = _("A refund is asked for only when the evaluation fails.")
     if grade not in GRADES:
         errors["grade"] = _("Choose a grade.")
     if score is not None and not 0 <= score <= 100:

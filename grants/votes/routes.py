@@ -46,7 +46,9 @@ def _device(request: Request) -> str:
 
 def _tokens(request: Request) -> dict[str, str]:
     tokens = request.session.get("vote_tokens")
-    return tokens if isinstance(tokens, dict) else {}
+    if not isinstance(tokens, dict):
+        return {}
+    return {k: v for k, v in tokens.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _public_page(request: Request, round_: Round, setup: VoteSetup, *, error: str = "",

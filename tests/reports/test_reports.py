@@ -160,13 +160,24 @@ def test_the_agreement_page_and_the_report_never_record_two_outcomes(client, ses
     assert failed.status_code == 303
     session.expire_all()
     assert session.get(type(agreement), agreement.id).final == "failed"
-    final = reports.start(session, SYSTEM, member, agreement, "final")
-    reports.save(session, SYSTEM, member, final, FILLED)
-    reports.submit(session, SYSTEM, member, final)
+    with pytest.raises(FormErrors) as late:  # no report left to file: it could not be graded
+        reports.start(session, SYSTEM, member, agreement, "final")
+    assert "already recorded" in late.value.errors["kind"]
+    session.rollback()
+    # a report filed before, graded after the agreement's evaluation: refused, not ignored
+    mid = session.get(Report, report.id)
+    agreement = session.get(type(agreement), agreement.id)
+    money.record_evaluation(session, SYSTEM, w.organiser, agreement, "midterm", False,
+                            "中期逾期")
     with pytest.raises(FormErrors) as contradicts:
-        reports.evaluate(session, SYSTEM, w.organiser, final, grade="good", score=80,
-                         comments="补交的结项报告")
+        reports.evaluate(session, SYSTEM, w.organiser, mid, grade="good", score=80,
+                         comments="补评")
     assert "already recorded" in contradicts.value.errors["grade"]
+    session.rollback()
+    with pytest.raises(FormErrors) as refund:  # a refund goes with a fail only
+        reports.evaluate(session, SYSTEM, w.organiser, session.get(Report, report.id),
+                         grade="good", score=80, comments="合格", refund_fen=100)
+    assert "only when the evaluation fails" in refund.value.errors["refund"]
 
 
 def test_a_report_without_spending_leaves_the_execution_rate_alone(session, monkeypatch):

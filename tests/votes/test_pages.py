@@ -177,3 +177,25 @@ def test_a_voters_page_is_rendered_every_time_and_a_visitors_is_kept(client, ses
     page = client.get(f"/vote/{round_.id}").text
     assert "You have used all your votes for today (1)." in page
     assert 'class="vote-form"' not in page
+
+
+def test_a_forged_session_token_of_another_type_is_ignored(client, session: Session) -> None:
+    """The session is signed, but a token that is not text must not break the page."""
+    import base64
+    import json
+
+    from itsdangerous import TimestampSigner
+
+    from grants.settings import get_settings
+
+    round_, _setup, _apps = voting_round(session)
+    session.commit()
+    client.get(f"/vote/{round_.id}")
+    base = client._session_data()
+    for forged in (123, ["x"], {"a": 1}, None):
+        data = {**base, "vote_tokens": {str(round_.id): forged}}
+        cookie = TimestampSigner(str(get_settings().secret_key)).sign(
+            base64.b64encode(json.dumps(data).encode())).decode()
+        client.cookies.clear()
+        client.cookies.set("grants_session", cookie)
+        assert client.get(f"/vote/{round_.id}").status_code == 200, forged
