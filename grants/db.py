@@ -79,7 +79,7 @@ page_reads: ContextVar[set[str] | None] = ContextVar("page_reads", default=None)
 
 _table_names: re.Pattern[str] | None = None
 _known = -1
-_tables_of: dict[str, frozenset[str]] = {}
+_facts_of: dict[str, tuple[bool, frozenset[str]]] = {}
 
 
 @contextmanager
@@ -92,39 +92,47 @@ def neutral_writes() -> Iterator[None]:
         _neutral.reset(token)
 
 
-def tables_in(statement: str) -> frozenset[str]:
-    """Every table a statement names, among the tables registered on the metadata (more is
-    harmless: a kept page is rendered again)."""
+def _facts(statement: str) -> tuple[bool, frozenset[str]]:
+    """Whether a statement writes, and every table it names among the tables registered on
+    the metadata (more is harmless: a kept page is rendered again). Worked out once per
+    statement text: it runs for every statement."""
     global _table_names, _known
     tables = SQLModel.metadata.tables
     if len(tables) != _known:  # more models were imported since: learn their names
         names = sorted(tables, key=len, reverse=True)
         _table_names = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
         _known = len(tables)
-        _tables_of.clear()
-    found = _tables_of.get(statement)
+        _facts_of.clear()
+    found = _facts_of.get(statement)
     if found is None:
         assert _table_names is not None
-        found = frozenset(_table_names.findall(statement))
-        if len(_tables_of) < 20_000:  # statements are built from a bounded set of queries
-            _tables_of[statement] = found
+        found = (statement.lstrip()[:6].upper() in _WRITES,
+                 frozenset(_table_names.findall(statement)))
+        if len(_facts_of) < 20_000:  # statements are built from a bounded set of queries
+            _facts_of[statement] = found
     return found
 
 
+def tables_in(statement: str) -> frozenset[str]:
+    """Every table a statement names (see `_facts`)."""
+    return _facts(statement)[1]
+
+
 def _note_statement(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if statement.lstrip()[:6].upper() in _WRITES:
-        conn.info.setdefault("page_writes", set()).update(tables_in(statement) or {ANY_TABLE})
+    writes, tables = _facts(statement)
+    if writes:
+        conn.info.setdefault("page_writes", set()).update(tables or {ANY_TABLE})
         return
     reads = page_reads.get()
     if reads is not None:
-        reads.update(tables_in(statement))
+        reads.update(tables)
 
 
 def _bump_on_commit(conn: Any) -> None:
     written = conn.info.pop("page_writes", None)
     if written and not _neutral.get():
         # Inside the transaction, on the driver's cursor (no SQLAlchemy events run again), in
-        # one order for every writer, so that two of them never wait for each other.
+        # one order for every writer, so that two of them never deadlock on these rows.
         statement = _UPSERT.format(p="?" if conn.dialect.name == "sqlite" else "%s")
         cursor = conn.connection.dbapi_connection.cursor()
         try:

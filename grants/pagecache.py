@@ -65,7 +65,8 @@ class PageVersion(SQLModel, table=True):
 
 
 def no_page_cache(request: Any) -> None:
-    """This answer changes by the second: render it every time."""
+    """Render this answer every time: it changes by the second, carries one-time values
+    (challenges, form keys), or reads something other than the database."""
     request.scope.setdefault("state", {})["no_page_cache"] = True
 
 
@@ -76,14 +77,13 @@ Versions = dict[str, int]
 class Entry:
     depends: tuple[tuple[str, int], ...]  # the tables the page read, at their versions
     expires: float
-    status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
 
 
 class VersionReader:
-    """Reads the version on the event loop through one connection of its own, in autocommit
-    (a single-row read by primary key; no pool checkout on the path of a cached page)."""
+    """Reads the tables' versions on the event loop through one connection of its own, in
+    autocommit (one small table; no pool checkout on the path of a kept page)."""
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
@@ -208,7 +208,7 @@ class PageCacheMiddleware:
         moment = time.monotonic()
         entry = self.cache.get(key, versions, moment)
         if entry is not None:
-            await send({"type": "http.response.start", "status": entry.status,
+            await send({"type": "http.response.start", "status": 200,
                         "headers": entry.headers})
             await send({"type": "http.response.body", "body": entry.body})
             return
@@ -241,5 +241,5 @@ class PageCacheMiddleware:
                 or _fingerprint(scope.get("session")) != fingerprint):
             return
         depends = tuple((name, versions.get(name, 0)) for name in sorted(reads))
-        self.cache.put(key, Entry(depends, moment + self.seconds, 200, kept_headers,
+        self.cache.put(key, Entry(depends, moment + self.seconds, kept_headers,
                                   b"".join(chunks)))

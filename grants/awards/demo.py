@@ -99,7 +99,7 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
     notice.window_start = today() - timedelta(days=30)
     notice.window_end = calendar.add_working_days(session, notice.window_start, 5)
     notice.published_at = now() - timedelta(days=30)
-    services.align_notice_stage(session, notice)
+    services.align_notice_stage(session, actor, notice)
     audit.record(session, actor, "award_notice.import", notice, before=before)
     services.confirm(session, actor, None, notice)
     # ... and was confirmed three weeks ago, so that its agreements (signed ten days ago by

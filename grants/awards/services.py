@@ -440,11 +440,11 @@ def publish(session: Session, actor: audit.Actor, user: Any, notice: AwardNotice
     notice.window_end = calendar.add_working_days(session, start, working_days)
     notice.published_at = now()
     lifecycle.perform(session, actor, user, "award_notice.publish", notice)
-    align_notice_stage(session, notice)
+    align_notice_stage(session, actor, notice)
     return notice
 
 
-def align_notice_stage(session: Session, notice: AwardNotice) -> None:
+def align_notice_stage(session: Session, actor: audit.Actor, notice: AwardNotice) -> None:
     """The round's 公示 stage shows the notice's real window once it is published (its
     planned dates, often copied from last year's plan, no longer say anything)."""
     if notice.window_start is None or notice.window_end is None:
@@ -452,8 +452,10 @@ def align_notice_stage(session: Session, notice: AwardNotice) -> None:
     zone = get_settings().time_zone
     for stage in session.execute(select(Stage).where(Stage.round_id == notice.round_id,
                                                      Stage.kind == "notice")).scalars():
+        before = audit.snapshot(stage)
         stage.starts_at = datetime.combine(notice.window_start, time.min, zone)
         stage.ends_at = datetime.combine(notice.window_end, time(23, 59), zone)
+        audit.record(session, actor, "stage.update", stage, before=before)
 
 
 def confirm(session: Session, actor: audit.Actor, user: Any, notice: AwardNotice) -> int:

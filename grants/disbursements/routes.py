@@ -207,23 +207,9 @@ async def agreement_evaluate(request: Request) -> Response:
     async def work(session: Any, form: Any) -> str:
         read = forms.EvaluationForm(form)
         read.raise_errors()
-        # An evaluation grades the report: a submitted one is graded on its own page (which
-        # records the outcome here); without one, only a failure can be recorded (a report
-        # never submitted).
-        report = report_services.report_of(session, agreement, read.which or "")
-        recorded = read.which in services.EVALUATIONS and getattr(agreement, read.which or "")
-        if recorded:
-            report = None  # the service says it is already recorded
-        if report is not None and report.status == "submitted":
-            raise FormErrors({"which": _(
-                "%(kind)s: waiting for its evaluation. Grade it on the report's page, which "
-                "records the outcome here.", kind=_(report_workflow.KINDS[report.kind]))})
-        if read.passed and not recorded and (report is None or report.status != "accepted"):
-            raise FormErrors({"passed": _(
-                "An evaluation passes by grading the submitted report. Without one, you may "
-                "record a failure (for example for a report never submitted).")})
-        services.record_evaluation(session, actor(request), current_user(request), agreement,
-                                   read.which, read.passed, read.note, refund_fen=read.refund)
+        report_services.record_agreement_evaluation(
+            session, actor(request), current_user(request), agreement, read.which or "",
+            read.passed, read.note, refund_fen=read.refund)
         return _("The evaluation is recorded.")
 
     return await _agreement_action(request, agreement, work)

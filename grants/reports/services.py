@@ -198,6 +198,26 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
     return evaluation
 
 
+def record_agreement_evaluation(session: Session, actor: audit.Actor, user: Any,
+                                agreement: Agreement, which: str, passed: bool | None,
+                                note: str, refund_fen: int | None = None) -> None:
+    """An evaluation recorded on the agreement page. An evaluation grades the report: a
+    submitted one is graded on its own page (`evaluate`, which records the outcome on the
+    agreement); without one, only a failure can be recorded (a report never submitted)."""
+    if which in KINDS and not getattr(agreement, which):  # else: "already recorded", below
+        report = report_of(session, agreement, which)
+        if report is not None and report.status == "submitted":
+            raise FormErrors({"which": _(
+                "%(kind)s: waiting for its evaluation. Grade it on the report's page, which "
+                "records the outcome here.", kind=_(KINDS[report.kind]))})
+        if passed:
+            raise FormErrors({"passed": _(
+                "An evaluation passes by grading the submitted report. Without one, you may "
+                "record a failure (for example for a report never submitted).")})
+    money.record_evaluation(session, actor, user, agreement, which, passed, note,
+                            refund_fen=refund_fen)
+
+
 # ---- evaluators: organiser staff or a third-party evaluation agency, per round -------------
 
 def evaluators(session: Session, round_id: int) -> list[tuple[RoundEvaluator, User]]:

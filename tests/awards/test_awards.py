@@ -119,6 +119,11 @@ def test_the_window_counts_working_days_across_a_make_up_sunday(session, monkeyp
     assert stages
     assert {(local(s.starts_at).date(), local(s.ends_at).date()) for s in stages} == {
         (date(2026, 9, 18), date(2026, 9, 24))}
+    from grants.audit import AuditEvent
+
+    assert session.execute(select(AuditEvent).where(
+        AuditEvent.action == "stage.update",
+        AuditEvent.object_id == str(stages[0].id))).first() is not None
 
 
 def test_the_window_skips_the_national_day_holiday(session, monkeypatch):

@@ -177,10 +177,10 @@ def test_the_cache_can_be_turned_off(settings, engine, session):
 def test_the_least_recently_used_page_goes_first():
     cache = pagecache.PageCache(entries=2)
     for name in ("a", "b"):
-        cache.put((name,), pagecache.Entry((("fund", 1),), 100.0, 200, [], name.encode()))
+        cache.put((name,), pagecache.Entry((("fund", 1),), 100.0, [], name.encode()))
     same = {"fund": 1, "round": 7}
     assert cache.get(("a",), same, 0.0) is not None  # a is now the most recent
-    cache.put(("c",), pagecache.Entry((("fund", 1),), 100.0, 200, [], b"c"))
+    cache.put(("c",), pagecache.Entry((("fund", 1),), 100.0, [], b"c"))
     assert cache.get(("b",), same, 0.0) is None
     assert cache.get(("a",), {"fund": 1, "round": 8}, 0.0) is not None  # not a table it read
     assert cache.get(("a",), {"fund": 2}, 0.0) is None  # its table moved: gone
@@ -189,12 +189,12 @@ def test_the_least_recently_used_page_goes_first():
 
 def test_the_cache_holds_a_bounded_number_of_bytes():
     cache = pagecache.PageCache(entries=100, max_bytes=50, total_bytes=100)
-    cache.put(("huge",), pagecache.Entry((), 100.0, 200, [], b"x" * 51))
+    cache.put(("huge",), pagecache.Entry((), 100.0, [], b"x" * 51))
     assert cache.entries == {}
     for name in "abcd":
-        cache.put((name,), pagecache.Entry((), 100.0, 200, [], b"x" * 40))
+        cache.put((name,), pagecache.Entry((), 100.0, [], b"x" * 40))
     assert list(cache.entries) == [("c",), ("d",)] and cache.total == 80
-    cache.put(("d",), pagecache.Entry((), 100.0, 200, [], b"y" * 10))
+    cache.put(("d",), pagecache.Entry((), 100.0, [], b"y" * 10))
     assert cache.total == 50
 
 
