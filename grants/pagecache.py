@@ -22,6 +22,9 @@ rendered for a GET, keyed by everything the page depends on:
 An entry also expires after PAGE_CACHE_SECONDS (default 10), which bounds how late a page
 shows a change that comes from the clock alone (a deadline passing, an idle session ending).
 Pages that change by the second (a running roadshow timer) call `no_page_cache(request)`.
+A form that must record once (a ledger entry, a payment) carries a key made by
+`one_time_key(request)`: a kept copy gets fresh keys each time it is served, so two tabs never
+share one.
 Only 200 HTML answers that set no cookie, do not say `Cache-Control: no-store` themselves and
 leave the session as they found it are kept;
 everything else (POSTs, redirects, errors, pages that show a one-time message) is rendered
@@ -33,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -65,9 +69,27 @@ class PageVersion(SQLModel, table=True):
 
 
 def no_page_cache(request: Any) -> None:
-    """Render this answer every time: it changes by the second, carries one-time values
-    (challenges, form keys), or reads something other than the database."""
+    """Render this answer every time: it changes by the second, carries values the server
+    must check (signed challenges), or reads something other than the database."""
     request.scope.setdefault("state", {})["no_page_cache"] = True
+
+
+KEY_BYTES = 16
+
+
+def one_time_key(request: Any) -> str:
+    """A fresh random key for a form that must record once (the same form sent twice records
+    one entry). A kept copy of the page is served with every such key replaced by a new one,
+    so that no two views of it share a key."""
+    key = secrets.token_hex(KEY_BYTES)
+    request.scope.setdefault("state", {}).setdefault("one_time_keys", []).append(key)
+    return key
+
+
+def _fresh_keys(body: bytes, keys: tuple[bytes, ...]) -> bytes:
+    for key in keys:
+        body = body.replace(key, secrets.token_hex(KEY_BYTES).encode())
+    return body
 
 
 Versions = dict[str, int]
@@ -79,6 +101,7 @@ class Entry:
     expires: float
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    keys: tuple[bytes, ...] = ()  # one-time keys in the body, replaced each time it is served
 
 
 class VersionReader:
@@ -210,7 +233,8 @@ class PageCacheMiddleware:
         if entry is not None:
             await send({"type": "http.response.start", "status": 200,
                         "headers": entry.headers})
-            await send({"type": "http.response.body", "body": entry.body})
+            body = _fresh_keys(entry.body, entry.keys) if entry.keys else entry.body
+            await send({"type": "http.response.body", "body": body})
             return
         start: Message | None = None
         chunks: list[bytes] = []
@@ -230,7 +254,8 @@ class PageCacheMiddleware:
             await self.app(scope, receive, keep)
         finally:
             page_reads.reset(token)
-        if start is None or start["status"] != 200 or scope.get("state", {}).get("no_page_cache"):
+        state = scope.get("state", {})
+        if start is None or start["status"] != 200 or state.get("no_page_cache"):
             return
         kept_headers = list(start.get("headers", []))
         names = {name.lower() for name, _ in kept_headers}
@@ -241,5 +266,6 @@ class PageCacheMiddleware:
                 or _fingerprint(scope.get("session")) != fingerprint):
             return
         depends = tuple((name, versions.get(name, 0)) for name in sorted(reads))
+        keys = tuple(k.encode() for k in state.get("one_time_keys", ()))
         self.cache.put(key, Entry(depends, moment + self.seconds, kept_headers,
-                                  b"".join(chunks)))
+                                  b"".join(chunks), keys))

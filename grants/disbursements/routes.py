@@ -23,7 +23,7 @@ from grants.funds.models import Fund, FundEntry
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
-from grants.pagecache import no_page_cache
+from grants.pagecache import one_time_key
 from grants.permissions import can
 from grants.reports import services as report_services
 from grants.reports import workflow as report_workflow
@@ -96,13 +96,6 @@ async def finance(request: Request) -> Response:
 
 # ---- an agreement ----------------------------------------------------------------------------
 
-def _one_time_key(request: Request) -> str:
-    """The key that makes a payment form record once; a page that carries one is rendered
-    every time (two tabs must not share it)."""
-    no_page_cache(request)
-    return services.uuid.uuid4().hex
-
-
 def _agreement_context(request: Request, agreement: Agreement, errors: dict | None = None,
                        values: dict | None = None) -> dict[str, Any]:
     session = db(request)
@@ -125,7 +118,7 @@ def _agreement_context(request: Request, agreement: Agreement, errors: dict | No
             "TRANCHE_STATUSES": workflow.TRANCHE_STATUSES,
             "PAYMENT_STATUSES": workflow.PAYMENT_STATUSES,
             "REFUND_STATUSES": workflow.REFUND_STATUSES,
-            "CONDITIONS": CONDITION_LABELS, "form_key": _one_time_key(request),
+            "CONDITIONS": CONDITION_LABELS, "form_key": one_time_key(request),
             "reports": {r.kind: r for r in report_services.reports_of(session, agreement)},
             "REPORT_KINDS": report_workflow.KINDS, "REPORT_STATUSES": report_workflow.STATUSES,
             "BAR_YEARS": forms.BAR_YEARS,

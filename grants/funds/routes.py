@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,9 +13,8 @@ from grants.funds import forms, services
 from grants.funds.models import Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
-from grants.pagecache import no_page_cache
+from grants.pagecache import one_time_key
 from grants.pagination import page_number, paginate
-from grants.permissions import can
 from grants.regions import scope
 from grants.regions import services as regions
 from grants.urls import path
@@ -82,16 +79,13 @@ async def fund_detail(request: Request, entry_values: dict | None = None,
     fund = get_or_404(session, Fund, path_int(request))
     require(request, "fund.view", fund)
     orgs = _orgs(request, {i for i in (fund.owner_org_id, fund.host_org_id) if i})
-    if can(current_user(request), "fund.record_entry", fund):
-        # Its entry form carries a one-time key (the same form sent twice records one entry):
-        # rendered every time, so that two tabs never share a key.
-        no_page_cache(request)
     return render(request, "funds/detail.html", {
         "fund": fund, "orgs": orgs, "balance": services.balances(session, [fund.id])[fund.id],
         "entries": services.entries(session, fund),
         "paths": regions.path_labels(session),
         "entry_values": entry_values or {}, "entry_errors": entry_errors or {},
-        "form_key": secrets.token_urlsafe(24),
+        # the entry form's one-time key (the same form sent twice records one entry)
+        "form_key": one_time_key(request),
     }, status_code=status_code)
 
 

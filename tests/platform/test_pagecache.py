@@ -3,6 +3,7 @@ the data, within PAGE_CACHE_SECONDS; any committed write, by any engine, makes t
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -269,3 +270,27 @@ def test_a_write_committed_while_a_page_renders_is_never_hidden(boss, engine):
         pagecache.PageCacheMiddleware.__call__ = real_render  # type: ignore[method-assign]
     assert raced and "渲染时写入的组织" not in first
     assert "渲染时写入的组织" in boss.get("/organisations").text
+
+
+def test_a_kept_form_gets_a_fresh_one_time_key_each_time(boss, session, engine):
+    """A fund's entry form records once per key: its kept copy is served (no statement) with a
+    new key every time, so two tabs never share one, and the rest of the page is unchanged."""
+    fund = factories.fund(session)
+    session.commit()
+    path = f"/funds/{fund.id}"
+    keys = []
+    for _ in range(3):
+        text, statements = _kept(boss, engine, path)
+        found = re.search(r'name="form_key" value="([0-9a-f]{32})"', text)
+        assert found, "the recorder's form carries its key"
+        keys.append((found.group(1), statements, re.sub(found.group(1), "", text)))
+    assert [statements for _key, statements, _rest in keys] == [0, 0, 0]
+    assert len({key for key, _statements, _rest in keys}) == 3
+    assert len({rest for _key, _statements, rest in keys}) == 1
+
+
+def test_one_time_keys_are_replaced_wherever_they_appear():
+    key = b"a" * 32
+    body = b"<input value=\"" + key + b"\"><p>" + key + b"</p><p>other</p>"
+    fresh = pagecache._fresh_keys(body, (key,))
+    assert key not in fresh and fresh.endswith(b"<p>other</p>") and len(fresh) == len(body)
