@@ -31,6 +31,11 @@ sys.path.insert(0, str(ROOT))
 from tests.pgserver import free_port  # noqa: E402
 
 PASSWORD = "demo-pass-2026"
+# The same bare page with its 20 rows read from the demo database by the chosen stack and
+# nothing of the application's (bench/bare_app.py, read_app): the floor of any page that reads.
+FLOORS = [("bare + one SQLAlchemy Core query", "/core"),
+          ("bare + one SQLModel query (20 objects)", "/orm"),
+          ("bare + session cookie, user, one query", "/signed-in")]
 TARGET = 0.25
 
 
@@ -155,26 +160,35 @@ def main() -> int:
     for step in (["db", "upgrade"], ["demo", "--quiet"]):
         subprocess.run([sys.executable, "-m", "grants.cli", *step], cwd=ROOT, env=env,
                        check=True, stdout=subprocess.DEVNULL)
-    bare_port, app_port, cold_port = free_port(), free_port(), free_port()
+    bare_port, app_port, cold_port, read_port = free_port(), free_port(), free_port(), free_port()
     bare = serve(env, "bench.bare_app:app", bare_port, factory=False)
+    reader = serve(env, "bench.bare_app:read_app", read_port)
     app = serve(env, "grants.app:create_app", app_port)
     cold = serve({**env, "PAGE_CACHE_SECONDS": "0"}, "grants.app:create_app", cold_port)
     rows = []
+    floors: list[tuple[str, float, float]] = []
     try:
         wait_ready(f"http://127.0.0.1:{bare_port}/")
+        read_base = f"http://127.0.0.1:{read_port}"
+        wait_ready(read_base + "/core")
         base, cold_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{cold_port}"
         wait_ready(base + "/healthz")
         wait_ready(cold_base + "/healthz")
         targets = pages(base)
         cold_targets = pages(cold_base)
         bare_rate, bare_p99, _ = wrk(f"http://127.0.0.1:{bare_port}/", seconds)
+        signed = httpx.get(read_base + "/signed-in", timeout=30).cookies
+        for label, path in FLOORS:
+            rate, p99, _ = wrk(read_base + path, seconds,
+                               "; ".join(f"{k}={v}" for k, v in signed.items()))
+            floors.append((label, rate, p99))
         for (cookie, label, path), (cold_cookie, _label, cold_path) in zip(
                 targets, cold_targets, strict=True):
             rate, p99, bad = wrk(base + path, seconds, cookie)
             cold_rate, cold_p99, cold_bad = wrk(cold_base + cold_path, seconds, cold_cookie)
             rows.append((label, path, rate, p99, cold_rate, cold_p99, bad + cold_bad))
     finally:
-        for server in (bare, app, cold):
+        for server in (bare, reader, app, cold):
             server.terminate()
             server.wait(timeout=20)
     print(f"\nPages: wrk, 1 connection thread, 8 connections, {seconds} s each; one uvicorn "
@@ -188,6 +202,10 @@ def main() -> int:
     print(f"{'bare Starlette + Jinja2, 20 rows':<40} | {'/':<22} | {bare_rate:>6.0f} | "
           f"{bare_p99:>6.1f} | {1:>5.2f} | {bare_rate:>8.0f} | {bare_p99:>6.1f} | {1:>5.2f} | "
           f"{0:>7}")
+    for label, rate, p99 in floors:
+        print(f"{label:<40} | {'(floor)':<22} | {rate:>6.0f} | {p99:>6.1f} | "
+              f"{rate / bare_rate:>5.2f} | {rate:>8.0f} | {p99:>6.1f} | {rate / bare_rate:>5.2f} | "
+              f"{0:>7}")
     slow = slow_cold = 0
     for label, path, rate, p99, cold_rate, cold_p99, bad in rows:
         ratio, cold_ratio = rate / bare_rate, cold_rate / bare_rate
