@@ -313,6 +313,23 @@ class DuplicatePayment(Exception):
         self.payment = payment
 
 
+def _reference_problem(session: Session, reference: str, form_key: str | None) -> str:
+    """A bank reference names one transfer: another payment recorded with it (and not
+    rejected) is a typing slip or the same money recorded twice. The same form sent again
+    is not: it is answered as already recorded. (Finance staff, who record payments, see
+    every agreement, so the other one is named.)"""
+    earlier = session.execute(select(Payment).where(
+        Payment.bank_reference == reference, Payment.status != "rejected")
+        .order_by(Payment.id)).scalars().first()
+    if earlier is None or (form_key and earlier.form_key == form_key):
+        return ""
+    agreement = session.get(Agreement, earlier.agreement_id)
+    return _("Bank reference %(reference)s is already recorded for a payment of %(amount)s "
+             "on %(day)s under agreement %(number)s. Check the bank statement.",
+             reference=reference, amount=format_yuan(earlier.amount_fen),
+             day=earlier.paid_on.isoformat(), number=agreement.number if agreement else "")
+
+
 def record_payment(session: Session, actor: audit.Actor, user: Any, tranche: Tranche, *,
                    amount_fen: int | None, paid_on: date | None, bank_reference: str,
                    note: str = "", filename: str = "", data: bytes = b"",
@@ -338,6 +355,15 @@ def record_payment(session: Session, actor: audit.Actor, user: Any, tranche: Tra
             kind = attachments.check_upload(filename, data)
         except FormErrors as error:
             errors["voucher"] = error.errors.get("file") or _("This file is not accepted.")
+    agreement = session.get(Agreement, tranche.agreement_id)
+    assert agreement is not None
+    if paid_on and agreement.signed_on and paid_on < agreement.signed_on:
+        errors["paid_on"] = _("The money cannot have been paid before the agreement was "
+                              "signed on %(day)s.", day=agreement.signed_on.isoformat())
+    if bank_reference and "bank_reference" not in errors:
+        reused = _reference_problem(session, bank_reference, form_key)
+        if reused:
+            errors["bank_reference"] = reused
     if errors:
         raise FormErrors(errors)
     assert amount_fen is not None and paid_on is not None
@@ -354,8 +380,6 @@ def record_payment(session: Session, actor: audit.Actor, user: Any, tranche: Tra
             "Only %(room)s of this tranche is left to pay (%(amount)s, of which %(paid)s is "
             "paid and the rest awaits approval).", room=format_yuan(max(0, room)),
             amount=format_yuan(tranche.amount_fen), paid=format_yuan(tranche.paid_fen))})
-    agreement = session.get(Agreement, tranche.agreement_id)
-    assert agreement is not None
     if tranche.status == "scheduled":  # a dated tranche whose day has come
         refresh_due(session, actor, agreement)
     if tranche.status == "due":

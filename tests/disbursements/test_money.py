@@ -130,6 +130,33 @@ def test_bad_payments_change_nothing(session, monkeypatch):
     assert session.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
 
 
+def test_a_payment_is_not_dated_before_signing_nor_a_bank_reference_used_twice(
+        session, monkeypatch):
+    _w, agreements = confirmed(session, monkeypatch)
+    maker, checker = finance_pair(session)
+    first, second = signed(session, agreements[0]), signed(session, agreements[1])
+    tranche = money.tranches_of(session, first)[0]
+    with pytest.raises(FormErrors) as refused:  # signed on 2026-10-08
+        money.record_payment(session, SYSTEM, maker, tranche, amount_fen=100,
+                             paid_on=date(2026, 10, 7), bank_reference="CMB1")
+    assert "2026-10-08" in refused.value.errors["paid_on"]
+    session.rollback()
+    paid = _pay(session, maker, tranche, 100, ref="CMB1", form_key="form-1")
+    session.commit()
+    other = money.tranches_of(session, second)[0]
+    with pytest.raises(FormErrors) as refused:  # the same transfer cannot pay two tranches
+        _pay(session, maker, other, 100, ref="CMB1")
+    message = refused.value.errors["bank_reference"]
+    assert "CMB1" in message and first.number in message and "2026-10-10" in message
+    session.rollback()
+    with pytest.raises(money.DuplicatePayment):  # the same form sent again: already recorded
+        _pay(session, maker, tranche, 100, ref="CMB1", form_key="form-1")
+    session.rollback()
+    money.reject(session, SYSTEM, checker, paid, reason="银行退回，重新转账。")
+    session.commit()
+    assert _pay(session, maker, other, 100, ref="CMB1").bank_reference == "CMB1"
+
+
 def test_a_failed_evaluation_stops_later_tranches_and_opens_a_refund(session, monkeypatch):
     w, agreements = confirmed(session, monkeypatch)
     maker, checker = finance_pair(session)
