@@ -38,7 +38,8 @@ def _context(request: Request, report: Report, errors: dict | None = None,
             "MAX_PHOTOS": files.MAX_PHOTOS, "MAX_ATTACHMENTS": files.MAX_ATTACHMENTS,
             "STATUSES": workflow.STATUSES, "KINDS": workflow.KINDS, "GRADES": workflow.GRADES,
             "RUBRIC": workflow.RUBRIC, "TARGET_GROUPS": TARGET_GROUPS,
-            "line_label": services.line_label}
+            "line_label": services.line_label,
+            "overspent": {o.index: o for o in services.overspending(report)}}
 
 
 @login_required

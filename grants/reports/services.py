@@ -7,6 +7,7 @@ Every function takes the session first, audits each change and never commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -84,6 +85,29 @@ def start(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
     session.flush()
     audit.record(session, actor, "report.start", report)
     return report
+
+
+@dataclass(frozen=True)
+class Overspend:
+    """A budget line that spent more than its budget: by how much, and by what share."""
+
+    index: int  # of the line in the report's spending
+    line: dict[str, Any]
+    over_fen: int
+    percent: int  # of the line's budget, rounded up; 0 for a line without a budget
+
+
+def overspending(report: Report) -> list[Overspend]:
+    """The lines of a report that spent more than their budget, as saved: shown beside the
+    line and to whoever evaluates the report (spending above a line's budget is not refused,
+    since other money may pay for it, but it is never hidden)."""
+    found = []
+    for index, line in enumerate(report.spending):
+        budget, spent = int(line.get("budget_fen", 0)), int(line.get("spent_fen", 0))
+        if spent > budget:
+            percent = -(-(spent - budget) * 100 // budget) if budget else 0
+            found.append(Overspend(index, line, spent - budget, percent))
+    return found
 
 
 def line_label(line: dict[str, Any]) -> str:

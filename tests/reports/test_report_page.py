@@ -91,3 +91,27 @@ def test_submitting_with_problems_shows_what_was_typed(zh_client, session, monke
     session.expire_all()
     kept = session.get(Report, report.id)
     assert kept.status == "draft" and kept.narrative == "" and kept.people_served == 0
+
+
+def test_a_line_spent_above_its_budget_is_shown_with_by_how_much(zh_client, session,
+                                                                   monkeypatch):
+    """Spending above a line's budget is accepted (other money may pay for it) but shown, on
+    the line and in a note the evaluator sees, with the totals."""
+    w, member, report = _started(session, monkeypatch)
+    first, second = report.spending[0], report.spending[1]
+    over = first["budget_fen"] + first["budget_fen"] // 2 + 1  # 50% and one fen above
+    reports.save(session, SYSTEM, member, session.get(Report, report.id), {
+        **FILLED, "spent_0": f"{over / 100:.2f}", "spent_1": f"{second['budget_fen'] / 100:.2f}"})
+    session.commit()
+    found = reports.overspending(session.get(Report, report.id))
+    assert [(o.index, o.over_fen, o.percent) for o in found] == [
+        (0, first["budget_fen"] // 2 + 1, 51)]  # a line exactly on budget is not over
+    reports.submit(session, SYSTEM, member, session.get(Report, report.id))
+    session.commit()
+    zh_client.login(w.organiser.username)
+    soup = BeautifulSoup(zh_client.get(f"/reports/{report.id}").text, "html.parser")
+    rows = soup.select("#report-form tbody tr.over-budget")
+    assert len(rows) == 1 and "(+51%)" in rows[0].get_text()
+    assert "1 条预算科目的支出超出预算" in soup.select_one("#overspent-note").get_text()
+    total = (over + second["budget_fen"]) / 100
+    assert soup.select_one("#spent-total").get_text(strip=True) == f"¥{total:,.2f}"
