@@ -4,8 +4,9 @@ notices."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Text
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
 from grants.db import UTCDateTime
@@ -31,8 +32,12 @@ class Notice(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
+    # As first shown to the recipient (their language when it was sent), and the message ids
+    # with their parameters, to show it again in whichever language they read it in.
     title: str = Field(max_length=200)
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    message: dict[str, Any] = Field(default_factory=dict,
+                                    sa_column=Column(JSON, nullable=False, default=dict))
     link: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=now, sa_column=Column(UTCDateTime, nullable=False))
     read_at: datetime | None = Field(default=None,

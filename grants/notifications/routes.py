@@ -20,7 +20,8 @@ from grants.web import db, flash, path_int, redirect, render
 async def notice_list(request: Request) -> Response:
     user = require(request, "notice.view")
     page = paginate(db(request), services.notices_for(user), page_number(request), per_page=30)
-    return render(request, "notices/list.html", {"page": page})
+    return render(request, "notices/list.html", {
+        "page": page, "shown": [services.shown(notice) for notice in page.items]})
 
 
 @login_required

@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
@@ -52,12 +53,50 @@ def notify(session: Session, users: Iterable[User], *, title: str, body: str,
             shown_body = i18n.gettext(body, **shown)
             footer = (i18n.gettext("Open it on the platform: %(url)s", url=base + link)
                       if link else "")
-        session.add(Notice(user_id=user.id, title=shown_title[:200], body=shown_body, link=link))
+        session.add(Notice(user_id=user.id, title=shown_title[:200], body=shown_body, link=link,
+                           message=_message(title, body, params)))
         if email and user.email:
             session.add(OutboxMessage(to=user.email, subject=shown_title[:200],
                                       body=shown_body + ("\n\n" + footer if footer else "")))
         count += 1
     return count
+
+
+def _message(title: str, body: str, params: dict[str, Any]) -> dict[str, Any]:
+    """What a notice says, as message ids and parameters (a parameter that is itself a message
+    id is kept as {"msgid": ...}), so that it can be shown in any language later."""
+    kept: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, i18n.Msgid):
+            kept[key] = {"msgid": str(value)}
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            kept[key] = value
+        else:
+            kept[key] = str(value)
+    return {"title": str(title), "body": str(body), "params": kept}
+
+
+@dataclass(frozen=True)
+class ShownNotice:
+    notice: Notice
+    title: str
+    body: str
+
+
+def shown(notice: Notice) -> ShownNotice:
+    """A notice in the current language; one sent before notices kept their message ids, or
+    whose message no longer reads, is shown as it was sent."""
+    message = notice.message or {}
+    if not message.get("title"):
+        return ShownNotice(notice, notice.title, notice.body)
+    params = {key: i18n.gettext(value["msgid"]) if isinstance(value, dict) else value
+              for key, value in (message.get("params") or {}).items()}
+    try:
+        return ShownNotice(notice, i18n.gettext(message["title"], **params),
+                           i18n.gettext(message["body"], **params) if message.get("body")
+                           else "")
+    except (KeyError, TypeError, ValueError):
+        return ShownNotice(notice, notice.title, notice.body)
 
 
 def organisers(session: Session) -> list[User]:

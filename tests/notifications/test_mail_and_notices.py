@@ -101,7 +101,7 @@ def test_notices_page_unread_count_and_mark_read(client, session):
     assert "补充预算说明" not in client.get("/notices").text
     assert client.post_form(f"/notices/{notice.id}/read").status_code == 404
     client.login(organiser.username)
-    assert "新申报" in client.get("/notices").text  # written in the default locale
+    assert "New application: " in client.get("/notices").text  # in the reader's language
     assert client.post_form("/notices/read-all").status_code == 303
     session.expire_all()
     assert session.execute(select(Notice).where(Notice.user_id == organiser.id,
@@ -143,3 +143,29 @@ def test_the_applicants_home_shows_the_unread_count_as_a_number(zh_client, sessi
     page = zh_client.get("/").text
     assert "您有 2 条未读通知。" in page
     assert "<function" not in page and "&lt;function" not in page
+
+
+def test_a_notice_reads_in_the_language_it_is_read_in(client, zh_client, session):
+    """Sent to a Chinese-speaking user, kept as message ids: the same notice reads in English
+    on an English page, parameters that are themselves messages included; a notice kept
+    before message ids were, shows as it was sent."""
+    from grants.i18n import Msgid, N_
+
+    user = factories.user(session, "organiser", username="reader")
+    notifications.notify(session, [user], title=N_("New application: %(title)s"),
+                         body=N_("An organiser reopened your sheet for application #%(app)s: "
+                                 "%(reason)s"),
+                         params={"title": "长者助餐", "app": 7, "reason": Msgid("Not allowed")})
+    session.add(Notice(user_id=user.id, title="旧的通知", body="发送时的文字"))
+    session.commit()
+    stored = session.execute(select(Notice).where(Notice.user_id == user.id)
+                             .order_by(Notice.id)).scalars().first()
+    assert stored.title == "新申报：长者助餐"  # as first sent, in the user's language
+    client.login(user.username)
+    english = client.get("/notices").text
+    assert "New application: 长者助餐" in english and "新申报" not in english
+    assert "application #7: Not allowed" in english
+    assert "旧的通知" in english and "发送时的文字" in english
+    zh_client.login(user.username)
+    chinese = zh_client.get("/notices").text
+    assert "新申报：长者助餐" in chinese and "New application" not in chinese
