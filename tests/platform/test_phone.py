@@ -42,3 +42,16 @@ def test_applicant_and_staff_pages_fit_a_phone(session, live_server, phone_zh): 
                 .filter(e => e.getBoundingClientRect().height > 40).map(e => e.textContent)""")
             assert tall == [], (path, tall)
     assert phone_zh.console_errors == []
+
+
+@pytest.mark.browser
+def test_a_documents_html_preview_fits_a_phone(session, live_server, phone_zh, monkeypatch):  # noqa: F811
+    """The award list's preview (?format=html) is an A4 page on a desktop and fits a phone."""
+    from tests.disbursements.factories import confirmed
+
+    w, _agreements = confirmed(session, monkeypatch)
+    session.commit()
+    login(phone_zh, live_server, w.organiser.username)
+    phone_zh.goto(f"{live_server}/rounds/{w.round.id}/awards/list.pdf?format=html")
+    assert phone_zh.locator("table").count() >= 1
+    fits_a_phone(phone_zh)
