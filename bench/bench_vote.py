@@ -4,8 +4,10 @@
    Jinja2 page served the same way in the same run (target: at least 0.4 of it).
    Submissions are valid votes: the voters' codes are confirmed and the proof-of-work
    challenges solved beforehand, so wrk (bench/vote.lua) posts votes the server accepts.
-   Beside them, the floor of any write on the same machine: the bare app answering a POST by
-   inserting one row into the same PostgreSQL (psycopg, autocommit).
+   Beside them, the floors on the same machine: the bare app answering a POST by inserting
+   one row into the same PostgreSQL (psycopg, autocommit), the floor of any write; and a GET
+   after one SELECT, the floor of any page that asks the database anything (a kept page asks
+   for the tables' versions).
 2. 100,000 votes submitted by concurrent clients: every accepted vote is recorded exactly
    once, no errors, and the counts equal the rows.
 
@@ -73,7 +75,21 @@ async def write(request):
     return HTMLResponse("<p>ok</p>")
 
 
-app = Starlette(routes=[Route("/", page), Route("/write", write, methods=["POST"])])
+async def read(request):
+    """The floor of any page that asks the database anything: the same page after one
+    SELECT of one row (what a kept page pays to learn that nothing changed)."""
+    global _connection
+    import psycopg
+
+    if _connection is None:
+        _connection = await psycopg.AsyncConnection.connect(os.environ["FLOOR_URL"],
+                                                            autocommit=True)
+    await (await _connection.execute("SELECT 1")).fetchone()
+    return HTMLResponse(env.get_template("page").render(title="Vote", projects=PROJECTS))
+
+
+app = Starlette(routes=[Route("/", page), Route("/write", write, methods=["POST"]),
+                        Route("/read", read)])
 '''
 FLOOR_LUA = '''
 wrk.method = "POST"
@@ -279,6 +295,7 @@ def main() -> int:
             bare_rps = wrk_get(f"http://127.0.0.1:{bare_port}/", seconds)
             floor_rps = wrk_get(f"http://127.0.0.1:{bare_port}/write", seconds,
                                 script=folder / "floor.lua")
+            read_rps = wrk_get(f"http://127.0.0.1:{bare_port}/read", seconds)
             # A returning visitor who has not confirmed an address yet (a first visit starts
             # the session that holds the CSRF token of the page's forms; a confirmed voter's
             # page carries one-time challenges and is rendered every time).
@@ -309,6 +326,8 @@ def main() -> int:
     print(f"{'bare Starlette + Jinja2 page':38}{bare_rps:>10.0f}{1:>8.2f}")
     print(f"{'bare write: one INSERT per POST':38}{floor_rps:>10.0f}{floor_rps / bare_rps:>8.2f}"
           "   (Starlette + psycopg, autocommit: the floor of any write)")
+    print(f"{'bare read: one SELECT per GET':38}{read_rps:>10.0f}{read_rps / bare_rps:>8.2f}"
+          "   (Starlette + psycopg: the floor of a page that asks the database)")
     print(f"{'public vote page (returning visitor)':38}{page_rps:>10.0f}{page_rps / bare_rps:>8.2f}")
     print(f"{'vote submission (valid votes)':38}{vote_rps:>10.0f}{vote_rps / bare_rps:>8.2f}"
           f"   ({speed['accepted']} accepted, {speed['refused']} refused, "
