@@ -25,6 +25,7 @@ from grants.funds import services as funds
 from grants.funds.models import Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.money import format_yuan
+from grants.notifications.services import using_locale
 from grants.rounds.models import Round
 from grants.timeutil import local, today
 from grants.validation import FormErrors, column_problems, reason_problem
@@ -254,16 +255,21 @@ def record_evaluation(session: Session, actor: audit.Actor, user: Any, agreement
     if passed:
         refresh_due(session, actor, agreement)
         return
+    # What follows is the evaluation's consequence, made by the system for whoever recorded
+    # it (an organiser, or a third-party evaluator grading the report): the audit names them.
+    # The reason is part of the financial record, kept in the platform's language like the
+    # ledger's memos.
     day = today()
+    with using_locale(None):  # the platform's language
+        reason = _("The %(which)s evaluation failed: %(note)s",
+                   which=_("mid-term") if which == "midterm" else _("final"), note=note)
     for tranche in tranches_of(session, agreement):
         later = (tranche.condition == "final_accepted"
                  or (which == "midterm" and tranche.condition == "midterm_passed")
                  or (tranche.condition == "date" and (tranche.due_on is None
                                                       or tranche.due_on > day)))
         if tranche.status in ("scheduled", "due") and later:
-            stop(session, actor, user, tranche,
-                 _("The %(which)s evaluation failed: %(note)s",
-                   which=_("mid-term") if which == "midterm" else _("final"), note=note))
+            stop(session, actor, None, tranche, reason)
     if refund_fen:
         open_refund(session, actor, user, agreement, refund_fen, note)
 

@@ -22,7 +22,7 @@ from grants.reports.models import Report, ReportFile
 from grants.rounds.models import Round
 from grants.validation import FormErrors
 from tests import factories
-from tests.disbursements.factories import confirmed, signed
+from tests.disbursements.factories import confirmed, finance_pair, signed
 
 pytestmark = pytest.mark.db
 
@@ -304,3 +304,38 @@ def test_the_jobs_command_refuses_a_bad_day(session, capsys):
     assert main(["jobs", "run", "--day", "2027-02-30"]) == 2
     assert main(["jobs", "run", "--day", "20270412"]) == 2
     assert "not a date" in capsys.readouterr().err
+
+
+def test_a_third_party_evaluator_can_fail_a_report(session, monkeypatch, client):
+    """Failing stops the later tranches and may ask for a refund: the system does that for
+    the evaluator (who may not stop tranches by hand), the audit names the evaluator, and the
+    reason is kept in the platform's language whatever the evaluator's page is in."""
+    from grants.audit import AuditEvent
+    from grants.disbursements.models import Refund
+
+    w, _agreements, agreement, member = _setup(session, monkeypatch)
+    first = money.tranches_of(session, agreement)[0]
+    maker, checker = finance_pair(session)
+    money.approve(session, SYSTEM, checker, money.record_payment(
+        session, SYSTEM, maker, first, amount_fen=1_000_00, paid_on=date(2026, 10, 9),
+        bank_reference="CMB-EVAL-1"))
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    reports.save(session, SYSTEM, member, report, FIGURES)
+    reports.submit(session, SYSTEM, member, report)
+    agency = factories.user(session, "evaluator", username="agency2")
+    reports.add_evaluator(session, SYSTEM, w.round.id, "agency2", "深圳市社会组织评估中心")
+    session.commit()
+    client.login("agency2")  # an English page
+    response = client.post_form(f"/reports/{report.id}/evaluate", {
+        "grade": "fail", "comments": "活动记录与实际不符。", "refund": "500"})
+    assert response.status_code == 303, response.text[-2000:]
+    session.expire_all()
+    later = money.tranches_of(session, session.get(type(agreement), agreement.id))[1:]
+    assert later and {t.status for t in later} == {"stopped"}
+    assert all(t.stopped_reason.startswith("中期评估不通过") for t in later), later[0].stopped_reason
+    refund = session.execute(select(Refund).where(Refund.agreement_id == agreement.id)
+                             ).scalar_one()
+    assert refund.amount_fen == 500_00 and refund.requested_by_id == agency.id
+    stops = session.execute(select(AuditEvent).where(AuditEvent.action == "tranche.stop")
+                            ).scalars().all()
+    assert stops and {e.actor_id for e in stops} == {agency.id}
