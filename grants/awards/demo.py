@@ -114,8 +114,9 @@ def load(session: Session, actor: audit.Actor = audit.SYSTEM) -> dict[str, int]:
                                                       Award.status == "confirmed")).scalars())
     for award in awards:
         award.confirmed_at = confirmed
-    for entry in session.execute(select(FundEntry).where(
-            FundEntry.ref_type == "award", FundEntry.ref_id.in_([a.id for a in awards]))).scalars():
+    for entry in session.execute(select(FundEntry).where(  # the commitments made on confirming
+            FundEntry.kind == "commitment", FundEntry.ref_type == "round",
+            FundEntry.ref_id == notice.round_id)).scalars():
         entry.occurred_on = local(confirmed).date()
     audit.record(session, actor, "award_notice.import", notice, before=before)
     return {"award notices": 2}

@@ -47,3 +47,27 @@ def test_demo_money_leaves_finance_work_waiting(client, session):
         RoundFund.round_id == agreement.round_id)).scalars().first()
     statement = client.get(f"/funds/{fund_id}/statement?from=2000-01-01")
     assert statement.status_code == 200 and "CMB2026110001" in statement.text
+
+
+def test_demo_ledgers_never_show_money_committed_below_zero_on_any_day(session):
+    """A statement for any period reads the entries by their dates: a commitment dated after
+    the payments it made possible would show negative committed money in between."""
+    from collections import defaultdict
+
+    from grants.demo import load
+    from grants.funds.models import FundEntry
+    from grants.funds.services import ENTRY_EFFECTS
+
+    load.load(session)
+    session.commit()
+    entries = defaultdict(list)
+    for entry in session.execute(select(FundEntry).where(FundEntry.status == "approved")
+                                 .order_by(FundEntry.occurred_on, FundEntry.id)).scalars():
+        entries[entry.fund_id].append(entry)
+    assert entries
+    for fund_id, rows in entries.items():
+        committed, by_day = 0, {}
+        for entry in rows:
+            committed += ENTRY_EFFECTS[entry.kind][1] * entry.amount_fen
+            by_day[entry.occurred_on] = committed
+        assert min(by_day.values()) >= 0, (fund_id, by_day)
