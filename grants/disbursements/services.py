@@ -152,6 +152,13 @@ def sign(session: Session, actor: audit.Actor, user: Any, agreement: Agreement, 
         errors["signed_on"] = _("Enter a date like 2027-03-31.")
     elif signed_on > today():
         errors["signed_on"] = _("The date cannot be in the future.")
+    else:
+        award = session.get(Award, agreement.award_id)
+        if award is not None and award.confirmed_at is not None \
+                and signed_on < local(award.confirmed_at).date():
+            errors["signed_on"] = _(
+                "The agreement cannot have been signed before its award was confirmed on "
+                "%(day)s.", day=local(award.confirmed_at).date().isoformat())
     if not signatories:
         errors["signatories"] = _("This field is required.")
     kind = ""

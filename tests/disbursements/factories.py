@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from grants.awards import workflow as award_workflow
 from grants.awards.models import Award
 from grants.disbursements import services as money
 from grants.disbursements.models import Agreement
+from grants.settings import get_settings
 from tests import factories
 from tests.awards.factories import proposed
 
@@ -25,6 +26,12 @@ def confirmed(session: Any, monkeypatch: Any, **kwargs: Any) -> tuple[Any, list[
     awards.publish(session, SYSTEM, None, notice, title="公示", contact="", working_days=5)
     monkeypatch.setattr(award_workflow, "local_today", lambda: date(2026, 9, 28))
     awards.confirm(session, SYSTEM, None, notice)
+    # ... on that day (the agreements are signed after it: 2026-10-08 in `signed`)
+    on_the_day = datetime(2026, 9, 28, 10, 0, tzinfo=get_settings().time_zone)
+    notice.confirmed_at = on_the_day
+    for award in session.execute(select(Award).where(Award.notice_id == notice.id,
+                                                     Award.confirmed_at.is_not(None))).scalars():
+        award.confirmed_at = on_the_day
     session.commit()
     ids = session.execute(select(Award.id).where(Award.round_id == w.round.id)
                           .order_by(Award.position)).scalars().all()

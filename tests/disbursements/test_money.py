@@ -245,3 +245,14 @@ def test_manual_entries_are_corrected_by_reversal_never_edited(session):
     with pytest.raises(FormErrors):
         funds.reverse_entry(session, SYSTEM, entry, "再冲一次")
     assert session.execute(select(func.count()).select_from(FundEntry)).scalar_one() == 2
+
+
+def test_an_agreement_is_not_signed_before_its_award_was_confirmed(session, monkeypatch):
+    _w, agreements = confirmed(session, monkeypatch)  # confirmed on 2026-09-28
+    with pytest.raises(FormErrors) as refused:
+        money.sign(session, SYSTEM, None, agreements[0], signed_on=date(2001, 1, 1),
+                   signatories="张主任；王理事长")
+    assert "2026-09-28" in refused.value.errors["signed_on"]
+    session.rollback()
+    assert money.sign(session, SYSTEM, None, agreements[0], signed_on=date(2026, 9, 28),
+                      signatories="张主任；王理事长").signed_on == date(2026, 9, 28)

@@ -149,7 +149,7 @@ def test_a_notice_reads_in_the_language_it_is_read_in(client, zh_client, session
     """Sent to a Chinese-speaking user, kept as message ids: the same notice reads in English
     on an English page, parameters that are themselves messages included; a notice kept
     before message ids were, shows as it was sent."""
-    from grants.i18n import Msgid, N_
+    from grants.i18n import N_, Msgid
 
     user = factories.user(session, "organiser", username="reader")
     notifications.notify(session, [user], title=N_("New application: %(title)s"),

@@ -390,18 +390,22 @@ def _money_objects(session, award, fund) -> tuple[Any, Any, Any, Any]:
     from grants.awards.models import AwardAllocation
     from grants.disbursements import services as money
     from grants.funds import services as fund_services
+    from grants.timeutil import local, today
 
     session.add(AwardAllocation(award_id=award.id, round_id=award.round_id, fund_id=fund.id,
                                 amount_fen=award.amount_fen))
     fund_services.add_entry(session, SYSTEM, fund, kind="commitment",
                             amount_fen=award.amount_fen, ref_type="award", ref_id=award.id)
     agreement = money.create_for_award(session, SYSTEM, award)
-    money.sign(session, SYSTEM, None, agreement, signed_on=date(2026, 10, 8),
+    signed_on = min(date(2026, 10, 8), today())
+    if award.confirmed_at is not None:  # signed once the award was confirmed
+        signed_on = max(signed_on, local(award.confirmed_at).date())
+    money.sign(session, SYSTEM, None, agreement, signed_on=signed_on,
                signatories="甲乙", filename="协议.pdf", data=b"%PDF-1.4\n%%EOF\n")
     tranche = money.tranches_of(session, agreement)[0]
     maker = factories.user(session, "finance")
     payment = money.record_payment(session, SYSTEM, maker, tranche,
-                                   amount_fen=tranche.amount_fen, paid_on=date(2026, 10, 9),
+                                   amount_fen=tranche.amount_fen, paid_on=signed_on,
                                    bank_reference="REF-1", filename="回单.pdf",
                                    data=b"%PDF-1.4\n%%EOF\n")
     money.approve(session, SYSTEM, None, payment)
