@@ -328,19 +328,28 @@ class DuplicatePayment(Exception):
 
 def _reference_problem(session: Session, reference: str, form_key: str | None) -> str:
     """A bank reference names one transfer: another payment recorded with it (and not
-    rejected) is a typing slip or the same money recorded twice. The same form sent again
-    is not: it is answered as already recorded. (Finance staff, who record payments, see
-    every agreement, so the other one is named.)"""
-    earlier = session.execute(select(Payment).where(
+    rejected), or a refund received with it, is a typing slip or the same money recorded
+    twice. The same payment form sent again is not: it is answered as already recorded.
+    (Finance staff, who record both, see every agreement, so the other one is named.)"""
+    payment = session.execute(select(Payment).where(
         Payment.bank_reference == reference, Payment.status != "rejected")
         .order_by(Payment.id)).scalars().first()
-    if earlier is None or (form_key and earlier.form_key == form_key):
-        return ""
-    agreement = session.get(Agreement, earlier.agreement_id)
-    return _("Bank reference %(reference)s is already recorded for a payment of %(amount)s "
-             "on %(day)s under agreement %(number)s. Check the bank statement.",
-             reference=reference, amount=format_yuan(earlier.amount_fen),
-             day=earlier.paid_on.isoformat(), number=agreement.number if agreement else "")
+    if payment is not None and not (form_key and payment.form_key == form_key):
+        agreement = session.get(Agreement, payment.agreement_id)
+        return _("Bank reference %(reference)s is already recorded for a payment of "
+                 "%(amount)s on %(day)s under agreement %(number)s. Check the bank statement.",
+                 reference=reference, amount=format_yuan(payment.amount_fen),
+                 day=payment.paid_on.isoformat(), number=agreement.number if agreement else "")
+    refund = session.execute(select(Refund).where(
+        Refund.bank_reference == reference, Refund.status == "refunded")
+        .order_by(Refund.id)).scalars().first()
+    if refund is not None and refund.refunded_on is not None:
+        agreement = session.get(Agreement, refund.agreement_id)
+        return _("Bank reference %(reference)s is already recorded for a refund of %(amount)s "
+                 "received on %(day)s under agreement %(number)s. Check the bank statement.",
+                 reference=reference, amount=format_yuan(refund.amount_fen),
+                 day=refund.refunded_on.isoformat(), number=agreement.number if agreement else "")
+    return ""
 
 
 def record_payment(session: Session, actor: audit.Actor, user: Any, tranche: Tranche, *,
@@ -514,6 +523,10 @@ def record_refund(session: Session, actor: audit.Actor, user: Any, refund: Refun
                                   .isoformat())
     if not bank_reference:
         errors["bank_reference"] = _("Enter the bank's reference for the transfer.")
+    elif "bank_reference" not in errors:
+        reused = _reference_problem(session, bank_reference, None)
+        if reused:
+            errors["bank_reference"] = reused
     if errors:
         raise FormErrors(errors)
     lock_row(session, Refund, refund.id)

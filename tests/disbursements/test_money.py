@@ -193,9 +193,15 @@ def test_a_failed_evaluation_stops_later_tranches_and_opens_a_refund(session, mo
         money.record_refund(session, SYSTEM, maker, refund, refunded_on=date(2026, 10, 1),
                             bank_reference="ICBC-R-001")
     assert "cannot have come back before" in early.value.errors["refunded_on"]
+    with pytest.raises(FormErrors) as reused:  # the outgoing payment's reference
+        money.record_refund(session, SYSTEM, maker, refund, refunded_on=today(),
+                            bank_reference="CMB20261010001")
+    assert agreement.number in reused.value.errors["bank_reference"]
     money.record_refund(session, SYSTEM, maker, refund, refunded_on=today(),
                         bank_reference="ICBC-R-001")
     session.commit()
+    again = money._reference_problem(session, "ICBC-R-001", None)  # a second refund, or payment
+    assert "refund of ¥5,000.00" in again and agreement.number in again
     after = funds.balances(session, [fund_id])[fund_id]
     assert after.refunded == 5_000_00 and after.available == balance.available + 5_000_00
     # The ledger's memos name what happened in the platform's language, with no database ids
