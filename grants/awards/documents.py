@@ -207,8 +207,12 @@ def agreement(session: Session, award: Award) -> Document:
     context = {
         "number": f"{round_.year}-{round_.id:03d}-{award.id:04d}",
         "organiser_unit": round_.organiser_unit,
-        "organisation": {"name": org.name, "credit_code": org.credit_code or org.filing_number
-                         or "", "contact_name": org.contact_person,
+        # a registered organisation's 统一社会信用代码, or a filed one's 备案号, named as such
+        "organisation": {"name": org.name,
+                         "code_label": "备案号" if not org.credit_code and org.filing_number
+                         else "统一社会信用代码",
+                         "code": org.credit_code or org.filing_number or "",
+                         "contact_name": org.contact_person,
                          "phone": org.contact_phone, "address": org.address},
         "funds": _funds(session, award),
         "project": {"title": application.title, "summary": application.summary,

@@ -182,3 +182,23 @@ def test_a_refused_payment_names_its_field_and_keeps_what_was_typed(client, sess
     assert 'id="f-amount"' in form and 'value=""' in form.split('id="f-amount"', 1)[1][:60]
     assert 'value="CMB9"' in form
     assert "Amount (yuan): " in refused.text  # the problem names its field
+
+
+def test_the_agreement_names_a_filed_organisations_filing_number_as_such(client, session,
+                                                                          monkeypatch):
+    from grants.awards.models import Award
+    from grants.organisations.models import Organisation
+
+    w, agreements = confirmed(session, monkeypatch)
+    award = session.get(Award, agreements[0].award_id)
+    org = session.get(Organisation, award.organisation_id)
+    org.credit_code, org.filing_number, org.registration = None, "南山备〔2022〕第047号", "filed"
+    session.commit()
+    client.login(w.organiser.username)
+    page = client.get(f"/awards/{award.id}/agreement.pdf?format=html").text
+    assert "<th>备案号</th><td>南山备〔2022〕第047号</td>" in page
+    assert "统一社会信用代码" not in page
+    other = session.get(Award, agreements[1].award_id)
+    registered = session.get(Organisation, other.organisation_id)
+    page = client.get(f"/awards/{other.id}/agreement.pdf?format=html").text
+    assert f"<th>统一社会信用代码</th><td>{registered.credit_code}</td>" in page
