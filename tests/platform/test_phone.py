@@ -46,12 +46,17 @@ def test_applicant_and_staff_pages_fit_a_phone(session, live_server, phone_zh): 
 
 @pytest.mark.browser
 def test_a_documents_html_preview_fits_a_phone(session, live_server, phone_zh, monkeypatch):  # noqa: F811
-    """The award list's preview (?format=html) is an A4 page on a desktop and fits a phone."""
+    """A document's preview (?format=html) is an A4 page on a desktop and fits a phone."""
     from tests.disbursements.factories import confirmed
 
-    w, _agreements = confirmed(session, monkeypatch)
+    from grants.awards.models import Award
+
+    w, agreements = confirmed(session, monkeypatch)
+    award = session.get(Award, agreements[0].award_id)
     session.commit()
     login(phone_zh, live_server, w.organiser.username)
-    phone_zh.goto(f"{live_server}/rounds/{w.round.id}/awards/list.pdf?format=html")
-    assert phone_zh.locator("table").count() >= 1
-    fits_a_phone(phone_zh)
+    for path in (f"/rounds/{w.round.id}/awards/list.pdf", f"/awards/{award.id}/agreement.pdf",
+                 f"/public/notices/{award.notice_id}/notice.pdf"):
+        phone_zh.goto(f"{live_server}{path}?format=html")
+        assert phone_zh.locator("table").count() >= 1, path
+        fits_a_phone(phone_zh)
