@@ -45,17 +45,20 @@ def test_applicant_and_staff_pages_fit_a_phone(session, live_server, phone_zh): 
 
 
 @pytest.mark.browser
-def test_a_documents_html_preview_fits_a_phone(session, live_server, phone_zh, monkeypatch):  # noqa: F811
-    """A document's preview (?format=html) is an A4 page on a desktop and fits a phone."""
-    from tests.disbursements.factories import confirmed
+def test_a_documents_html_preview_fits_a_phone(session, live_server, phone_zh):  # noqa: F811
+    """A document's preview (?format=html) is an A4 page on a desktop and fits a phone: the
+    demo's award list, agreement and public notice, with their long names."""
+    from sqlalchemy import select
 
     from grants.awards.models import Award
+    from grants.demo import data, load
 
-    w, agreements = confirmed(session, monkeypatch)
-    award = session.get(Award, agreements[0].award_id)
+    load.load(session)
     session.commit()
-    login(phone_zh, live_server, w.organiser.username)
-    for path in (f"/rounds/{w.round.id}/awards/list.pdf", f"/awards/{award.id}/agreement.pdf",
+    award = session.execute(select(Award).where(Award.status == "confirmed")
+                            .order_by(Award.id)).scalars().first()
+    login(phone_zh, live_server, "organiser", data.DEMO_PASSWORD)
+    for path in (f"/rounds/{award.round_id}/awards/list.pdf", f"/awards/{award.id}/agreement.pdf",
                  f"/public/notices/{award.notice_id}/notice.pdf"):
         phone_zh.goto(f"{live_server}{path}?format=html")
         assert phone_zh.locator("table").count() >= 1, path
