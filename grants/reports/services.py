@@ -21,9 +21,10 @@ from grants.awards.models import Award
 from grants.disbursements import services as money
 from grants.disbursements.models import Agreement
 from grants.i18n import gettext as _
+from grants.notifications.services import using_locale
 from grants.reports import forms
 from grants.reports.models import Evaluation, Report, RoundEvaluator
-from grants.reports.workflow import GRADES, KINDS, RUBRIC
+from grants.reports.workflow import GRADE_FLOORS, GRADES, KINDS, RUBRIC
 from grants.rounds.models import Round
 from grants.validation import FormErrors, column_problems, text_problem
 
@@ -192,6 +193,12 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
         errors["grade"] = _("Choose a grade.")
     if score is not None and not 0 <= score <= 100:
         errors["score"] = _("Enter a whole number between 0 and %(max)s.", max=100)
+    elif score is not None and grade in GRADES and score < GRADE_FLOORS[grade]:
+        supported = next(g for g, floor in GRADE_FLOORS.items() if score >= floor)
+        errors["grade"] = _(
+            "A score of %(score)s/100 supports %(supported)s at most (%(grade)s needs %(floor)s "
+            "or more). Choose that grade or a lower one, or correct the scores.", score=score,
+            supported=_(GRADES[supported]), grade=_(GRADES[grade]), floor=GRADE_FLOORS[grade])
     if not comments:
         errors["comments"] = _("Give the evaluation's findings.")
     elif text_problem(comments, 5000):
@@ -215,8 +222,8 @@ def evaluate(session: Session, actor: audit.Actor, user: Any, report: Report, *,
     session.add(evaluation)
     session.flush()
     audit.record(session, actor, "evaluation.create", evaluation)
-    label = GRADES[grade]
-    note = _("%(grade)s: %(comments)s", grade=_(label), comments=comments)[:500]
+    with using_locale(None):  # kept on the agreement, in the platform's language
+        note = _("%(grade)s: %(comments)s", grade=_(GRADES[grade]), comments=comments)[:500]
     money.record_evaluation(session, actor, user, agreement, report.kind, grade != "fail", note,
                             refund_fen=refund_fen if grade == "fail" else None)
     return evaluation

@@ -49,6 +49,9 @@ RUBRIC = {"goals": (N_("Goals and outputs achieved"), 30),
           "benefit": (N_("Benefit to residents and sustainability"), 20)}
 GRADES = {"excellent": N_("Excellent (优秀)"), "good": N_("Good (良好)"),
           "pass": N_("Pass (合格)"), "fail": N_("Fail (不合格)")}
+# The least rubric score (out of 100) each grade needs: a grade above what the score supports
+# is refused; a lower one (a serious breach found despite good figures) is the evaluator's call.
+GRADE_FLOORS = {"excellent": 90, "good": 80, "pass": 60, "fail": 0}
 
 
 @LIFECYCLE.check("report_complete", N_("The report is complete"))

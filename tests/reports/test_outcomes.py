@@ -147,9 +147,31 @@ def test_rubric_scores_add_up_and_partial_rubrics_are_refused(session, monkeypat
     scores, errors = report_forms.rubric_scores({"rubric_goals": "27", "rubric_delivery": "２０",
                                             "rubric_money": "22", "rubric_benefit": "15"})
     assert not errors
+    # 84/100 supports 良好 at most: 优秀 is refused, naming the grade it supports
+    with pytest.raises(FormErrors) as refused:
+        reports.evaluate(session, SYSTEM, w.organiser, report, grade="excellent", score=None,
+                         comments="材料齐全。", scores=scores)
+    assert "84/100" in refused.value.errors["grade"] and "Good" in refused.value.errors["grade"]
+    session.rollback()
+    with pytest.raises(FormErrors):  # all zeros and 优秀, as a tester tried
+        reports.evaluate(session, SYSTEM, w.organiser, report, grade="excellent", score=None,
+                         comments="材料齐全。", scores=dict.fromkeys(scores, 0))
+    session.rollback()
     evaluation = reports.evaluate(session, SYSTEM, w.organiser, report, grade="good",
                                   score=None, comments="材料齐全。", scores=scores)
     assert evaluation.score == 84 and evaluation.scores["delivery"] == 20
+
+
+def test_a_grade_below_the_score_is_the_evaluators_call(session, monkeypatch):
+    """Good figures and a serious breach: 不合格 with 84/100 stands (the findings say why)."""
+    w, _all, agreement, member = _setup(session, monkeypatch)
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    reports.save(session, SYSTEM, member, report, FIGURES)
+    reports.submit(session, SYSTEM, member, report)
+    session.commit()
+    evaluation = reports.evaluate(session, SYSTEM, w.organiser, report, grade="fail", score=84,
+                                  comments="台账造假，虚报服务人次。")
+    assert evaluation.grade == "fail" and evaluation.score == 84
 
 
 def test_a_third_party_evaluator_sees_and_grades_one_round_only(session, monkeypatch,
