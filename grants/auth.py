@@ -23,7 +23,7 @@ from grants.audit import Actor
 from grants.db import request_session
 from grants.i18n import N_
 from grants.notifications.models import Notice
-from grants.permissions import can, out_of_scope
+from grants.permissions import can, hidden
 from grants.settings import get_settings
 from grants.timeutil import now
 from grants.urls import path
@@ -255,7 +255,5 @@ def require(request: Request, action: str, obj: Any = None) -> User:
     that an address reveals nothing about whether something exists."""
     user = current_user(request)
     if user is None or not can(user, action, obj):
-        if out_of_scope(user, obj) or (obj is not None and action.endswith(".view")):
-            raise HTTPException(404)
-        raise HTTPException(403)
+        raise HTTPException(404 if hidden(user, action, obj) else 403)
     return user

@@ -420,6 +420,27 @@ def out_of_scope(user: User | None, obj: Any) -> bool:
             and not in_scope(user, obj))
 
 
+# The action that reads a kind of object, where it is not "<noun>.view".
+VIEWS = {"award": "award.documents"}
+
+
+def hidden(user: User | None, action: str, obj: Any) -> bool:
+    """Whether a refusal of `action` on `obj` should say "not found": the user may not even
+    see the object (outside an organiser's scope, or refused its kind's view), so that an
+    address reveals nothing about whether something exists."""
+    if obj is None:
+        return False
+    if out_of_scope(user, obj):
+        return True
+    noun = action.partition(".")[0]
+    view = VIEWS.get(noun, f"{noun}.view")
+    if action == view:
+        return True
+    # only for an object of the action's own kind (fund.correct_entry is asked of an entry)
+    return (getattr(obj, "__tablename__", None) == noun and view in RULES
+            and not can(user, view, obj))
+
+
 def can(user: User | None, action: str, obj: Any = None) -> bool:
     """Whether `user` may do `action` (e.g. "application.submit") to `obj` now."""
     if user is None or not user.is_active:

@@ -139,9 +139,11 @@ def test_documents_are_for_the_organisation_and_staff_only(app, client, session,
     with Client(app, base_url="http://testserver") as other:
         other.login(stranger.username)
         for url in (f"/awards/{award.id}/letter.pdf", f"/awards/{award.id}/agreement.pdf",
-                    f"/awards/{award.id}/certificate.pdf",
-                    f"/rounds/{w.round.id}/awards/certificates.pdf"):
-            assert other.get(url).status_code in (403, 404), url
+                    f"/awards/{award.id}/certificate.pdf"):
+            assert other.get(url).status_code == 404, url  # as for an award that does not exist
+        # the round is public: its certificates are refused, not hidden
+        assert other.get(f"/rounds/{w.round.id}/awards/certificates.pdf").status_code == 403
+        assert other.get(f"/awards/{award.id + 1000}/letter.pdf").status_code == 404
     with Client(app, base_url="http://testserver") as anonymous:
         response = anonymous.get(f"/awards/{award.id}/letter.pdf", follow_redirects=False)
         assert response.status_code == 303

@@ -94,8 +94,12 @@ def test_funders_see_statements_of_their_own_funds_only(app, session):
     with Client(app, base_url="http://testserver") as c:
         c.login(funder.username)
         assert c.get(f"/funds/{mine.id}/statement").status_code == 200
-        assert c.get(f"/funds/{other.id}/statement").status_code in (403, 404)
-        assert c.get(f"/funds/{mine.id}/reconcile").status_code in (403, 404)
+        # another's fund is "not found", as at /funds/{id}: the answer says nothing of whether
+        # it exists; their own fund's reconciliation is "not allowed"
+        assert c.get(f"/funds/{other.id}/statement").status_code == 404
+        assert c.get(f"/funds/{other.id}").status_code == 404
+        assert c.get(f"/funds/{other.id + 1000}/statement").status_code == 404
+        assert c.get(f"/funds/{mine.id}/reconcile").status_code == 403
         assert c.get("/finance").status_code == 403
         bad = c.get(f"/funds/{mine.id}/statement?from=2026-13-01")
         assert bad.status_code == 400
