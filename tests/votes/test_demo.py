@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from grants.demo import load
+from grants.timeutil import local
 from grants.votes import services
 from grants.votes.models import VoteSetup
 
@@ -52,3 +55,8 @@ def test_last_years_vote_is_published_with_its_popularity_award(client, session)
     assert list(counts.values()).count(award.counted) == 1
     page = client.get(f"/verify/{award.code}")
     assert page.status_code == 200 and 'id="verify-valid"' in page.text
+    assert "Valid popularity award" in page.text
+    # published after the vote closed, in that year: not on the day the demo was loaded
+    closed = local(setup.closes_at).date()
+    assert closed < local(award.created_at).date() <= closed + timedelta(days=1)
+    assert f"<dd>{local(award.created_at).date().isoformat()}</dd>" in page.text
