@@ -33,19 +33,35 @@ Check = Callable[[Session, Any, Any], list[str]]
 Relation = Callable[[Any, Any], bool]
 
 RELATIONS: dict[str, Relation] = {}
+# Why a relation does not hold, where a plain "you may not" would puzzle (maker-checker: the
+# person who recorded something may not approve it): a msgid, or "" to say nothing particular.
+REFUSALS: dict[str, Callable[[Any, Any], str]] = {}
 LIFECYCLES: dict[str, Lifecycle] = {}
 
 
-def relation(name: str) -> Callable[[Relation], Relation]:
-    """Register a named relation between a user and an object."""
+def relation(name: str, refusal: Callable[[Any, Any], str] | None = None
+             ) -> Callable[[Relation], Relation]:
+    """Register a named relation between a user and an object; `refusal(user, obj)` may say
+    why it does not hold."""
 
     def register(function: Relation) -> Relation:
         if name in RELATIONS:
             raise RuntimeError(f"relation {name!r} registered twice")
         RELATIONS[name] = function
+        if refusal is not None:
+            REFUSALS[name] = refusal
         return function
 
     return register
+
+
+def refusal(user: Any, who: Iterable[str], obj: Any) -> str:
+    """Why none of the named relations holds, in words."""
+    for name in who:
+        said = REFUSALS[name](user, obj) if name in REFUSALS else ""
+        if said:
+            return _(said)
+    return _("You may not do this.")
 
 
 def holds(user: Any, who: Iterable[str], obj: Any) -> bool:
@@ -227,7 +243,7 @@ def perform(session: Session, actor: audit.Actor, user: Any, action: str, obj: A
     if not lifecycle.applies(transition, obj):
         raise Refused([state_refusal(lifecycle, transition, obj)])
     if user is not None and not holds(user, transition.who, obj):
-        raise Refused([_("You may not do this.")])
+        raise Refused([refusal(user, transition.who, obj)])
     reason = reason.strip()
     if transition.needs_reason and not reason:
         raise Refused([_("Give a reason.")], field_name="reason")

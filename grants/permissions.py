@@ -10,10 +10,12 @@ checks written in routes or templates. Unknown actions are refused loudly.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from grants import lifecycle
 from grants.accounts.models import User
+from grants.i18n import N_
 from grants.lifecycle import relation
 from grants.regions import scope
 
@@ -203,7 +205,14 @@ def _staff_after_submission(user: User, obj: Any) -> bool:
     return getattr(app, "status", None) != "draft" and _staff_in_scope(user, obj)
 
 
-@relation("entry_checker")
+def _own_record(field: str, message: str) -> Callable[[User, Any], str]:
+    """The refusal of a maker-checker relation: the user recorded the thing themselves."""
+    return lambda user, obj: message if obj is not None and getattr(obj, field, None) == user.id \
+        else ""
+
+
+@relation("entry_checker", _own_record(
+    "created_by_id", N_("You recorded this entry: another person must approve it.")))
 def _entry_checker(user: User, entry: Any) -> bool:
     """Maker-checker: staff other than the person who recorded the ledger entry."""
     return _staff_in_scope(user, entry) and (
@@ -302,14 +311,17 @@ def _finance_in_scope(user: User, obj: Any) -> bool:
     return user.role == "finance"
 
 
-@relation("payment_checker")
+@relation("payment_checker", _own_record(
+    "recorded_by_id", N_("You recorded this payment: another finance user must approve or "
+                         "reject it.")))
 def _payment_checker(user: User, payment: Any) -> bool:
     """Finance staff other than the person who recorded the payment."""
     return user.role == "finance" and (
         payment is None or payment.recorded_by_id is None or payment.recorded_by_id != user.id)
 
 
-@relation("refund_checker")
+@relation("refund_checker", _own_record(
+    "requested_by_id", N_("You asked for this write-off: another person must decide it.")))
 def _refund_checker(user: User, refund: Any) -> bool:
     """Finance staff, or an organiser in scope, other than the person who asked for the
     write-off."""

@@ -325,8 +325,10 @@ def test_apply_refused_when_round_not_open(client, session):
     user = af.applicant(session)
     session.commit()
     client.login(user.username)
-    assert client.get(f"/rounds/{rnd.id}/apply").status_code == 403
+    # a draft round is not public: not found, as at /rounds/{id}
+    assert client.get(f"/rounds/{rnd.id}").status_code == 404
+    assert client.get(f"/rounds/{rnd.id}/apply").status_code == 404
     track = af.track_of(session, rnd)
     response = client.post_form(f"/rounds/{rnd.id}/apply", {"track_id": track.id, "title": "x"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert session.execute(select(func.count()).select_from(Application)).scalar_one() == 0

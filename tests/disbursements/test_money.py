@@ -15,6 +15,7 @@ from grants.funds.models import FundEntry
 from grants.rounds.models import RoundFund
 from grants.timeutil import today
 from grants.validation import FormErrors
+from tests import factories
 from tests.disbursements.factories import confirmed, finance_pair, signed
 
 pytestmark = pytest.mark.db
@@ -80,8 +81,15 @@ def test_a_payment_needs_a_second_person_and_moves_the_ledger(session, monkeypat
     payment = _pay(session, maker, tranche, 10_000_00)
     session.commit()
     assert tranche.status == "requested"
-    with pytest.raises(lifecycle.Refused):  # nobody approves their own payment
+    with pytest.raises(lifecycle.Refused) as refused:  # nobody approves their own payment
         money.approve(session, SYSTEM, maker, payment)
+    assert refused.value.problems == [  # ... and is told so, not just "you may not"
+        "You recorded this payment: another finance user must approve or reject it."]
+    session.rollback()
+    outsider = factories.user(session, "applicant")
+    with pytest.raises(lifecycle.Refused) as refused:
+        money.approve(session, SYSTEM, outsider, session.get(Payment, payment.id))
+    assert refused.value.problems == ["You may not do this."]
     session.rollback()
     money.approve(session, SYSTEM, checker, session.get(Payment, payment.id))
     session.commit()
@@ -242,8 +250,6 @@ def test_revoking_an_award_cancels_its_unpaid_tranches(session, monkeypatch):
 
 
 def test_manual_entries_are_corrected_by_reversal_never_edited(session):
-    from tests import factories
-
     fund = factories.fund(session, contributed_fen=10_000_00)
     entry = session.execute(select(FundEntry).where(FundEntry.fund_id == fund.id)).scalar_one()
     funds.reverse_entry(session, SYSTEM, entry, "重复录入")
