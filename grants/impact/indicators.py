@@ -80,6 +80,8 @@ class Project:
     reported: str = ""  # "" | midterm | final: the latest evaluated report
     grade: str = ""
     waiting: int = 0  # reports submitted and not yet evaluated
+    terminated: bool = False  # its agreement was terminated for breach: figures not counted
+    code: str = ""  # the award's verification code, printed on its certificate
 
 
 @dataclass
@@ -162,7 +164,7 @@ def _derived(filters: Filters, fund_ids: set[int] | None, round_ids: set[int] | 
                               Organisation.community_id)
     category = func.coalesce(Track.service_area, literal(UNCLASSIFIED))
     query = (select(
-        Award.id.label("award_id"), Award.position.label("position"),
+        Award.id.label("award_id"), Award.position.label("position"), Award.code.label("code"),
         Award.organisation_id.label("org_id"), Organisation.name.label("org_name"),
         Award.round_id.label("round_id"), Round.name.label("round_name"),
         Round.year.label("year"), Application.title.label("title"),
@@ -293,7 +295,8 @@ def _project(row: Any) -> Project:
                   "volunteers": int(row.a_vol), "volunteer_hours": int(row.a_hours)},
         beneficiaries={str(k): int(v or 0) for k, v in (row.beneficiaries or {}).items()},
         budget_fen=int(row.budget), spent_fen=int(row.spent), reported=row.reported or "",
-        grade=row.grade or "", waiting=int(row.waiting))
+        grade=row.grade or "", waiting=int(row.waiting), terminated=bool(row.terminated),
+        code=row.code or "")
 
 
 def portfolio(session: Session, filters: Filters | None = None, *,

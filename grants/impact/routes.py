@@ -197,18 +197,20 @@ async def impact_xlsx(request: Request) -> Response:
         raise HTTPException(400, next(iter(errors.values())))
     groups = list(TARGET_GROUPS)
     book, sheet = spreadsheets.new_workbook(_("Projects"), [
-        _("Award"), _("Project"), _("Organisation"), _("Round"), _("Year"), _("Service area"),
-        _("Community"), _("Awarded (yuan)"), _("Paid (yuan)"), _("Latest evaluated report"),
+        _("Award code"), _("Project"), _("Organisation"), _("Round"), _("Year"),
+        _("Service area"), _("Community"), _("Awarded (yuan)"), _("Paid (yuan)"),
+        _("Agreement"), _("Latest evaluated report"),
         _("Grade"), _("Activities planned"), _("Activities held"), _("People planned"),
         _("People served (person-times)"), _("Volunteers planned"), _("Volunteers"),
         _("Volunteer hours"), _("Budget (yuan)"), _("Spent (yuan)"),
         *[_(TARGET_GROUPS[g]) for g in groups]])
     for p in data.projects:
         spreadsheets.append(sheet, [
-            p.award_id, p.title, p.organisation, p.round_name, p.year,
+            p.code, p.title, p.organisation, p.round_name, p.year,
             _(SERVICE_AREAS[p.category]) if p.category in SERVICE_AREAS else "",
             data.community_names.get(p.community_id or -1, ""),
             yuan_decimal(p.awarded_fen), yuan_decimal(p.paid_fen),
+            _("Terminated for breach: figures not counted") if p.terminated else "",
             {"final": _("Final report"), "midterm": _("Mid-term report")}.get(p.reported, ""),
             _(GRADES[p.grade]) if p.grade in GRADES else "",
             p.planned["activities"], p.achieved["activities"], p.planned["people"],

@@ -165,6 +165,13 @@ def test_demo_impact_for_the_funder_matches_the_reports(session, zh_client):
     column = header.index("服务人次")
     assert sum(row[column] or 0 for row in sheet.iter_rows(min_row=2, values_only=True)) == \
         sums["people"]
+    # projects are named by their certificates' codes, never by database ids, and the one
+    # terminated for breach says so (its zeros are not a project that did nothing)
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    codes = [row[header.index("资助编码")] for row in rows]
+    assert all(isinstance(code, str) and len(code) >= 8 for code in codes), codes
+    assert [row[header.index("资助协议")] for row in rows].count("已因违约解除：数据不计入") == 1
+    assert page.text.count("已因违约解除") == 1 and "已因违约解除" in text
     # another fund's id is refused (400 with a message), never shown
     other = session.execute(select(Fund).where(Fund.id != fund.id)).scalars().first()
     refused = zh_client.get(f"/impact?fund={other.id}")
