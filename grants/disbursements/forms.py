@@ -37,7 +37,7 @@ class ScheduleForm(Form):
                 self.fail(f"amount_{i}", _("Enter an amount greater than zero."))
             due_on = clean.date(f"due_on_{i}", required=True) if condition == "date" else None
             self.rows.append({"amount_fen": amount, "condition": condition or "",
-                              "due_on": due_on, "percent": 0})
+                              "due_on": due_on, "percent": 0, "row": i})
         if not self.rows and not self.errors:
             self.fail("amount_1", _("Enter at least one tranche."))
 

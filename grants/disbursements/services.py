@@ -26,6 +26,7 @@ from grants.funds.models import Fund, FundEntry
 from grants.i18n import gettext as _
 from grants.money import format_yuan
 from grants.notifications.services import using_locale
+from grants.rounds.choices import TRANCHE_CONDITION_LABELS
 from grants.rounds.models import Round
 from grants.timeutil import local, today
 from grants.validation import FormErrors, column_problems, reason_problem
@@ -117,6 +118,38 @@ def _replace_tranches(session: Session, agreement: Agreement, rows: list[dict[st
     session.flush()
 
 
+# The order in which the conditions of tranches come true; a dated tranche may sit anywhere.
+CONDITION_ORDER = {"signing": 0, "midterm_passed": 1, "final_accepted": 2}
+
+
+def _schedule_problems(session: Session, agreement: Agreement,
+                       rows: list[dict[str, Any]]) -> dict[str, str]:
+    """A schedule is paid in order: no tranche on signing after one on the mid-term, and no
+    date before the award was confirmed."""
+    found: dict[str, str] = {}
+    award = session.get(Award, agreement.award_id)
+    earliest = local(award.confirmed_at).date() if award and award.confirmed_at else None
+    latest_stage, latest_label = -1, ""
+    for position, row in enumerate(rows, start=1):
+        index = row.get("row", position)
+        stage = CONDITION_ORDER.get(row["condition"])
+        if stage is not None:
+            if stage < latest_stage:
+                found[f"condition_{index}"] = _(
+                    "Tranche %(n)s is paid %(this)s, but comes after a tranche paid %(earlier)s: "
+                    "list the tranches in the order they are paid.", n=position,
+                    this=_(TRANCHE_CONDITION_LABELS[row["condition"]]), earlier=latest_label)
+            elif stage > latest_stage:
+                latest_stage = stage
+                latest_label = _(TRANCHE_CONDITION_LABELS[row["condition"]])
+        due_on = row.get("due_on")
+        if due_on is not None and earliest is not None and due_on < earliest:
+            found[f"due_on_{index}"] = _(
+                "A tranche cannot fall due before the award was confirmed on %(day)s.",
+                day=earliest.isoformat())
+    return found
+
+
 def change_schedule(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
                     rows: list[dict[str, Any]], reason: str) -> None:
     """Replace the tranche schedule of a draft agreement; it must add up to the award."""
@@ -127,6 +160,9 @@ def change_schedule(session: Session, actor: audit.Actor, user: Any, agreement: 
             total=format_yuan(total), amount=format_yuan(agreement.amount_fen))})
     if len(rows) > 12:
         raise FormErrors({"amount_1": _("At most 12 tranches.")})
+    problems = _schedule_problems(session, agreement, rows)
+    if problems:
+        raise FormErrors(problems)
     before = [{"amount_fen": t.amount_fen, "condition": t.condition}
               for t in tranches_of(session, agreement)]
     for row in rows:

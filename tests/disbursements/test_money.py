@@ -58,6 +58,16 @@ def test_signing_makes_the_first_tranche_due_and_the_schedule_can_change_before(
     with pytest.raises(lifecycle.Refused):  # needs a reason
         money.change_schedule(session, SYSTEM, w.organiser, agreement, rows, "  ")
     session.rollback()
+    backwards = [{"amount_fen": 20_000_00, "condition": "final_accepted", "due_on": None},
+                 {"amount_fen": 20_000_00, "condition": "signing", "due_on": None, "row": 2}]
+    with pytest.raises(FormErrors) as refused:  # paid on signing after final acceptance
+        money.change_schedule(session, SYSTEM, w.organiser, agreement, backwards, "调整")
+    assert "order they are paid" in refused.value.errors["condition_2"]
+    early = [rows[0], {**rows[1], "due_on": date(2020, 1, 1)}]
+    with pytest.raises(FormErrors) as refused:  # confirmed on 2026-09-28
+        money.change_schedule(session, SYSTEM, w.organiser, agreement, early, "调整")
+    assert "2026-09-28" in refused.value.errors["due_on_2"]
+    session.rollback()
     money.change_schedule(session, SYSTEM, w.organiser, agreement, rows, "按街道财务要求分两期")
     from grants.awards import documents
     from grants.awards.models import Award
