@@ -101,13 +101,14 @@ def test_letter_and_agreement_print_amounts_in_figures_and_capitals():
     assert "¥120,000.00" in letter and "壹拾贰万元整" in letter and "36,000.00" in letter
     agreement = text_of(pdf.render(
         "pdf/agreement.html", number="2026-007-0004", organiser_unit="南山街道办事处",
-        organisation={"name": "荔林关爱中心", "credit_code": "52440305MJL000001X",
+        organisation={"name": "荔林关爱中心", "code_label": "统一社会信用代码",
+                      "code": "52440305MJL000001X",
                       "contact_name": "马小军", "phone": "13800000015", "address": "南山区荔林社区"},
         funds=[{"name": "南山街道社会治理创新大赛专项资金", "amount_fen": 120_000_00}],
         project={"title": "长者食堂互助计划", "summary": "为社区长者提供助餐服务。",
                  "deliverables": ["助餐服务不少于3000人次"], "period": "2027-01 至 2027-12"},
         amount_fen=120_000_00, tranches=TRANCHES, issued_on=ISSUED))
-    for expected in ("甲方", "乙方", "52440305MJL000001X", "壹拾贰万元整", "陆万元整", "叁万陆仟元整",
+    for expected in ("甲方", "乙方", "统一社会信用代码52440305MJL000001X", "壹拾贰万元整", "陆万元整", "叁万陆仟元整",
                      "贰万肆仟元整", "助餐服务不少于3000人次", "盖章"):
         assert expected in agreement, expected
 

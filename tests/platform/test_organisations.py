@@ -145,10 +145,11 @@ def test_another_organisations_ids_in_urls_are_refused(client, session):
     factories.user(session, "applicant", username="lilin", organisation=mine)
     session.commit()
     client.login("lilin")
+    # not found, like the organisation's own page: an id says nothing about what exists
     assert client.get(f"/organisations/{theirs.id}").status_code == 404
-    assert client.get(f"/organisations/{theirs.id}/edit").status_code == 403
+    assert client.get(f"/organisations/{theirs.id}/edit").status_code == 404
     page = client.post_form(f"/organisations/{theirs.id}/edit", _form(name="被改了"))
-    assert page.status_code == 403
+    assert page.status_code == 404
     session.expire_all()
     assert session.get(Organisation, theirs.id).name == "坂田义工联"
     assert client.get("/organisations").status_code == 403
