@@ -377,6 +377,19 @@ def withdraw(session: Session, actor: audit.Actor, user: Any, award: Award,
     return award
 
 
+def _tell_revoked(session: Session, award: Award, reason: str) -> None:
+    from grants.notifications.services import members, notify
+
+    round_ = session.get(Round, award.round_id)
+    notify(session, members(session, award.organisation_id),
+           title=N_("Your award was revoked: %(round)s"),
+           body=N_("The organiser revoked the award of %(amount)s in %(round)s: %(reason)s. "
+                   "Nothing more will be paid under it."),
+           params={"round": round_.name if round_ else "", "amount": format_yuan(award.amount_fen),
+                   "reason": reason.strip()},
+           link=path("application_detail", id=award.application_id))
+
+
 def revoke(session: Session, actor: audit.Actor, user: Any, award: Award, reason: str) -> int:
     """Cancel a confirmed award: each fund's committed part that has not been paid out is
     released in its ledger. Returns the money released, in fen."""
@@ -393,12 +406,16 @@ def revoke(session: Session, actor: audit.Actor, user: Any, award: Award, reason
                                       "reject it first.")})
     lifecycle.perform(session, actor, user, "award.revoke", award, reason=reason)
     award.withdrawn_reason = reason.strip()
-    if agreement is not None:  # unpaid tranches are cancelled, releasing their commitment
-        released = 0
+    _tell_revoked(session, award, reason)
+    if agreement is not None:  # unpaid tranches are cancelled, releasing their commitment,
+        released = 0           # and the agreement with them (the system's consequence)
         for tranche in disbursements.tranches_of(session, agreement):
             if tranche.status in ("scheduled", "due"):
                 released += disbursements.stop(session, actor, user, tranche, reason,
                                                action="cancel")
+        if agreement.status in ("draft", "signed"):
+            lifecycle.perform(session, actor, None, "agreement.cancel", agreement,
+                              reason=reason)
         return released
     released = 0
     for allocation in session.execute(select(AwardAllocation).where(

@@ -1,6 +1,7 @@
 """Lifecycles of the money after an award, as data for the one engine (grants/lifecycle.py).
 
-    agreement:  draft (schedule editable, with reasons) → signed → closed
+    agreement:  draft (schedule editable, with reasons) → signed → closed | terminated (breach);
+                draft / signed → cancelled (award revoked)
     tranche:    scheduled → due (its condition holds) → requested (a payment awaits approval)
                 → paid (approved payments cover it); scheduled / due → stopped (failed
                 evaluation) | cancelled (award revoked)
@@ -25,7 +26,8 @@ AGREEMENT = register(Lifecycle(
     noun="agreement",
     states=(State("draft", N_("Being prepared")), State("signed", N_("Signed")),
             State("closed", N_("Closed"), final=True),
-            State("terminated", N_("Terminated for breach"), final=True)),
+            State("terminated", N_("Terminated for breach"), final=True),
+            State("cancelled", N_("Cancelled: the award was revoked"), final=True)),
     transitions=(
         Transition("edit", ("draft",), None, ("organiser_in_scope",), (),
                    N_("Change the schedule"), needs_reason=True),
@@ -35,6 +37,10 @@ AGREEMENT = register(Lifecycle(
         Transition("close", ("signed",), "closed", ("organiser_in_scope",), ("nothing_open",),
                    N_("Close the agreement"),
                    N_("Every tranche is paid, stopped or cancelled and no refund is open.")),
+        # The consequence of revoking the award (grants.awards.services.revoke): nothing more
+        # is paid, reported or evaluated; money already paid may be asked back as a refund.
+        Transition("cancel", ("draft", "signed"), "cancelled", ("organiser_in_scope",),
+                   label=N_("Cancel"), needs_reason=True),
         Transition("terminate", ("signed",), "terminated", ("organiser_in_scope",),
                    ("no_payment_waiting",), N_("Terminate for breach"),
                    N_("Every unpaid tranche stops and its money is released; a refund of what "

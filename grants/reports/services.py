@@ -20,6 +20,7 @@ from grants.applications.models import Application, BudgetLine
 from grants.awards.models import Award
 from grants.disbursements import services as money
 from grants.disbursements.models import Agreement
+from grants.disbursements.workflow import AGREEMENT_STATUSES
 from grants.i18n import gettext as _
 from grants.notifications.services import using_locale
 from grants.reports import forms
@@ -54,6 +55,9 @@ def start(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
         raise FormErrors({"kind": _("Not a valid choice.")})
     if agreement.status == "draft":
         raise FormErrors({"kind": _("Reports are filed once the agreement is signed.")})
+    if agreement.status != "signed":  # closed, terminated, or cancelled with its award
+        raise FormErrors({"kind": _("This agreement is %(status)s: no more reports are filed.",
+                                    status=_(AGREEMENT_STATUSES[agreement.status]))})
     existing = report_of(session, agreement, kind)
     if existing is not None:
         return existing

@@ -251,12 +251,30 @@ def test_revoking_an_award_cancels_its_unpaid_tranches(session, monkeypatch):
     agreement = signed(session, agreements[0])
     first = money.tranches_of(session, agreement)[0]
     money.approve(session, SYSTEM, checker, _pay(session, maker, first, 25_000_00))
+    from grants.organisations.models import Organisation
+
+    member = factories.user(session, "applicant", organisation=session.get(
+        Organisation, agreement.organisation_id))
     session.commit()
     released = awards.revoke(session, SYSTEM, w.organiser,
                              session.get(Award, agreement.award_id), "发现虚假材料")
     assert released == 25_000_00
     assert [t.status for t in money.tranches_of(session, agreement)] == [
         "paid", "cancelled", "cancelled"]
+    # the agreement goes with its award: nothing more is reported, evaluated or paid under it,
+    # and the organisation is told
+    from grants.notifications.models import Notice
+    from grants.reports import services as reports
+
+    assert agreement.status == "cancelled"
+    with pytest.raises(FormErrors) as refused:
+        reports.start(session, SYSTEM, None, agreement, "final")
+    assert "no more reports" in refused.value.errors["kind"]
+    with pytest.raises(FormErrors):
+        money.record_evaluation(session, SYSTEM, w.organiser, agreement, "final", True, "合格")
+    notices = session.execute(select(Notice.title).where(Notice.user_id == member.id)
+                              ).scalars().all()
+    assert any("撤销" in title for title in notices), notices
 
 
 def test_manual_entries_are_corrected_by_reversal_never_edited(session):

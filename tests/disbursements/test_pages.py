@@ -7,6 +7,7 @@ import subprocess
 from datetime import date
 
 import pytest
+from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -206,3 +207,34 @@ def test_the_agreement_names_a_filed_organisations_filing_number_as_such(client,
     registered = session.get(Organisation, other.organisation_id)
     page = client.get(f"/awards/{other.id}/agreement.pdf?format=html").text
     assert f"<th>统一社会信用代码</th><td>{registered.credit_code}</td>" in page
+
+
+def test_a_revoked_award_reads_as_revoked_on_the_organisations_pages(client, session,
+                                                                      monkeypatch):
+    from grants.audit import SYSTEM
+    from grants.awards import services as awards
+    from grants.awards.models import Award
+    from grants.organisations.models import Organisation
+    from tests.disbursements.factories import signed
+
+    w, agreements = confirmed(session, monkeypatch)
+    agreement = signed(session, agreements[0])
+    award = session.get(Award, agreement.award_id)
+    member = factories.user(session, "applicant", organisation=session.get(
+        Organisation, award.organisation_id))
+    awards.revoke(session, SYSTEM, w.organiser, award, "发现重复申报")
+    session.commit()
+    client.login(member.username)
+    page = BeautifulSoup(client.get(f"/applications/{award.application_id}").text,
+                         "html.parser")
+    assert "发现重复申报" in page.select_one("#award-revoked").get_text()
+    assert page.select_one("#award-documents") is None
+    assert client.get(f"/awards/{award.id}/agreement.pdf").status_code == 404
+    detail = client.get(f"/agreements/{agreement.id}").text
+    assert "Cancelled: the award was revoked" in detail and "agreement.pdf" not in detail
+    assert client.post_form(f"/agreements/{agreement.id}/reports/final").status_code in (303, 400)
+    session.expire_all()
+    from grants.reports.models import Report
+
+    assert session.execute(select(Report).where(Report.agreement_id == agreement.id)
+                           ).first() is None

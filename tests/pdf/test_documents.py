@@ -108,8 +108,8 @@ def test_letter_and_agreement_print_amounts_in_figures_and_capitals():
         project={"title": "长者食堂互助计划", "summary": "为社区长者提供助餐服务。",
                  "deliverables": ["助餐服务不少于3000人次"], "period": "2027-01 至 2027-12"},
         amount_fen=120_000_00, tranches=TRANCHES, issued_on=ISSUED))
-    for expected in ("甲方", "乙方", "统一社会信用代码52440305MJL000001X", "壹拾贰万元整", "陆万元整", "叁万陆仟元整",
-                     "贰万肆仟元整", "助餐服务不少于3000人次", "盖章"):
+    for expected in ("甲方", "乙方", "统一社会信用代码52440305MJL000001X", "壹拾贰万元整", "陆万元整",
+                     "叁万陆仟元整", "贰万肆仟元整", "助餐服务不少于3000人次", "盖章"):
         assert expected in agreement, expected
 
 

@@ -143,16 +143,18 @@ async def detail(request: Request) -> Response:
         "decision": services.latest_decision(session, app),
         "statuses": workflow.STATUSES, "paths": regions.path_labels(session),
         "category_labels": rules.CATEGORY_LABELS, "errors": {},
-        "award": (award := _confirmed_award(session, app)),
+        "award": (award := _decided_award(session, app)),
         "agreement": agreement_of(session, award.id or 0) if award else None,
         "stage": progress.stages(session, [app.id or 0]).get(app.id or 0), "STAGES": progress.STAGES,
     })
 
 
-def _confirmed_award(session: Session, app: Application) -> Award | None:
-    """The application's confirmed award, whose documents its page links to."""
-    return session.execute(select(Award).where(Award.application_id == app.id,
-                                               Award.status == "confirmed")).scalars().first()
+def _decided_award(session: Session, app: Application) -> Award | None:
+    """The application's confirmed award, whose documents its page links to, or its revoked
+    one, which the page says was revoked and why."""
+    return session.execute(select(Award).where(
+        Award.application_id == app.id, Award.status.in_(("confirmed", "revoked")))
+        .order_by(Award.id.desc())).scalars().first()
 
 
 @login_required
