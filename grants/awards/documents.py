@@ -81,6 +81,10 @@ def award_list(session: Session, notice: AwardNotice, round_: Round) -> Document
                  for i, r in enumerate(rows, start=1)],
         "total_fen": sum(r.award.amount_fen for r in rows),
         "issued_on": _day(notice.confirmed_at if final else notice.published_at),
+        "changes": [{"project": r.title, "organisation": r.organisation,
+                     "change": "撤回" if r.award.status == "withdrawn" else "撤销资助",
+                     "on": _day(r.award.updated_at), "reason": r.award.withdrawn_reason}
+                    for r in services.changed_rows(session, notice)],
     }
     name = "award-list" if final else "notice"
     return Document("pdf/award_list.html", f"{name}-{round_.id}.pdf", context)

@@ -330,6 +330,7 @@ def _public_context(request: Request, notice: AwardNotice, round_: Round,
     session = db(request)
     return {"notice": notice, "round": round_,
             "rows": services.award_rows(session, notice, live_only=True),
+            "changes": services.changed_rows(session, notice),
             "open": services.window_open(notice), "errors": errors or {},
             "values": values or {}, "lodged": lodged, "LEVELS": services.LEVELS,
             "STATUSES": workflow.NOTICE_STATUSES}

@@ -124,6 +124,14 @@ def award_rows(session: Session, notice: AwardNotice, *, live_only: bool = False
             for a, title, org in rows]
 
 
+def changed_rows(session: Session, notice: AwardNotice) -> list[AwardRow]:
+    """The notice's awards withdrawn (during the notice) or revoked (after it): a published
+    list never loses a project silently; the notice says which, when and why."""
+    if notice.published_at is None:
+        return []
+    return [row for row in award_rows(session, notice) if row.award.status not in LIVE]
+
+
 def unfunded_rows(session: Session, notice: AwardNotice) -> list[tuple[AwardUnfunded, str, str]]:
     return [(u, title, org) for u, title, org in session.execute(
         select(AwardUnfunded, Application.title, Organisation.name)

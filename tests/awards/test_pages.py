@@ -207,3 +207,32 @@ def test_award_list_pdf_carries_names_amounts_capitals_and_the_address(client, s
     assert "壹拾陆万元整" in text  # 50,000 + 40,000 + 40,000 + 30,000
     assert f"/public/notices/{notice.id}" in text
     assert "第1页/共1页" in text.replace(" ", "")
+
+
+def test_a_project_withdrawn_during_the_notice_is_listed_as_a_change(app, client, session,
+                                                                      monkeypatch):
+    """A published list never loses a project silently: the public page and the PDF say
+    which project was withdrawn, when and why."""
+    from tests.awards.factories import proposed
+
+    w, notice = proposed(session)
+    monkeypatch.setattr(awards, "today", lambda: date(2026, 9, 18))
+    awards.publish(session, awards.audit.SYSTEM, None, notice, title="公示", contact="",
+                   working_days=5)
+    session.commit()
+    first = session.execute(select(Award).where(Award.notice_id == notice.id)
+                            .order_by(Award.position)).scalars().first()
+    before = client.get(f"/public/notices/{notice.id}").text
+    assert 'id="notice-changes"' not in before
+    awards.withdraw(session, awards.audit.SYSTEM, w.organiser, first, "异议成立：重复申报")
+    session.commit()
+    page = client.get(f"/public/notices/{notice.id}").text
+    changes = page.split('id="notice-changes"', 1)[1].split("</section>", 1)[0]
+    assert "异议成立：重复申报" in changes and "withdrawn on" in changes
+    listed = page.split('id="notice-awards"', 1)[1].split("</table>", 1)[0]
+    from grants.applications.models import Application
+
+    project = session.get(Application, first.application_id).title
+    assert project in changes and project not in listed
+    text = _text(client.get(f"/public/notices/{notice.id}/notice.pdf").content)
+    assert "更正说明" in text and "异议成立：重复申报" in text.replace("\n", "")
