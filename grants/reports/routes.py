@@ -14,6 +14,7 @@ from starlette.routing import Route
 from grants.accounts.models import User
 from grants.auth import actor, current_user, login_required, require
 from grants.disbursements.models import Agreement
+from grants.disbursements.workflow import AGREEMENT_STATUSES
 from grants.forms import Form
 from grants.i18n import gettext as _
 from grants.organisations.models import Organisation
@@ -37,6 +38,7 @@ def _context(request: Request, report: Report, errors: dict | None = None,
             "attachments": files.live(session, report, "attachment"),
             "MAX_PHOTOS": files.MAX_PHOTOS, "MAX_ATTACHMENTS": files.MAX_ATTACHMENTS,
             "STATUSES": workflow.STATUSES, "KINDS": workflow.KINDS, "GRADES": workflow.GRADES,
+            "AGREEMENT_STATUSES": AGREEMENT_STATUSES,
             "RUBRIC": workflow.RUBRIC, "TARGET_GROUPS": TARGET_GROUPS,
             "line_label": services.line_label,
             "overspent": {o.index: o for o in services.overspending(report)}}

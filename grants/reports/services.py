@@ -315,7 +315,8 @@ def waiting_query(session: Session, user: Any) -> Any:
     from grants.regions import scope
 
     mine = select(RoundEvaluator.round_id).where(RoundEvaluator.user_id == user.id)
-    query = select(Report).where(Report.status == "submitted")
+    query = (select(Report).join(Agreement, Agreement.id == Report.agreement_id)
+             .where(Report.status == "submitted", Agreement.status == "signed"))
     if can(user, "report.evaluate_in_scope"):
         condition = scope.in_scope(user, Round.region_id, session)
         if condition is not None:

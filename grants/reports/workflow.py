@@ -21,19 +21,19 @@ LIFECYCLE = register(Lifecycle(
             State("returned", N_("Returned for correction")),
             State("accepted", N_("Evaluated"), final=True)),
     transitions=(
-        Transition("edit", ("draft", "returned"), None, ("applicant_member",), (),
-                   N_("Edit")),
+        Transition("edit", ("draft", "returned"), None, ("applicant_member",),
+                   ("agreement_signed",), N_("Edit")),
         Transition("submit", ("draft", "returned"), "submitted", ("applicant_member",),
-                   ("report_complete",), N_("Submit the report"),
+                   ("agreement_signed", "report_complete"), N_("Submit the report"),
                    N_("The report goes to the organiser for evaluation and can no longer be "
                       "changed unless it is returned.")),
         Transition("return", ("submitted",), "returned",
-                   ("organiser_in_scope", "round_evaluator"), (),
+                   ("organiser_in_scope", "round_evaluator"), ("agreement_signed",),
                    N_("Return for correction"),
                    N_("The organisation corrects the report and submits it again."),
                    needs_reason=True),
         Transition("evaluate", ("submitted",), "accepted", ("organiser_in_scope", "round_evaluator"),
-                   (),
+                   ("agreement_signed",),
                    N_("Record the evaluation"),
                    N_("The grade is final. 合格 or better makes the tranches waiting for this "
                       "report due; 不合格 stops the later tranches.")),
@@ -52,6 +52,20 @@ GRADES = {"excellent": N_("Excellent (优秀)"), "good": N_("Good (良好)"),
 # The least rubric score (out of 100) each grade needs: a grade above what the score supports
 # is refused; a lower one (a serious breach found despite good figures) is the evaluator's call.
 GRADE_FLOORS = {"excellent": 90, "good": 80, "pass": 60, "fail": 0}
+
+
+@LIFECYCLE.check("agreement_signed", N_("The agreement is in force"))
+def _agreement_signed(session: Session, report: Report, _ctx: Any) -> list[str]:
+    """A report belongs to a signed agreement; once it is terminated, cancelled with its
+    award or closed, the report is no longer edited, submitted, returned or evaluated."""
+    from grants.disbursements.models import Agreement
+    from grants.disbursements.workflow import AGREEMENT_STATUSES
+
+    agreement = session.get(Agreement, report.agreement_id)
+    if agreement is None or agreement.status == "signed":
+        return []
+    return [_("This report's agreement is %(status)s: the report is no longer edited, "
+              "submitted or evaluated.", status=_(AGREEMENT_STATUSES[agreement.status]))]
 
 
 @LIFECYCLE.check("report_complete", N_("The report is complete"))

@@ -255,18 +255,36 @@ def test_revoking_an_award_cancels_its_unpaid_tranches(session, monkeypatch):
 
     member = factories.user(session, "applicant", organisation=session.get(
         Organisation, agreement.organisation_id))
+    from grants.reports import services as reports
+
+    midterm = reports.start(session, SYSTEM, member, agreement, "midterm")
+    reports.save(session, SYSTEM, member, midterm, {
+        "activities_held": "3", "people_served": "90", "volunteers": "4", "volunteer_hours": "20",
+        "narrative": "开展了三次长者助餐活动，服务社区长者九十人次，居民反馈良好。"})
+    reports.submit(session, SYSTEM, member, midterm)
     session.commit()
+    assert midterm in reports.waiting_for(session, w.organiser)
     released = awards.revoke(session, SYSTEM, w.organiser,
                              session.get(Award, agreement.award_id), "发现虚假材料")
+    session.commit()
     assert released == 25_000_00
     assert [t.status for t in money.tranches_of(session, agreement)] == [
         "paid", "cancelled", "cancelled"]
     # the agreement goes with its award: nothing more is reported, evaluated or paid under it,
     # and the organisation is told
     from grants.notifications.models import Notice
-    from grants.reports import services as reports
 
     assert agreement.status == "cancelled"
+    # a report submitted before leaves the evaluation queue, and is neither returned nor graded
+    assert midterm not in reports.waiting_for(session, w.organiser)
+    for move in (lambda: reports.return_for_correction(session, SYSTEM, w.organiser, midterm,
+                                                       "请补充台账"),
+                 lambda: reports.evaluate(session, SYSTEM, w.organiser, midterm, grade="pass",
+                                          score=None, comments="合格")):
+        with pytest.raises(lifecycle.Refused) as refused:
+            move()
+        assert "no longer edited, submitted or evaluated" in " ".join(refused.value.problems)
+        session.rollback()
     with pytest.raises(FormErrors) as refused:
         reports.start(session, SYSTEM, None, agreement, "final")
     assert "no more reports" in refused.value.errors["kind"]
