@@ -129,7 +129,10 @@ def changed_rows(session: Session, notice: AwardNotice) -> list[AwardRow]:
     list never loses a project silently; the notice says which, when and why."""
     if notice.published_at is None:
         return []
-    return [row for row in award_rows(session, notice) if row.award.status not in LIVE]
+    # An award's last change is its withdrawal or revocation (both final): one withdrawn
+    # while the proposal was still a draft was never published, so it is not a change.
+    return [row for row in award_rows(session, notice) if row.award.status not in LIVE
+            and row.award.updated_at >= notice.published_at]
 
 
 def unfunded_rows(session: Session, notice: AwardNotice) -> list[tuple[AwardUnfunded, str, str]]:

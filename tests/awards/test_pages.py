@@ -216,12 +216,15 @@ def test_a_project_withdrawn_during_the_notice_is_listed_as_a_change(app, client
     from tests.awards.factories import proposed
 
     w, notice = proposed(session)
+    ranked = session.execute(select(Award).where(Award.notice_id == notice.id)
+                             .order_by(Award.position)).scalars().all()
+    # withdrawn while the proposal was a draft: never published, so never a "change"
+    awards.withdraw(session, awards.audit.SYSTEM, w.organiser, ranked[-1], "草案阶段撤回")
     monkeypatch.setattr(awards, "today", lambda: date(2026, 9, 18))
     awards.publish(session, awards.audit.SYSTEM, None, notice, title="公示", contact="",
                    working_days=5)
     session.commit()
-    first = session.execute(select(Award).where(Award.notice_id == notice.id)
-                            .order_by(Award.position)).scalars().first()
+    first = ranked[0]
     before = client.get(f"/public/notices/{notice.id}").text
     assert 'id="notice-changes"' not in before
     awards.withdraw(session, awards.audit.SYSTEM, w.organiser, first, "异议成立：重复申报")
@@ -229,6 +232,7 @@ def test_a_project_withdrawn_during_the_notice_is_listed_as_a_change(app, client
     page = client.get(f"/public/notices/{notice.id}").text
     changes = page.split('id="notice-changes"', 1)[1].split("</section>", 1)[0]
     assert "异议成立：重复申报" in changes and "withdrawn on" in changes
+    assert "草案阶段撤回" not in page
     listed = page.split('id="notice-awards"', 1)[1].split("</table>", 1)[0]
     from grants.applications.models import Application
 
