@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event, select, update
+from sqlalchemy import DateTime, Engine, event, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -232,6 +232,15 @@ def request_session(request: Any) -> Session:
     if session is None:
         session = state["db"] = Session(get_engine(), expire_on_commit=False)
     return session
+
+
+def lock_key(session: Session, key: str) -> None:
+    """Serialise writers that check-then-act on something no row stands for yet (a bank
+    reference about to be recorded), until the transaction ends. PostgreSQL: a transaction
+    advisory lock on the key's hash. SQLite: write requests hold the database's write lock
+    from BEGIN IMMEDIATE, so nothing is needed."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def lock_row(session: Session, model: Any, row_id: int | None) -> None:

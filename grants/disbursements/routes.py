@@ -278,9 +278,13 @@ async def refund_act(request: Request) -> Response:
         read, user = forms.RefundForm(form), current_user(request)
         read.raise_errors()
         if read.action == "record":
-            services.record_refund(session, actor(request), user, refund,
-                                   refunded_on=read.refunded_on,
-                                   bank_reference=read.bank_reference)
+            try:
+                services.record_refund(session, actor(request), user, refund,
+                                       refunded_on=read.refunded_on,
+                                       bank_reference=read.bank_reference)
+            except services.DuplicateRefund:  # the same form sent again
+                session.rollback()
+                return _("This refund was already recorded.")
             return _("The refund is recorded and returned to the funds.")
         if read.action == "request_write_off":
             services.request_write_off(session, actor(request), user, refund, read.reason)

@@ -8,6 +8,7 @@ row locks (tranche, payment, refund) so that parallel requests pay a tranche onc
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +19,7 @@ from sqlmodel import Session
 
 from grants import audit, lifecycle
 from grants.awards.models import Award, AwardAllocation
-from grants.db import lock_row
+from grants.db import lock_key, lock_row
 from grants.disbursements.models import Agreement, Payment, Refund, Tranche, TrancheShare
 from grants.disbursements.workflow import OPEN_TRANCHES
 from grants.funds import services as funds
@@ -137,7 +138,7 @@ def _schedule_problems(session: Session, agreement: Agreement,
             if stage < latest_stage:
                 found[f"condition_{index}"] = _(
                     "Tranche %(n)s is paid %(this)s, but comes after a tranche paid %(earlier)s: "
-                    "list the tranches in the order they are paid.", n=position,
+                    "list the tranches in the order they are paid.", n=index,
                     this=_(TRANCHE_CONDITION_LABELS[row["condition"]]), earlier=latest_label)
             elif stage > latest_stage:
                 latest_stage = stage
@@ -167,12 +168,14 @@ def change_schedule(session: Session, actor: audit.Actor, user: Any, agreement: 
               for t in tranches_of(session, agreement)]
     for row in rows:
         row["percent"] = round(100 * row["amount_fen"] / agreement.amount_fen)
-    _replace_tranches(session, agreement, rows)
+    # asked first: a signed or cancelled agreement's tranches (with their payments) are never
+    # touched
     lifecycle.perform(session, actor, user, "agreement.edit", agreement, reason=reason,
                       extra={"before": before, "schedule": [
                           {"amount_fen": r["amount_fen"], "condition": r["condition"],
                            "due_on": r["due_on"].isoformat() if r["due_on"] else None}
                           for r in rows]})
+    _replace_tranches(session, agreement, rows)
 
 
 def sign(session: Session, actor: audit.Actor, user: Any, agreement: Agreement, *,
@@ -356,10 +359,25 @@ def pending_on(session: Session, tranche_id: int) -> int:
         Payment.tranche_id == tranche_id, Payment.status == "pending")).scalar_one())
 
 
+class DuplicateRefund(Exception):
+    def __init__(self, refund: Refund):
+        super().__init__(f"refund {refund.id} already recorded")
+        self.refund = refund
+
+
 class DuplicatePayment(Exception):
     def __init__(self, payment: Payment):
         super().__init__(f"payment {payment.id} already recorded")
         self.payment = payment
+
+
+def normalise_reference(raw: str) -> str:
+    """A bank reference as the bank means it: full-width characters made plain (NFKC), spaces
+    and invisible format characters (zero-width spaces) dropped, letters in capitals (cmb
+    2026110001 is CMB2026110001). Control characters stay, for the form to refuse."""
+    plain = unicodedata.normalize("NFKC", raw)
+    return "".join(ch for ch in plain if not ch.isspace()
+                   and unicodedata.category(ch) != "Cf").upper()
 
 
 def _reference_problem(session: Session, reference: str, form_key: str | None) -> str:
@@ -396,7 +414,7 @@ def record_payment(session: Session, actor: audit.Actor, user: Any, tranche: Tra
     approves it. Partial payments add up; together they never exceed the tranche."""
     from grants.applications import attachments
 
-    bank_reference, note = bank_reference.strip(), note.strip()
+    bank_reference, note = normalise_reference(bank_reference), note.strip()
     errors = column_problems(Payment, {"bank_reference": bank_reference, "note": note,
                                        "form_key": form_key})
     if amount_fen is None or amount_fen <= 0:
@@ -419,6 +437,7 @@ def record_payment(session: Session, actor: audit.Actor, user: Any, tranche: Tra
         errors["paid_on"] = _("The money cannot have been paid before the agreement was "
                               "signed on %(day)s.", day=agreement.signed_on.isoformat())
     if bank_reference and "bank_reference" not in errors:
+        lock_key(session, f"bank-reference:{bank_reference}")
         reused = _reference_problem(session, bank_reference, form_key)
         if reused:
             errors["bank_reference"] = reused
@@ -544,8 +563,11 @@ def open_refund(session: Session, actor: audit.Actor, user: Any, agreement: Agre
 def record_refund(session: Session, actor: audit.Actor, user: Any, refund: Refund, *,
                   refunded_on: date | None, bank_reference: str) -> Refund:
     """The organisation paid the money back: it returns to the funds that paid it, in
-    proportion to what each disbursed."""
-    bank_reference = bank_reference.strip()
+    proportion to what each disbursed. The same form sent again (the refund is already
+    recorded with this reference) is answered as already recorded: DuplicateRefund."""
+    bank_reference = normalise_reference(bank_reference)
+    if refund.status == "refunded" and refund.bank_reference == bank_reference:
+        raise DuplicateRefund(refund)
     errors = column_problems(Refund, {"bank_reference": bank_reference})
     if refunded_on is None:
         errors["refunded_on"] = _("Enter a date like 2027-03-31.")
@@ -560,6 +582,7 @@ def record_refund(session: Session, actor: audit.Actor, user: Any, refund: Refun
     if not bank_reference:
         errors["bank_reference"] = _("Enter the bank's reference for the transfer.")
     elif "bank_reference" not in errors:
+        lock_key(session, f"bank-reference:{bank_reference}")
         reused = _reference_problem(session, bank_reference, None)
         if reused:
             errors["bank_reference"] = reused
@@ -772,12 +795,14 @@ def reconcile(session: Session, fund: Fund, lines: list[BankLine]) -> Reconcilia
                                            FundEntry.ref_type == "refund")))).all()
     ledger: dict[tuple[str, int], list[tuple[str, str, int, date | None]]] = {}
     for ref, amount, on in payments:
-        ledger.setdefault((ref, -int(amount)), []).append(("payment", ref, -int(amount), on))
+        ledger.setdefault((normalise_reference(ref), -int(amount)), []).append(
+            ("payment", ref, -int(amount), on))
     for ref, amount, on in refunds:
-        ledger.setdefault((ref, int(amount)), []).append(("refund", ref, int(amount), on))
+        ledger.setdefault((normalise_reference(ref), int(amount)), []).append(
+            ("refund", ref, int(amount), on))
     matched, bank_only = [], []
     for line in lines:
-        waiting = ledger.get((line.reference, line.amount_fen))
+        waiting = ledger.get((normalise_reference(line.reference), line.amount_fen))
         if waiting:
             kind = waiting.pop(0)[0]
             matched.append((line, kind))

@@ -77,8 +77,15 @@ def test_signing_makes_the_first_tranche_due_and_the_schedule_can_change_before(
         (20_000_00, "协议签订后"), (20_000_00, "2026年10月1日")]  # the PDF follows the change
     signed(session, agreement)
     assert [t.status for t in money.tranches_of(session, agreement)] == ["due", "due"]
-    with pytest.raises(lifecycle.Refused):  # fixed once signed
+    maker, checker = finance_pair(session)
+    money.approve(session, SYSTEM, checker, _pay(session, maker, money.tranches_of(
+        session, agreement)[0], 1_000_00))
+    session.commit()
+    with pytest.raises(lifecycle.Refused) as refused:  # fixed once signed, payments untouched
         money.change_schedule(session, SYSTEM, w.organiser, agreement, rows, "再改")
+    assert "Signed" in " ".join(refused.value.problems)
+    session.rollback()
+    assert len(money.tranches_of(session, agreement)) == 2
 
 
 def test_a_payment_needs_a_second_person_and_moves_the_ledger(session, monkeypatch):
@@ -170,9 +177,14 @@ def test_a_payment_is_not_dated_before_signing_nor_a_bank_reference_used_twice(
     with pytest.raises(money.DuplicatePayment):  # the same form sent again: already recorded
         _pay(session, maker, tranche, 100, ref="CMB1", form_key="form-1")
     session.rollback()
+    for variant in ("cmb1", "CMB 1", "ＣＭＢ１", "CMB1\u200b"):  # the same transfer, typed otherwise
+        with pytest.raises(FormErrors):
+            _pay(session, maker, other, 100, ref=variant)
+        session.rollback()
+    assert money.normalise_reference(" ｃｍｂ 2026\u200b11 0001 ") == "CMB2026110001"
     money.reject(session, SYSTEM, checker, paid, reason="银行退回，重新转账。")
     session.commit()
-    assert _pay(session, maker, other, 100, ref="CMB1").bank_reference == "CMB1"
+    assert _pay(session, maker, other, 100, ref="cmb 1").bank_reference == "CMB1"  # stored plain
 
 
 def test_a_failed_evaluation_stops_later_tranches_and_opens_a_refund(session, monkeypatch):
@@ -218,6 +230,10 @@ def test_a_failed_evaluation_stops_later_tranches_and_opens_a_refund(session, mo
     money.record_refund(session, SYSTEM, maker, refund, refunded_on=today(),
                         bank_reference="ICBC-R-001")
     session.commit()
+    with pytest.raises(money.DuplicateRefund):  # the same form sent again: already recorded
+        money.record_refund(session, SYSTEM, maker, refund, refunded_on=today(),
+                            bank_reference="icbc-r-001")
+    session.rollback()
     again = money._reference_problem(session, "ICBC-R-001", None)  # a second refund, or payment
     assert "refund of ¥5,000.00" in again and agreement.number in again
     after = funds.balances(session, [fund_id])[fund_id]
