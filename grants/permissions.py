@@ -433,7 +433,7 @@ def out_of_scope(user: User | None, obj: Any) -> bool:
 
 
 # The action that reads a kind of object, where it is not "<noun>.view".
-VIEWS = {"award": "award.documents"}
+VIEWS = {"award": "award.documents", "objection": "objection.manage"}
 
 
 def hidden(user: User | None, action: str, obj: Any) -> bool:

@@ -80,6 +80,17 @@ def test_the_whole_walk_from_proposal_to_confirmed_documents(app, client, sessio
     objection = session.execute(select(Objection)).scalar_one()
     assert objection.evidence_kind == "png"
     assert client.get(f"/objections/{objection.id}/evidence").status_code == 200
+    # an objection is the organiser's: anyone else is told it is not found, as for an id that
+    # does not exist (an objector's name never leaks, nor how many objections there are)
+    from tests import factories
+
+    snoop = factories.user(session, "applicant")
+    session.commit()
+    with Client(app, base_url="http://testserver") as other:
+        other.login(snoop.username)
+        for path in (f"/objections/{objection.id}", f"/objections/{objection.id}/evidence",
+                     f"/objections/{objection.id + 100}"):
+            assert other.get(path).status_code == 404, path
     blocked = client.post_form(f"/rounds/{w.round.id}/awards/confirm", {"confirm": "1"})
     assert blocked.status_code == 400  # the window has not ended and an objection is open
     assert "This could not be done:" in blocked.text and "marked fields" not in blocked.text
