@@ -59,6 +59,13 @@ class EvaluationForm(Form):
         return None if self.outcome is None else self.outcome == "passed"
 
 
+class AskBackForm(Form):
+    """Money paid under a revoked award, asked back."""
+
+    refund = Money(required=True)
+    reason = Text(max_length=REASON)
+
+
 class TerminateForm(Form):
     reason = Text(max_length=REASON)
     refund = Money()

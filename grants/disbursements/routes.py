@@ -224,6 +224,20 @@ async def agreement_terminate(request: Request) -> Response:
 
 
 @login_required
+async def agreement_ask_back(request: Request) -> Response:
+    agreement = _agreement(request, "refund.open")
+
+    async def work(session: Any, form: Any) -> str:
+        read = forms.AskBackForm(form)
+        read.raise_errors()
+        services.ask_back(session, actor(request), current_user(request), agreement,
+                          read.refund, read.reason)
+        return _("The refund is asked for; finance records it when the money comes back.")
+
+    return await _agreement_action(request, agreement, work)
+
+
+@login_required
 async def tranche_pay(request: Request) -> Response:
     session = db(request)
     tranche = get_or_404(session, Tranche, request.path_params["id"])
@@ -459,6 +473,8 @@ routes = [
     Route("/agreements/{id:id}/sign", agreement_sign, methods=["POST"], name="agreement_sign"),
     Route("/agreements/{id:id}/evaluate", agreement_evaluate, methods=["POST"],
           name="agreement_evaluate"),
+    Route("/agreements/{id:id}/refunds", agreement_ask_back, methods=["POST"],
+          name="agreement_ask_back"),
     Route("/agreements/{id:id}/terminate", agreement_terminate, methods=["POST"],
           name="agreement_terminate"),
     Route("/agreements/{id:id}/scan", agreement_file, name="agreement_scan"),

@@ -560,6 +560,27 @@ def open_refund(session: Session, actor: audit.Actor, user: Any, agreement: Agre
     return refund
 
 
+def ask_back(session: Session, actor: audit.Actor, user: Any, agreement: Agreement,
+             amount_fen: int | None, reason: str) -> Refund:
+    """Ask for money paid under a revoked award back (its agreement is cancelled: there is
+    no evaluation or termination left to ask it with)."""
+    reason = reason.strip()
+    errors: dict[str, str] = {}
+    if agreement.status != "cancelled":
+        errors["refund"] = _("Money is asked back this way only when the award was revoked; "
+                             "otherwise record a failed evaluation or terminate the agreement.")
+    if amount_fen is None:
+        errors["refund"] = _("Enter an amount greater than zero.")
+    problem = reason_problem(reason, 1000)
+    if problem:
+        errors["reason"] = problem
+    if errors:
+        raise FormErrors(errors)
+    assert amount_fen is not None
+    lock_row(session, Agreement, agreement.id)
+    return open_refund(session, actor, user, agreement, amount_fen, reason)
+
+
 def record_refund(session: Session, actor: audit.Actor, user: Any, refund: Refund, *,
                   refunded_on: date | None, bank_reference: str) -> Refund:
     """The organisation paid the money back: it returns to the funds that paid it, in

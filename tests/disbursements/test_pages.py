@@ -238,3 +238,42 @@ def test_a_revoked_award_reads_as_revoked_on_the_organisations_pages(client, ses
 
     assert session.execute(select(Report).where(Report.agreement_id == agreement.id)
                            ).first() is None
+
+
+
+def test_money_paid_under_a_revoked_award_can_be_asked_back(client, session, monkeypatch):
+    from grants.audit import SYSTEM
+    from grants.awards import services as awards
+    from grants.awards.models import Award
+    from grants.disbursements.models import Refund
+    from tests.disbursements.factories import signed
+
+    w, agreements = confirmed(session, monkeypatch)
+    agreement = signed(session, agreements[0])
+    maker, checker = finance_pair(session)
+    tranche = money.tranches_of(session, agreement)[0]
+    money.approve(session, SYSTEM, checker, money.record_payment(
+        session, SYSTEM, maker, tranche, amount_fen=10_000_00, paid_on=date(2026, 10, 9),
+        bank_reference="CMB-AB-1"))
+    session.commit()
+    client.login(w.organiser.username)
+    assert 'id="ask-back"' not in client.get(f"/agreements/{agreement.id}").text  # signed
+    refused = client.post_form(f"/agreements/{agreement.id}/refunds",
+                               {"refund": "100", "reason": "撤销前已拨付"})
+    assert refused.status_code == 400 and "only when the award was revoked" in refused.text
+    awards.revoke(session, SYSTEM, w.organiser, session.get(Award, agreement.award_id),
+                  "发现虚假材料")
+    session.commit()
+    assert 'id="ask-back"' in client.get(f"/agreements/{agreement.id}").text
+    too_much = client.post_form(f"/agreements/{agreement.id}/refunds",
+                                {"refund": "10000.01", "reason": "追回全部拨款"})
+    assert too_much.status_code == 400 and 'id="f-askback-refund"' in too_much.text
+    assert client.post_form(f"/agreements/{agreement.id}/refunds",
+                            {"refund": "10000", "reason": "追回全部拨款"}).status_code == 303
+    refund = session.execute(select(Refund).where(Refund.agreement_id == agreement.id)
+                             ).scalar_one()
+    assert (refund.amount_fen, refund.status, refund.reason) == (10_000_00, "due", "追回全部拨款")
+    client.login(maker.username)  # finance records it when the money comes back
+    assert client.post_form(f"/refunds/{refund.id}", {
+        "action": "record", "refunded_on": date.today().isoformat(),
+        "bank_reference": "CMB-AB-BACK"}).status_code == 303

@@ -255,6 +255,8 @@ EXPECT: dict[str, Guard] = {
     "evaluations": ("report.evaluations", _none, _no_params),
     "agreement_terminate": ("agreement.terminate", lambda w: w.agreement,
                             lambda w: {"id": w.agreement.id}),
+    "agreement_ask_back": ("refund.open", lambda w: w.agreement,
+                           lambda w: {"id": w.agreement.id}),
     "organisation_bar_lift": ("organisation.bar_lift", lambda w: w.org_a,
                               lambda w: {"id": w.org_a.id, "bar": w.bar.id}),
     "round_evaluators": ("evaluator.manage", lambda w: w.round, _round),
