@@ -23,7 +23,7 @@ from grants.audit import Actor
 from grants.db import request_session
 from grants.i18n import N_
 from grants.notifications.models import Notice
-from grants.permissions import can, hidden
+from grants.permissions import can, hidden, state_refusal
 from grants.settings import get_settings
 from grants.timeutil import now
 from grants.urls import path
@@ -252,8 +252,14 @@ def login_required(endpoint: Endpoint) -> Endpoint:
 def require(request: Request, action: str, obj: Any = None) -> User:
     """The current user if they may do `action` to `obj`; otherwise a 403 — or a 404 when
     the user may not even see `obj` (outside an organiser's scope, or refused its `view`), so
-    that an address reveals nothing about whether something exists."""
+    that an address reveals nothing about whether something exists; or a 400 saying the
+    object's state when the user could make the move, but not in that state."""
     user = current_user(request)
     if user is None or not can(user, action, obj):
-        raise HTTPException(404 if hidden(user, action, obj) else 403)
+        if hidden(user, action, obj):
+            raise HTTPException(404)
+        in_words = state_refusal(user, action, obj)
+        if in_words:  # allowed, but not now: say why
+            raise HTTPException(400, in_words)
+        raise HTTPException(403)
     return user

@@ -432,6 +432,20 @@ def out_of_scope(user: User | None, obj: Any) -> bool:
             and not in_scope(user, obj))
 
 
+def state_refusal(user: User | None, action: str, obj: Any) -> str:
+    """For a move the user could make but not in the object's present state (terminating an
+    agreement already cancelled), that state in words; otherwise ""."""
+    if user is None or obj is None:
+        return ""
+    load_workflows()
+    found, transition = lifecycle.split(action)
+    if found is None or transition is None or found.applies(transition, obj):
+        return ""
+    if not lifecycle.holds(user, transition.who, obj):
+        return ""
+    return lifecycle.state_refusal(found, transition, obj)
+
+
 # The action that reads a kind of object, where it is not "<noun>.view".
 VIEWS = {"award": "award.documents", "objection": "objection.manage"}
 

@@ -311,7 +311,8 @@ def test_a_submitted_application_cannot_be_edited(client, session):
     client.login(user.username)
     accepted(client, session, app)
     data = af.proposal_data(session, rnd, user, title="提交后偷偷修改")
-    assert client.post_form(f"/applications/{app.id}/edit", af.form_for(data)).status_code == 403
+    refused = client.post_form(f"/applications/{app.id}/edit", af.form_for(data))
+    assert refused.status_code == 400 and "Submitted" in refused.text  # the state, in words
     session.expire_all()
     assert session.get(Application, app.id).title == "长者食堂互助计划"
     # Opening the edit page again (Back, a bookmark) leads to the application, saying why.

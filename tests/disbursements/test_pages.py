@@ -233,6 +233,11 @@ def test_a_revoked_award_reads_as_revoked_on_the_organisations_pages(client, ses
     detail = client.get(f"/agreements/{agreement.id}").text
     assert "Cancelled: the award was revoked" in detail and "agreement.pdf" not in detail
     assert client.post_form(f"/agreements/{agreement.id}/reports/final").status_code in (303, 400)
+    client.login(w.organiser.username)  # a move the organiser could make, but not now: why
+    refused = client.post_form(f"/agreements/{agreement.id}/terminate",
+                               {"reason": "违约", "confirm": "yes"})
+    assert refused.status_code == 400
+    assert "Cancelled: the award was revoked" in refused.text
     session.expire_all()
     from grants.reports.models import Report
 

@@ -24,7 +24,7 @@ from grants.applications import services
 from grants.applications.models import Application
 from grants.audit import Actor
 from grants.notifications.models import Notice
-from grants.permissions import can
+from grants.permissions import can, state_refusal
 from tests import factories
 from tests.applications import factories as af
 from tests.rounds import factories as rf
@@ -453,6 +453,17 @@ def _award_objects(session, round_, stage, app, judge) -> tuple[Any, Any, Any]:
     return award, objection, sheet
 
 
+def _said(refusal, user, action, obj, page: str) -> bool:
+    """Whether the page says the state refusal (in English, the client's language)."""
+    from html import escape
+
+    from grants.notifications.services import using_locale
+
+    with using_locale("en"):
+        words = refusal(user, action, obj)
+    return bool(words) and escape(words) in page
+
+
 @pytest.mark.parametrize("identity", IDENTITIES)
 def test_every_route_answers_as_the_permission_tables_say(app, session, identity):
     from tests.conftest import Client
@@ -482,7 +493,10 @@ def test_every_route_answers_as_the_permission_tables_say(app, session, identity
                 response = client.post_form(url, {})
             refused = response.status_code in (403, 404) or (
                 user is None and response.status_code == 303
-                and response.headers["location"].startswith("/login"))
+                and response.headers["location"].startswith("/login")) or (
+                # a move the user could make, but not in the object's state: 400, saying so
+                response.status_code == 400 and user is not None
+                and _said(state_refusal, session.merge(user), action, obj, response.text))
             if response.status_code >= 500 or allowed == refused:
                 wrong.append(f"{method} {url} ({name}): {response.status_code}, "
                              f"tables say {'allowed' if allowed else 'refused'}")
