@@ -56,6 +56,14 @@ def _setup(session, monkeypatch, sign_all=False):
     return w, agreements, agreement, member
 
 
+def _submitted(session, member, agreement):
+    """The agreement's mid-term report, filled in and submitted by a member."""
+    report = reports.start(session, SYSTEM, member, agreement, "midterm")
+    reports.save(session, SYSTEM, member, report, FIGURES)
+    reports.submit(session, SYSTEM, member, report)
+    return report
+
+
 def test_photos_are_reencoded_without_metadata_with_thumbnails(session, monkeypatch):
     from grants.applications import attachments
 
@@ -135,9 +143,7 @@ def test_photo_pages_upload_show_and_hide_from_other_organisations(session, monk
 
 def test_rubric_scores_add_up_and_partial_rubrics_are_refused(session, monkeypatch):
     w, _all, agreement, member = _setup(session, monkeypatch)
-    report = reports.start(session, SYSTEM, member, agreement, "midterm")
-    reports.save(session, SYSTEM, member, report, FIGURES)
-    reports.submit(session, SYSTEM, member, report)
+    report = _submitted(session, member, agreement)
     session.commit()
     scores, errors = report_forms.rubric_scores({"rubric_goals": "25", "rubric_money": "20"})
     assert errors and "rubric_delivery" in errors
@@ -165,9 +171,7 @@ def test_rubric_scores_add_up_and_partial_rubrics_are_refused(session, monkeypat
 def test_a_grade_below_the_score_is_the_evaluators_call(session, monkeypatch):
     """Good figures and a serious breach: 不合格 with 84/100 stands (the findings say why)."""
     w, _all, agreement, member = _setup(session, monkeypatch)
-    report = reports.start(session, SYSTEM, member, agreement, "midterm")
-    reports.save(session, SYSTEM, member, report, FIGURES)
-    reports.submit(session, SYSTEM, member, report)
+    report = _submitted(session, member, agreement)
     session.commit()
     evaluation = reports.evaluate(session, SYSTEM, w.organiser, report, grade="fail", score=84,
                                   comments="台账造假，虚报服务人次。")
@@ -177,9 +181,7 @@ def test_a_grade_below_the_score_is_the_evaluators_call(session, monkeypatch):
 def test_a_third_party_evaluator_sees_and_grades_one_round_only(session, monkeypatch,
                                                                  client):
     w, _agreements, agreement, member = _setup(session, monkeypatch)
-    report = reports.start(session, SYSTEM, member, agreement, "midterm")
-    reports.save(session, SYSTEM, member, report, FIGURES)
-    reports.submit(session, SYSTEM, member, report)
+    report = _submitted(session, member, agreement)
     factories.user(session, "evaluator", username="agency")
     session.commit()
     with pytest.raises(FormErrors):
@@ -248,9 +250,7 @@ def test_reminders_go_out_once_and_late_reports_fail_after_the_grace(session, mo
 def test_a_submitted_report_stops_its_reminders(session, monkeypatch):
     w, agreements, agreement, member = _setup(session, monkeypatch, sign_all=True)
     _plan(session, w.round.id, "2027-03-31", "2027-09-30")
-    report = reports.start(session, SYSTEM, member, agreement, "midterm")
-    reports.save(session, SYSTEM, member, report, FIGURES)
-    reports.submit(session, SYSTEM, member, report)
+    _submitted(session, member, agreement)
     session.commit()
     counts = jobs.run(date(2027, 4, 20))
     assert counts["late"] == len(agreements) - 1  # the others are late, this one is not
@@ -341,9 +341,7 @@ def test_a_third_party_evaluator_can_fail_a_report(session, monkeypatch, client)
     money.approve(session, SYSTEM, checker, money.record_payment(
         session, SYSTEM, maker, first, amount_fen=1_000_00, paid_on=date(2026, 10, 9),
         bank_reference="CMB-EVAL-1"))
-    report = reports.start(session, SYSTEM, member, agreement, "midterm")
-    reports.save(session, SYSTEM, member, report, FIGURES)
-    reports.submit(session, SYSTEM, member, report)
+    report = _submitted(session, member, agreement)
     agency = factories.user(session, "evaluator", username="agency2")
     reports.add_evaluator(session, SYSTEM, w.round.id, "agency2", "深圳市社会组织评估中心")
     session.commit()
