@@ -249,6 +249,14 @@ def login_required(endpoint: Endpoint) -> Endpoint:
     return wrapper
 
 
+class NotNow(HTTPException):
+    """A move the user may make, but not in the object's present state (400, saying which;
+    the error page calls it "not possible now")."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(400, detail)
+
+
 def require(request: Request, action: str, obj: Any = None) -> User:
     """The current user if they may do `action` to `obj`; otherwise a 403 — or a 404 when
     the user may not even see `obj` (outside an organiser's scope, or refused its `view`), so
@@ -260,6 +268,6 @@ def require(request: Request, action: str, obj: Any = None) -> User:
             raise HTTPException(404)
         in_words = state_refusal(user, action, obj)
         if in_words:  # allowed, but not now: say why
-            raise HTTPException(400, in_words)
+            raise NotNow(in_words)
         raise HTTPException(403)
     return user

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from grants.auth import NotNow
 from grants.i18n import N_
 from grants.i18n import gettext as _
 from grants.web import render
@@ -44,14 +45,15 @@ DEFAULT_MESSAGES = {
 }
 
 
-def error_response(request: Request, status: int, message: str | None = None) -> Response:
+def error_response(request: Request, status: int, message: str | None = None,
+                   title: str | None = None) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": message or _(DEFAULT_MESSAGES.get(status, "Error"))},
                             status_code=status)
     try:
         return render(request, "errors/error.html", {
             "status": status,
-            "title": _(TITLES.get(status, "Error")),
+            "title": title or _(TITLES.get(status, "Error")),
             "message": message or _(DEFAULT_MESSAGES.get(status, "Error")),
         }, status_code=status)
     except Exception:  # the error page must never fail itself
@@ -63,6 +65,8 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if exc.detail and exc.detail not in {
         "Not Found", "Forbidden", "Method Not Allowed", "Bad Request"} else None
+    if isinstance(exc, NotNow):
+        return error_response(request, 400, detail, title=_("Not possible now"))
     return error_response(request, exc.status_code, detail)
 
 
