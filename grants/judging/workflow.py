@@ -89,7 +89,8 @@ SHEET = register(Lifecycle(
         Transition("submit", ("draft",), "submitted", ("judge_while_open",), ("sheet_complete",),
                    N_("Submit scores"),
                    N_("The sheet is locked; only an organiser can reopen it.")),
-        Transition("reopen", ("submitted",), "draft", ("organiser_in_scope",), (), N_("Reopen"),
+        Transition("reopen", ("submitted",), "draft", ("organiser_in_scope",),
+                   ("stage_not_closed",), N_("Reopen"),
                    N_("The judge may change the sheet again; the reason is recorded and the "
                       "judge notified."), needs_reason=True),
     ),
@@ -97,6 +98,16 @@ SHEET = register(Lifecycle(
 
 
 LIVE = ("assigned", "confirmed")
+
+
+@SHEET.check("stage_not_closed", N_("The stage is not closed"))
+def _stage_not_closed(session: Session, sheet: ScoreSheet, _ctx: Any) -> list[str]:
+    """A closed stage's results were computed from its sheets: reopening one would leave the
+    results, the advancement and the round's checks disagreeing, with no way back."""
+    closed = session.execute(select(StageJudging.id).where(
+        StageJudging.stage_id == sheet.stage_id, StageJudging.status == "closed")).first()
+    return [_("The stage is closed and its results were computed from this sheet: it can no "
+              "longer be reopened.")] if closed else []
 
 
 @STAGE.check("has_assignments", N_("Every application has judges"))

@@ -285,3 +285,26 @@ def test_the_judges_home_lists_waiting_and_done_with_the_deadline(client, sessio
     assert f"/assignments/{second.id}" in waiting and "due" in waiting
     assert f"/sheets/{sheet_id}" in done
     assert w.round.name in done.split("</li>")[0]  # which competition the sheet was for
+
+
+def test_a_sheet_of_a_closed_stage_is_not_reopened(client, session):
+    """Its results were computed from it: reopening would leave the round stuck (the stage
+    could neither be closed again nor the round decided)."""
+    from grants.judging.models import StageJudging
+
+    w = world(session)
+    judge = w.judges[0]
+    client.login(judge.username)
+    sheet_id = confirm(client, w.assignments_of(session, judge)[0])
+    client.post_form(f"/sheets/{sheet_id}", score_form(full_points(), action="submit"))
+    judging = session.execute(select(StageJudging).where(
+        StageJudging.stage_id == sheet_of(session, sheet_id).stage_id)).scalar_one()
+    judging.status = "closed"
+    session.commit()
+    client.get("/logout")
+    client.login(w.organiser.username)
+    assert "/reopen" not in client.get(f"/sheets/{sheet_id}").text
+    refused = client.post_form(f"/sheets/{sheet_id}/reopen", {"reason": "分数录入错误"})
+    assert refused.status_code == 303  # back to the stage page, saying why
+    assert "can no longer be reopened" in client.get(refused.headers["location"]).text
+    assert sheet_of(session, sheet_id).status == "submitted"
