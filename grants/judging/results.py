@@ -173,6 +173,26 @@ def _composition(session: Session, stage: Stage, app_ids: list[int], judge_ids: 
             "vote_weight": vote_weight, "votes": votes}
 
 
+def live_scores(session: Session, stage: Stage) -> tuple[list[int], np.ndarray, bool]:
+    """(application ids, score, composed?) by the same rule as the results: the stage's
+    method, and, when the stage composes its score, the panels weighted with the bonus points
+    added; without the bootstrap (for the live pages, asked every few seconds)."""
+    from scoring.compose import compose
+
+    app_ids, judge_ids, totals, _points = matrix(session, stage)
+    method = str(stage.config.get("aggregation", "mean"))
+    if not app_ids or not judge_ids:
+        return app_ids, np.array([]), False
+    parts = _composition(session, stage, app_ids, judge_ids, totals)
+    if parts is None:
+        return app_ids, aggregate_by(method if method != "bias_model" else "mean", totals), False
+    method = method if method in ("mean", "median", "drop_high_low") else "mean"
+    bonus = parts["funding"] + parts["special"] + parts["vote_weight"] * parts["votes"]
+    composed = compose(parts["expert"], parts["public"], bonus, parts["weight"], method,
+                       1.0 - parts["vote_weight"])
+    return app_ids, composed.final, True
+
+
 def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
     app_ids, judge_ids, totals, _points = matrix(session, stage)
     method = str(stage.config.get("aggregation", "mean"))

@@ -176,22 +176,25 @@ def project_result(session: Session, stage: Stage, application_id: int) -> dict[
     method = str(stage.config.get("aggregation", "mean"))
     if not totals:
         return {"score": None, "method": method, "totals": []}
-    row = np.array([totals])
-    score = float(results.aggregate_by(method if method != "bias_model" else "mean", row)[0])
-    out: dict[str, Any] = {"score": round(score, 2), "method": method, "totals": totals}
+    app_ids, scores, composed = results.live_scores(session, stage)
+    score = float(scores[app_ids.index(application_id)]) if application_id in app_ids else \
+        float(results.aggregate_by(method if method != "bias_model" else "mean",
+                                   np.array([totals]))[0])
+    out: dict[str, Any] = {"score": round(score, 2), "method": method, "totals": totals,
+                           "composed": composed}
     if method == "drop_high_low" and len(totals) >= 3:
         out["dropped"] = [totals[-1], totals[0]]
     return out
 
 
 def running_ranking(session: Session, stage: Stage) -> list[dict[str, Any]]:
-    app_ids, _judges, totals, _points = results.matrix(session, stage)
-    scored = [i for i in range(len(app_ids)) if np.any(~np.isnan(totals[i]))]
+    """The projects scored so far, ranked by the same score as the stage's results (composed
+    with the public judges' weight and bonus points, when the stage says so)."""
+    app_ids, all_scores, _composed = results.live_scores(session, stage)
+    scored = [i for i in range(len(app_ids)) if not np.isnan(all_scores[i])]
     if not scored:
         return []
-    method = str(stage.config.get("aggregation", "mean"))
-    sub = totals[scored]
-    scores = results.aggregate_by(method if method != "bias_model" else "mean", sub)
+    scores = all_scores[scored]
     ranking = rank.rank(scores, seed=0)
     titles = dict(session.execute(select(Application.id, Application.title).where(
         Application.id.in_([app_ids[i] for i in scored]))).all())

@@ -90,3 +90,16 @@ def test_the_demo_roadshow_composes_experts_public_judges_and_bonuses(session):
         p = a["parts"]
         assert a["score"] == pytest.approx(0.7 * p["expert"] + 0.3 * p["public"]
                                            + p["funding"] + p["special"])
+    # The hall's screen and the judges' phones rank and score as the results do (they showed
+    # the experts' drop-high-low alone, in another order than the official one).
+    ranking = roadshow.running_ranking(session, stage)
+    official = {a["id"]: a for a in out["applications"]}
+    assert [r["id"] for r in ranking] == [
+        a["id"] for a in sorted(out["applications"], key=lambda a: a["position"])]
+    for r in ranking:
+        assert r["score"] == pytest.approx(official[r["id"]]["score"], abs=0.005)
+        assert r["rank"] == official[r["id"]]["display_rank"]
+    first = ranking[0]["id"]
+    result = roadshow.project_result(session, stage, first)
+    assert result["composed"] and result["score"] == pytest.approx(official[first]["score"],
+                                                                   abs=0.005)
