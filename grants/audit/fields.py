@@ -9,7 +9,7 @@ from typing import Any
 from grants import lifecycle, vocab
 from grants.applications.rules import CATEGORY_LABELS
 from grants.calendar.services import KINDS as CALENDAR_KINDS
-from grants.i18n import N_
+from grants.i18n import N_, join_list
 from grants.i18n import gettext as _
 from grants.money import format_yuan
 from grants.reports.workflow import GRADES as REPORT_GRADES
@@ -103,6 +103,13 @@ def user_ids(value: Any) -> set[int]:
     return set()
 
 
+def id_list(value: Any) -> list[int]:
+    """The ids a recorded list of ids holds, in order."""
+    if not isinstance(value, list):
+        return []
+    return [i for item in value for i in sorted(user_ids(item))]
+
+
 # Fields holding codes of one vocabulary wherever they occur ("kind" and "category" name
 # different vocabularies on different tables: TABLE_VOCABULARIES).
 VOCABULARIES: dict[str, dict[str, str]] = {
@@ -128,7 +135,10 @@ TABLE_VOCABULARIES: dict[tuple[str, str], dict[str, str]] = {
 
 # Fields holding the id of another object, shown by its name (loaded once per page).
 REFERENCES = {"round_id": "round", "copied_from_id": "round", "application_id": "application",
-              "organisation_id": "organisation", "fund_id": "fund"}
+              "organisation_id": "organisation", "fund_id": "fund", "community_id": "region",
+              "region_id": "region", "scope_region_id": "region", "parent_id": "region"}
+# Fields holding a list of ids of one kind (an application's communities).
+LIST_REFERENCES = {"community_ids": "region"}
 
 
 def _short(value: Any) -> str:
@@ -154,6 +164,9 @@ def value(field: str, recorded: Any, *, status: lifecycle.Lifecycle | None = Non
     if vocabulary is not None and isinstance(recorded, list) and all(
             isinstance(code, str) for code in recorded):
         return vocab.labels(vocabulary, recorded)
+    if field in LIST_REFERENCES and names is not None and id_list(recorded):
+        return join_list(names.get((LIST_REFERENCES[field], i), f"#{i}")
+                         for i in id_list(recorded))
     if field in REFERENCES and names is not None:
         found = user_ids(recorded)  # an id, as a number or digits
         if found:

@@ -130,8 +130,12 @@ def _load(raw: str | None) -> dict[str, Any]:
 def changes(event: AuditEvent, users: dict[int, str] | None = None,
             names: dict[tuple[str, int], str] | None = None) -> list[tuple[str, str, str]]:
     """(field label, before, after) in words for each field that differs, in the order
-    recorded: amounts in yuan, states by their labels, users by name (those in `users`)."""
+    recorded: amounts in yuan, states by their labels, users by name (those in `users`).
+    A draft application's contents are private to its organisation (docs/applications.md):
+    the trail says a draft was created or saved, and what it held only once submitted."""
     before, after = _load(event.before), _load(event.after)
+    if event.object_type == "application" and after.get("status", before.get("status")) == "draft":
+        return []
     keys = [k for k in after if k not in HIDDEN_FIELDS] + [
         k for k in before if k not in after and k not in HIDDEN_FIELDS]
     def empty(value: Any) -> bool:
@@ -168,10 +172,11 @@ def _names(session: Any, events: list[AuditEvent]) -> dict[tuple[str, int], str]
     from grants.applications.models import Application
     from grants.funds.models import Fund
     from grants.organisations.models import Organisation
+    from grants.regions.models import Region
     from grants.rounds.models import Round
 
     models = {"round": Round, "application": Application, "organisation": Organisation,
-              "fund": Fund}
+              "fund": Fund, "region": Region}
     found: dict[tuple[str, int], str] = {}
     # the objects of the events, and those their recorded changes name (round_id …)
     referenced: dict[str, set[int]] = {kind: set() for kind in models}
@@ -179,11 +184,13 @@ def _names(session: Any, events: list[AuditEvent]) -> dict[tuple[str, int], str]
         for recorded in (_load(event.before), _load(event.after)):
             for field, kind in fields.REFERENCES.items():
                 referenced[kind] |= fields.user_ids(recorded.get(field))
+            for field, kind in fields.LIST_REFERENCES.items():
+                referenced[kind] |= set(fields.id_list(recorded.get(field)))
     for kind, model in models.items():
         ids = {int(e.object_id) for e in events if e.object_type == kind
                and str(e.object_id or "").isdigit()} | referenced[kind]
         if ids:
-            column = getattr(model, LINKS[kind][1])
+            column = getattr(model, LINKS[kind][1] if kind in LINKS else "name")
             for object_id, name in session.execute(
                     select(model.id, column).where(model.id.in_(ids))).all():
                 found[(kind, object_id)] = name

@@ -84,8 +84,13 @@ def test_changes_are_worded_amounts_in_yuan_states_by_label_users_by_name(zh_cli
     factories.user(session, "organiser", username="auditor")
     user = af.applicant(session)
     user.display_name = "申报人王五"
-    af.application(session, user=user, title="审计页的项目",
-                   lines=af.budget(admin_fen=0, personnel_fen=500_000, activity_fen=1_500_000))
+    app = af.application(session, user=user, title="审计页的项目",
+                         lines=af.budget(admin_fen=0, personnel_fen=500_000,
+                                         activity_fen=1_500_000))
+    # a draft's contents stay out of the trail; an application as it arrives (imported,
+    # submitted) is shown
+    app.status = "submitted"
+    audit.record(session, audit.SYSTEM, "application.import", app)
     session.commit()
     zh_client.login("auditor")
     page = zh_client.get("/admin/audit", params={"object_type": "application"})
@@ -94,8 +99,9 @@ def test_changes_are_worded_amounts_in_yuan_states_by_label_users_by_name(zh_cli
     text = " | ".join(items)
     for raw in ("need_analysis", "created_by_id", "current_version", "request_fen"):
         assert not any(item.startswith(raw) for item in items), raw
-    assert "需求调研" in text and "申请金额: ¥0.00 → ¥20,000.00" in text, text
-    assert "状态: — → 草稿" in text
+    assert "需求调研" in text and "申请金额: — → ¥20,000.00" in text, text
+    assert "社区: — → [" not in text  # communities by name, not a list of ids
+    assert "社区: — → 社区" in text
     assert "创建人: — → 申报人王五" in text
     assert "#" + str(user.id) not in text
 
@@ -104,15 +110,20 @@ def test_naming_users_costs_the_same_statements_for_more_rows(client, session, e
     from tests.applications import factories as af
     from tests.querycount import count_queries
 
+    def arrived() -> None:  # an application as it arrives (a draft's contents stay private)
+        app = af.application(session, rnd)
+        app.status = "submitted"
+        audit.record(session, audit.SYSTEM, "application.import", app)
+
     factories.user(session, "organiser", username="auditor")
     rnd = af.round_(session)
-    af.application(session, rnd)
+    arrived()
     session.commit()
     client.login("auditor")
     with count_queries(engine) as small:
         assert client.get("/admin/audit?object_type=application").status_code == 200
     for _ in range(6):
-        af.application(session, rnd)
+        arrived()
     session.commit()
     with count_queries(engine) as large:
         page = client.get("/admin/audit?object_type=application")
@@ -166,3 +177,22 @@ def test_ids_of_other_objects_are_shown_by_their_names(zh_client, session):
     session.commit()
     zh_client.login("boss")
     assert "被引用的大赛" in zh_client.get("/admin/audit").text
+
+
+def test_a_drafts_contents_stay_out_of_the_trail_until_it_is_submitted():
+    """Drafts are private to the applying organisation; the trail says a draft was saved,
+    and shows what an application says once it was submitted."""
+    import json
+
+    from grants.audit import AuditEvent
+    from grants.audit.routes import changes
+
+    saved = AuditEvent(action="application.save", object_type="application", object_id="41",
+                       actor_name="x", before=json.dumps({"status": "draft", "summary": "旧"}),
+                       after=json.dumps({"status": "draft", "summary": "长者助餐的草稿内容"}))
+    assert changes(saved) == []
+    submitted = AuditEvent(action="application.submit", object_type="application",
+                           object_id="41", actor_name="x",
+                           before=json.dumps({"status": "draft", "summary": "旧"}),
+                           after=json.dumps({"status": "submitted", "summary": "提交的内容"}))
+    assert any("提交的内容" in after for _label, _before, after in changes(submitted))
