@@ -62,7 +62,7 @@ def _public_page(request: Request, round_: Round, setup: VoteSetup, *, error: st
         no_page_cache(request)  # its vote forms carry one-time challenges
         voted = services.voted_today(session, setup, token, _device(request))
     response = render(request, "votes/public.html", {
-        "round": round_, "setup": setup, "candidates": services.candidates(session, setup),
+        "round": round_, "setup": setup, "candidates": services.candidates(session, setup, public=True),
         "counts": services.vote_counts(session, round_.id) if show else None,
         "open_now": open_now, "error": error,
         "award": services.award_of(session, round_.id) if setup.status == "published" else None,

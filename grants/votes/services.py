@@ -140,8 +140,9 @@ class Candidate:
     summary: str
 
 
-def candidates(session: Session, setup: VoteSetup) -> list[Candidate]:
-    """The projects in the vote, with what the public may see (nothing personal)."""
+def candidates(session: Session, setup: VoteSetup, public: bool = False) -> list[Candidate]:
+    """The projects in the vote, with what the public may see (nothing personal); on the
+    `public` page without their organisations while a blind stage of the round is judged."""
     if not setup.application_ids:
         return []
     rows = session.execute(
@@ -151,7 +152,19 @@ def candidates(session: Session, setup: VoteSetup) -> list[Candidate]:
         .outerjoin(Track, Track.id == Application.track_id)
         .where(Application.id.in_(setup.application_ids))
         .order_by(Track.position, Application.id)).all()
-    return [Candidate(r[0], r[1], r[2], r[3] or "", r[4]) for r in rows]
+    hide = public and blind_judging_open(session, setup.round_id)
+    return [Candidate(r[0], r[1], "" if hide else r[2], r[3] or "", r[4]) for r in rows]
+
+
+def blind_judging_open(session: Session, round_id: int) -> bool:
+    """Whether a blind stage of the round is being judged: the public page then leaves out
+    the organisations, or any judge could read them there."""
+    from grants.judging.models import StageJudging
+    from grants.rounds.models import Stage
+
+    return any(bool((config or {}).get("blind")) for config in session.execute(
+        select(Stage.config).join(StageJudging, StageJudging.stage_id == Stage.id).where(
+            Stage.round_id == round_id, StageJudging.status == "open")).scalars())
 
 
 def is_open(setup: VoteSetup | None, moment: datetime | None = None) -> bool:

@@ -199,3 +199,27 @@ def test_a_forged_session_token_of_another_type_is_ignored(client, session: Sess
         client.cookies.clear()
         client.cookies.set("grants_session", cookie)
         assert client.get(f"/vote/{round_.id}").status_code == 200, forged
+
+
+def test_the_public_page_leaves_out_organisations_while_a_blind_stage_is_judged(
+        client, session: Session) -> None:
+    """Judges of a blind stage must not read who applied, and the vote page is public."""
+    from grants.judging.models import StageJudging
+    from grants.organisations.models import Organisation
+    from grants.rounds.models import Stage
+
+    round_, _setup, apps = voting_round(session)
+    stage = Stage(round_id=round_.id, name="初审", kind="scoring", position=1,
+                  config={"blind": True})
+    session.add(stage)
+    session.flush()
+    session.add(StageJudging(stage_id=stage.id, round_id=round_.id, status="closed"))
+    session.commit()
+    names = [session.get(Organisation, a.organisation_id).name for a in apps]
+    assert all(name in client.get(f"/vote/{round_.id}").text for name in names)
+    judging = session.execute(select(StageJudging)).scalar_one()
+    judging.status = "open"
+    session.commit()
+    page = client.get(f"/vote/{round_.id}").text
+    assert not any(name in page for name in names)
+    assert all(a.title in page for a in apps)
