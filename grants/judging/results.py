@@ -243,9 +243,16 @@ def _finish(session: Session, out: dict[str, Any], app_ids: list[int], judge_ids
     short = {i for i in range(len(app_ids)) if counts[i] < minimum}
     passing = [int(i) for i in ranking.order if int(i) not in short][:n_pass]
     out["min_sheets"] = minimum
+    # The rank shown counts the ranked applications only (one not ranked yet for lack of
+    # sheets leaves no gap), equal scores sharing a rank and marked tied; the order between
+    # them, and so who passes, follows the tie-break chain (recorded in "ties").
+    rounded = np.round(scores, 6)
+    ranked = [i for i in range(len(app_ids)) if i not in short and not np.isnan(rounded[i])]
+    shown = {i: 1 + sum(1 for j in ranked if rounded[j] > rounded[i]) for i in ranked}
+    tied = {i for i in ranked if any(j != i and rounded[j] == rounded[i] for j in ranked)}
     for i, app_id in enumerate(app_ids):
         row = {"id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),
-               "display_rank": int(ranking.display_rank[i]),
+               "display_rank": shown.get(i, int(ranking.display_rank[i])), "tied": i in tied,
                "n_sheets": int(counts[i]), "passes": i in passing, "short": i in short,
                "probability": None if i in short else probability[i], "flips": i in flips,
                "by_method": {m: per_method[m][i] for m in per_method}}

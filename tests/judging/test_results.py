@@ -344,3 +344,17 @@ def test_stored_results_are_worded_in_the_readers_language(client, session):
     assert "前" not in line and ("top" in line or "score at least" in line)
     agreement = page.split('id="agreement">', 1)[1].split("<span", 1)[0]
     assert agreement.strip() and not any("\u4e00" <= ch <= "\u9fff" for ch in agreement)
+
+
+def test_ranks_count_ranked_applications_only_and_mark_ties(session):
+    """An application not ranked yet (too few sheets, the top score) leaves no gap in the
+    ranks; equal scores share a rank, marked tied, the tie-break chain deciding the order."""
+    w = world(session, n_apps=4, n_judges=3, k=3, blind=False)
+    score_all(session, w, totals=[[100, 100, 100], [80, 80, 80], [70, 70, 70], [70, 70, 70]],
+              skip={(0, 1), (0, 2)})
+    rows = {a["id"]: a for a in results.compute(session, w.stage)["applications"]}
+    ranks = [(rows[a.id]["display_rank"], rows[a.id]["tied"]) for a in w.apps[1:]]
+    assert ranks == [(1, False), (2, True), (2, True)]
+    assert rows[w.apps[0].id]["short"]
+    assert sorted(rows[a.id]["position"] for a in w.apps[2:]) != [rows[w.apps[2].id][
+        "position"]] * 2  # the chain still puts one before the other
