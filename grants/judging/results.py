@@ -173,6 +173,16 @@ def _composition(session: Session, stage: Stage, app_ids: list[int], judge_ids: 
             "vote_weight": vote_weight, "votes": votes}
 
 
+def _why_no_probability(n_pass: int, ranked: int) -> str:
+    """Why no probability of passing is computed: "all_pass" (the line takes every ranked
+    application), "no_line" (it takes none), or "" (it is computed)."""
+    if ranked and n_pass >= ranked:
+        return "all_pass"
+    if ranked and n_pass <= 0:
+        return "no_line"
+    return ""
+
+
 def live_scores(session: Session, stage: Stage) -> tuple[list[int], np.ndarray, bool]:
     """(application ids, score, composed?) by the same rule as the results: the stage's
     method, and, when the stage composes its score, the panels weighted with the bonus points
@@ -213,6 +223,7 @@ def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
     probability: list[float | None] = [None] * len(app_ids)
     flips: set[int] = set()
     per_method: dict[str, list[float | None]] = {}
+    out["no_probability"] = _why_no_probability(n_pass, len(keep))
     if 0 < n_pass < len(keep):
         # Only the applications with enough sheets compete for the line (see _finish).
         boot_method = method if method in ("mean", "median", "drop_high_low") else "mean"
@@ -316,6 +327,7 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
     probability: list[float | None] = [None] * len(app_ids)
     flips: set[int] = set()
     per_method: dict[str, list[float | None]] = {}
+    out["no_probability"] = _why_no_probability(n_pass, len(keep))
     if 0 < n_pass < len(keep):
         # Only the applications with enough sheets compete for the line (see _finish).
         expert, public, fixed = parts["expert"][keep], parts["public"][keep], bonus[keep]

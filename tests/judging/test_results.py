@@ -358,3 +358,18 @@ def test_ranks_count_ranked_applications_only_and_mark_ties(session):
     assert rows[w.apps[0].id]["short"]
     assert sorted(rows[a.id]["position"] for a in w.apps[2:]) != [rows[w.apps[2].id][
         "position"]] * 2  # the chain still puts one before the other
+
+
+def test_the_results_say_why_no_probability_is_computed(client, session):
+    w = world(session, n_apps=3, n_judges=3, k=3, blind=False)
+    w.stage.config = {**w.stage.config, "advancement": {"rule": "top_n", "value": 5}}
+    session.commit()
+    score_all(session, w)
+    data = results.compute(session, w.stage)
+    assert data["no_probability"] == "all_pass"
+    assert all(a["probability"] is None for a in data["applications"])
+    client.login(w.organiser.username)
+    page = client.get(f"/stages/{w.stage.id}/judging").text
+    assert 'id="no-probability"' in page and "passes for certain" in page
+    assert results._why_no_probability(0, 3) == "no_line"
+    assert results._why_no_probability(2, 3) == ""
