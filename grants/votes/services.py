@@ -440,6 +440,8 @@ def exclude(session: Session, actor: audit.Actor, setup: VoteSetup, vote_ids: li
     if not vote_ids or known != set(vote_ids):
         raise VoteRefused(_("Choose votes of this round."), "vote_ids")
     new = sorted(known - excluded_ids(session, setup.round_id))
+    if not new:
+        raise VoteRefused(_("These votes are already excluded: nothing changed."), "vote_ids")
     for vote_id in new:
         row = VoteExclusion(vote_id=vote_id, round_id=setup.round_id, flag=flag,
                             reason=reason, by_id=actor.id)

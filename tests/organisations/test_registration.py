@@ -114,6 +114,9 @@ def test_verification_flow_correction_resubmit_verify(client, session, place):
     assert _org(session).verification == "correction_requested"
     client.post_form("/logout")
     client.login("taoyuan")
+    home = client.get("/").text  # the home page says what to correct, and where
+    state = home.split('id="verification-state"', 1)[1].split("</div>", 1)[0]
+    assert "联系电话有误" in state and f'href="/organisations/{org.id}"' in state
     detail = client.get(f"/organisations/{org.id}").text
     assert "联系电话有误" in detail
     page = client.post_form(f"/organisations/{org.id}/verification/resubmit")

@@ -143,7 +143,9 @@ def test_excluded_votes_are_not_counted_and_the_exclusion_is_audited(session: Se
     with pytest.raises(VoteRefused):
         services.exclude(session, audit.SYSTEM, setup, ids[:1], "   ")
     assert services.exclude(session, audit.SYSTEM, setup, ids[:2], "same household") == 2
-    assert services.exclude(session, audit.SYSTEM, setup, ids[:2], "again") == 0
+    with pytest.raises(services.VoteRefused) as again:  # nothing new to exclude: said so
+        services.exclude(session, audit.SYSTEM, setup, ids[:2], "again")
+    assert "already excluded" in again.value.message
     assert services.vote_counts(session, setup.round_id) == {apps[0].id: 1}
     result = next(r for r in services.results(session, setup) if r.candidate.id == apps[0].id)
     assert (result.counted, result.excluded) == (1, 2)
