@@ -87,6 +87,7 @@ class Transition:
     explain: str = ""  # what the move means (msgid)
     when: Callable[[Any], bool] | None = None  # a further condition on the object, no database
     needs_reason: bool = False
+    unless: str = ""  # why the move is refused when `when` does not hold (msgid)
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,10 @@ def problems(session: Session, action: str, obj: Any, context: Any = None) -> li
 
 
 def state_refusal(lifecycle: Lifecycle, transition: Transition, obj: Any) -> str:
+    """Why the move does not apply: the object's state, or the transition's own condition
+    (`when`) in its words."""
+    if lifecycle.status(obj) in transition.sources and transition.unless:
+        return _(transition.unless)
     return _("This cannot be done while the status is “%(status)s”.",
              status=lifecycle.label(lifecycle.status(obj)))
 

@@ -50,6 +50,10 @@ def _before_judging(app: Any) -> bool:
     return _round_status(app) in ("open", "closed")
 
 
+NOT_EDITABLE = N_("The round is no longer open for applications: a draft can no longer be "
+                  "changed or submitted.")
+JUDGING_BEGUN = N_("The round has moved on to judging: this is no longer possible.")
+
 LIFECYCLE = register(Lifecycle(
     noun="application",
     states=(
@@ -62,22 +66,23 @@ LIFECYCLE = register(Lifecycle(
     ),
     transitions=(
         Transition("edit", (Status.DRAFT, Status.RETURNED), None, ("applicant_member",),
-                   label=N_("Edit"), when=_editable_now),
+                   label=N_("Edit"), when=_editable_now, unless=NOT_EDITABLE),
         Transition("submit", (Status.DRAFT, Status.RETURNED), Status.SUBMITTED,
                    ("applicant_member",), label=N_("Submit"),
                    explain=N_("The application is frozen as a version and sent to the "
-                              "organiser."), when=_editable_now),
+                              "organiser."), when=_editable_now, unless=NOT_EDITABLE),
         Transition("withdraw", (Status.SUBMITTED, Status.RETURNED, Status.ELIGIBLE),
                    Status.WITHDRAWN, ("applicant_member",), label=N_("Withdraw"),
                    explain=N_("The application leaves the round; this cannot be undone."),
-                   when=_before_judging),
+                   when=_before_judging, unless=JUDGING_BEGUN),
         Transition("return", SCREENABLE, Status.RETURNED, ("organiser_in_scope",),
                    label=N_("Return for correction"), needs_reason=True,
-                   when=_before_judging),
+                   when=_before_judging, unless=JUDGING_BEGUN),
         Transition("pass_screening", SCREENABLE, Status.ELIGIBLE, ("organiser_in_scope",),
-                   label=N_("Pass"), when=_before_judging),
+                   label=N_("Pass"), when=_before_judging, unless=JUDGING_BEGUN),
         Transition("fail_screening", SCREENABLE, Status.INELIGIBLE, ("organiser_in_scope",),
-                   label=N_("Fail"), needs_reason=True, when=_before_judging),
+                   label=N_("Fail"), needs_reason=True, when=_before_judging,
+                   unless=JUDGING_BEGUN),
     ),
 ))
 

@@ -66,7 +66,9 @@ AWARD = register(Lifecycle(
             State("revoked", N_("Revoked"), final=True)),
     transitions=(
         Transition("edit", ("proposed",), None, ("organiser_in_scope",), (), N_("Change"),
-                   when=_notice_is_draft, needs_reason=True),
+                   when=_notice_is_draft, needs_reason=True,
+                   unless=N_("The notice is published: awards can no longer be changed, only "
+                             "withdrawn.")),
         Transition("withdraw", ("proposed",), "withdrawn", ("organiser_in_scope",), (),
                    N_("Withdraw the award"),
                    N_("The application receives nothing; for instance after an objection is "

@@ -71,7 +71,9 @@ LIFECYCLE = lifecycle.register(Lifecycle(
                    N_("Finish the round"),
                    N_("All projects are closed. The round is kept as a read-only record.")),
         Transition("apply", (Status.OPEN,), None, ("applicant_with_organisation",),
-                   label=N_("Apply"), when=_window_open),
+                   label=N_("Apply"), when=_window_open,
+                   unless=N_("The round's deadline has passed: no new application can be "
+                             "started.")),
     ),
     prepare=lambda session, round_: services.load_config(session, round_),
 ))

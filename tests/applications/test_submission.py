@@ -333,3 +333,19 @@ def test_apply_refused_when_round_not_open(client, session):
     response = client.post_form(f"/rounds/{rnd.id}/apply", {"track_id": track.id, "title": "x"})
     assert response.status_code == 404
     assert session.execute(select(func.count()).select_from(Application)).scalar_one() == 0
+
+
+def test_a_draft_after_the_round_closed_is_refused_in_words(client, session):
+    """The draft's state allows editing; the round's does not: the refusal says so, rather
+    than blaming the draft's status."""
+    rnd, user, app = setup(session)
+    rnd.status = "closed"
+    session.commit()
+    client.login(user.username)
+    refused = client.get(f"/applications/{app.id}/edit", follow_redirects=False)
+    assert refused.status_code == 303  # to the application, saying why
+    page = client.get(refused.headers["location"]).text
+    assert "no longer open for applications" in page and "it is “Draft”" not in page
+    form = af.form_for(af.proposal_data(session, rnd, user, title="截止后修改"))
+    sent = client.post_form(f"/applications/{app.id}/edit", form)
+    assert sent.status_code == 400 and "no longer open for applications" in sent.text

@@ -17,7 +17,7 @@ from grants.awards.models import Award
 from grants.disbursements.services import agreement_of
 from grants.i18n import gettext as _
 from grants.pagination import page_number, paginate
-from grants.permissions import can
+from grants.permissions import can, state_refusal
 from grants.regions import services as regions
 from grants.rounds.models import Round
 from grants.timeutil import format_local, now
@@ -80,8 +80,9 @@ async def edit(request: Request) -> Response:
     if request.method == "GET":  # a bookmark or Back after submitting: say why, not 403
         app, _round = pages.load(request)
         if not can(current_user(request), "application.edit", app):
-            flash(request, _("This application can no longer be edited: it is “%(status)s”.",
-                             status=_(workflow.STATUSES.get(app.status, app.status))), "info")
+            flash(request, state_refusal(current_user(request), "application.edit", app)
+                  or _("This application can no longer be edited: it is “%(status)s”.",
+                       status=_(workflow.STATUSES.get(app.status, app.status))), "info")
             return redirect(path("application_detail", id=app.id))
     app, round_ = pages.load(request, "application.edit")
     session = db(request)
