@@ -80,9 +80,13 @@ async def edit(request: Request) -> Response:
     if request.method == "GET":  # a bookmark or Back after submitting: say why, not 403
         app, _round = pages.load(request)
         if not can(current_user(request), "application.edit", app):
-            flash(request, state_refusal(current_user(request), "application.edit", app)
-                  or _("This application can no longer be edited: it is “%(status)s”.",
-                       status=_(workflow.STATUSES.get(app.status, app.status))), "info")
+            because = _("This application can no longer be edited: it is “%(status)s”.",
+                        status=_(workflow.STATUSES.get(app.status, app.status)))
+            if app.status in (workflow.Status.DRAFT, workflow.Status.RETURNED):
+                # the round, not the application's state, forbids it (after the deadline)
+                because = state_refusal(current_user(request), "application.edit",
+                                        app) or because
+            flash(request, because, "info")
             return redirect(path("application_detail", id=app.id))
     app, round_ = pages.load(request, "application.edit")
     session = db(request)
