@@ -8,6 +8,8 @@ step is needed. The current locale is a context variable set per request.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -96,3 +98,18 @@ class Msgid(str):
     notices: grants.notifications.services.notify)."""
 
     __slots__ = ()
+
+
+@contextmanager
+def using_locale(locale: str | None) -> Iterator[None]:
+    """Translate in `locale` inside the block (a recipient's language); None, or a locale not
+    offered, is the platform's own (DEFAULT_LOCALE setting)."""
+    from grants.settings import get_settings
+
+    token = current_locale.set(normalise_locale(locale) or
+                               normalise_locale(get_settings().default_locale) or
+                               DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)

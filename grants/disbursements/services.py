@@ -25,8 +25,8 @@ from grants.disbursements.workflow import OPEN_TRANCHES
 from grants.funds import services as funds
 from grants.funds.models import Fund, FundEntry
 from grants.i18n import gettext as _
+from grants.i18n import using_locale
 from grants.money import format_yuan
-from grants.notifications.services import using_locale
 from grants.rounds.choices import TRANCHE_CONDITION_LABELS
 from grants.rounds.models import Round
 from grants.timeutil import local, today
@@ -119,6 +119,12 @@ def _replace_tranches(session: Session, agreement: Agreement, rows: list[dict[st
     session.flush()
 
 
+def _confirmed_on(session: Session, agreement: Agreement) -> date | None:
+    """The day the agreement's award was confirmed: nothing under it can come before."""
+    award = session.get(Award, agreement.award_id)
+    return local(award.confirmed_at).date() if award and award.confirmed_at else None
+
+
 # The order in which the conditions of tranches come true; a dated tranche may sit anywhere.
 CONDITION_ORDER = {"signing": 0, "midterm_passed": 1, "final_accepted": 2}
 
@@ -128,8 +134,7 @@ def _schedule_problems(session: Session, agreement: Agreement,
     """A schedule is paid in order: no tranche on signing after one on the mid-term, and no
     date before the award was confirmed."""
     found: dict[str, str] = {}
-    award = session.get(Award, agreement.award_id)
-    earliest = local(award.confirmed_at).date() if award and award.confirmed_at else None
+    earliest = _confirmed_on(session, agreement)
     latest_stage, latest_label = -1, ""
     for position, row in enumerate(rows, start=1):
         index = row.get("row", position)
@@ -191,13 +196,10 @@ def sign(session: Session, actor: audit.Actor, user: Any, agreement: Agreement, 
         errors["signed_on"] = _("Enter a date like 2027-03-31.")
     elif signed_on > today():
         errors["signed_on"] = _("The date cannot be in the future.")
-    else:
-        award = session.get(Award, agreement.award_id)
-        if award is not None and award.confirmed_at is not None \
-                and signed_on < local(award.confirmed_at).date():
-            errors["signed_on"] = _(
-                "The agreement cannot have been signed before its award was confirmed on "
-                "%(day)s.", day=local(award.confirmed_at).date().isoformat())
+    elif (confirmed := _confirmed_on(session, agreement)) and signed_on < confirmed:
+        errors["signed_on"] = _(
+            "The agreement cannot have been signed before its award was confirmed on "
+            "%(day)s.", day=confirmed.isoformat())
     if not signatories:
         errors["signatories"] = _("This field is required.")
     kind = ""

@@ -187,8 +187,6 @@ def live_scores(session: Session, stage: Stage) -> tuple[list[int], np.ndarray, 
     """(application ids, score, composed?) by the same rule as the results: the stage's
     method, and, when the stage composes its score, the panels weighted with the bonus points
     added; without the bootstrap (for the live pages, asked every few seconds)."""
-    from scoring.compose import compose
-
     app_ids, judge_ids, totals, _points = matrix(session, stage)
     method = str(stage.config.get("aggregation", "mean"))
     if not app_ids or not judge_ids:
@@ -196,11 +194,23 @@ def live_scores(session: Session, stage: Stage) -> tuple[list[int], np.ndarray, 
     parts = _composition(session, stage, app_ids, judge_ids, totals)
     if parts is None:
         return app_ids, aggregate_by(method if method != "bias_model" else "mean", totals), False
-    method = method if method in ("mean", "median", "drop_high_low") else "mean"
+    return app_ids, _composed(parts, _panel_method(method))[0].final, True
+
+
+def _panel_method(method: str) -> str:
+    """The method each panel of a composed score is aggregated by: the stage's, or the mean
+    for the per-judge methods, which cannot be computed panel by panel."""
+    return method if method in ("mean", "median", "drop_high_low") else "mean"
+
+
+def _composed(parts: dict[str, Any], method: str) -> tuple[Any, np.ndarray]:
+    """The composed score (scoring.compose) of a stage's parts, and the fixed bonus in it:
+    筹资加分, 特别加分 and the public vote's weighted share."""
+    from scoring.compose import compose
+
     bonus = parts["funding"] + parts["special"] + parts["vote_weight"] * parts["votes"]
-    composed = compose(parts["expert"], parts["public"], bonus, parts["weight"], method,
-                       1.0 - parts["vote_weight"])
-    return app_ids, composed.final, True
+    return compose(parts["expert"], parts["public"], bonus, parts["weight"], method,
+                   1.0 - parts["vote_weight"]), bonus
 
 
 def compute(session: Session, stage: Stage, seed: int = 0) -> dict[str, Any]:
@@ -258,9 +268,15 @@ def _finish(session: Session, out: dict[str, Any], app_ids: list[int], judge_ids
     # sheets leaves no gap), equal scores sharing a rank and marked tied; the order between
     # them, and so who passes, follows the tie-break chain (recorded in "ties").
     rounded = np.round(scores, 6)
-    ranked = [i for i in range(len(app_ids)) if i not in short and not np.isnan(rounded[i])]
-    shown = {i: 1 + sum(1 for j in ranked if rounded[j] > rounded[i]) for i in ranked}
-    tied = {i for i in ranked if any(j != i and rounded[j] == rounded[i] for j in ranked)}
+    ranked = np.array([i for i in range(len(app_ids))
+                       if i not in short and not np.isnan(rounded[i])], dtype=np.int64)
+    ascending = np.sort(rounded[ranked])
+    # 1 + how many ranked applications scored strictly higher; tied when another has the same
+    above = len(ranked) - np.searchsorted(ascending, rounded[ranked], side="right")
+    same = (np.searchsorted(ascending, rounded[ranked], side="right")
+            - np.searchsorted(ascending, rounded[ranked], side="left"))
+    shown = {int(i): int(a) + 1 for i, a in zip(ranked, above, strict=True)}
+    tied = {int(i) for i, n in zip(ranked, same, strict=True) if n > 1}
     for i, app_id in enumerate(app_ids):
         row = {"id": app_id, "score": _num(scores[i]), "position": int(ranking.position[i]),
                "display_rank": shown.get(i, int(ranking.display_rank[i])), "tied": i in tied,
@@ -310,12 +326,10 @@ def _compute_composed(session: Session, stage: Stage, app_ids: list[int], judge_
     plus 筹资加分 and 特别加分; the bootstrap resamples both panels with the bonus fixed."""
     from scoring.compose import compose, composed_probability
 
-    method = out["method"] if out["method"] in ("mean", "median", "drop_high_low") else "mean"
-    vote_weight = parts["vote_weight"]
-    bonus = parts["funding"] + parts["special"] + vote_weight * parts["votes"]
-    weight = parts["weight"]
+    method = _panel_method(out["method"])
+    vote_weight, weight = parts["vote_weight"], parts["weight"]
     share = 1.0 - vote_weight
-    result = compose(parts["expert"], parts["public"], bonus, weight, method, share)
+    result, bonus = _composed(parts, method)
     scores = result.final
     ranking = rank.rank(scores, seed=out["seed"])
     keep = _rankable(totals, min_sheets(stage))

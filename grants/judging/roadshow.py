@@ -161,14 +161,21 @@ def snapshot(session: Session, stage: Stage, user_id: int | None = None,
         sheet = sheets.get(mine.id)
         out["sheet"] = sheet.id if sheet else None
         out["sheet_status"] = sheet.status if sheet else None
+    scores = (results.live_scores(session, stage)  # once, for the result and the ranking
+              if state.show_result or state.show_ranking else None)
     if organiser or state.show_result:
-        out["result"] = project_result(session, stage, app.id) if state.show_result else None
+        out["result"] = (project_result(session, stage, app.id, scores)
+                         if state.show_result else None)
     if state.show_ranking:
-        out["ranking"] = running_ranking(session, stage)
+        out["ranking"] = running_ranking(session, stage, scores)
     return out
 
 
-def project_result(session: Session, stage: Stage, application_id: int) -> dict[str, Any]:
+LiveScores = tuple[list[int], np.ndarray, bool]
+
+
+def project_result(session: Session, stage: Stage, application_id: int,
+                   scores: LiveScores | None = None) -> dict[str, Any]:
     """The project's score by the stage's method; with drop-high-low, which two were dropped."""
     totals = sorted(float(t) for t in session.execute(select(ScoreSheet.total).where(
         ScoreSheet.stage_id == stage.id, ScoreSheet.application_id == application_id,
@@ -176,8 +183,8 @@ def project_result(session: Session, stage: Stage, application_id: int) -> dict[
     method = str(stage.config.get("aggregation", "mean"))
     if not totals:
         return {"score": None, "method": method, "totals": []}
-    app_ids, scores, composed = results.live_scores(session, stage)
-    score = float(scores[app_ids.index(application_id)]) if application_id in app_ids else \
+    app_ids, by_app, composed = scores or results.live_scores(session, stage)
+    score = float(by_app[app_ids.index(application_id)]) if application_id in app_ids else \
         float(results.aggregate_by(method if method != "bias_model" else "mean",
                                    np.array([totals]))[0])
     out: dict[str, Any] = {"score": round(score, 2), "method": method, "totals": totals,
@@ -187,10 +194,11 @@ def project_result(session: Session, stage: Stage, application_id: int) -> dict[
     return out
 
 
-def running_ranking(session: Session, stage: Stage) -> list[dict[str, Any]]:
+def running_ranking(session: Session, stage: Stage,
+                    scores: LiveScores | None = None) -> list[dict[str, Any]]:
     """The projects scored so far, ranked by the same score as the stage's results (composed
     with the public judges' weight and bonus points, when the stage says so)."""
-    app_ids, all_scores, _composed = results.live_scores(session, stage)
+    app_ids, all_scores, _composed = scores or results.live_scores(session, stage)
     scored = [i for i in range(len(app_ids)) if not np.isnan(all_scores[i])]
     if not scored:
         return []

@@ -6,8 +6,7 @@ Messages are English msgids translated into each recipient's locale when they ar
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -18,6 +17,7 @@ from sqlmodel import Session
 
 from grants import i18n
 from grants.accounts.models import User
+from grants.i18n import using_locale
 from grants.notifications.models import Notice, OutboxMessage
 from grants.regions import scope
 from grants.settings import Settings, get_settings
@@ -25,16 +25,6 @@ from grants.timeutil import now
 
 MAX_ATTEMPTS = 5
 
-
-@contextmanager
-def using_locale(locale: str | None) -> Iterator[None]:
-    token = i18n.current_locale.set(i18n.normalise_locale(locale) or
-                                    i18n.normalise_locale(get_settings().default_locale) or
-                                    i18n.DEFAULT_LOCALE)
-    try:
-        yield
-    finally:
-        i18n.current_locale.reset(token)
 
 
 def notify(session: Session, users: Iterable[User], *, title: str, body: str,

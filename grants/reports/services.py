@@ -22,7 +22,7 @@ from grants.disbursements import services as money
 from grants.disbursements.models import Agreement
 from grants.disbursements.workflow import AGREEMENT_STATUSES
 from grants.i18n import gettext as _
-from grants.notifications.services import using_locale
+from grants.i18n import using_locale
 from grants.reports import forms
 from grants.reports.models import Evaluation, Report, RoundEvaluator
 from grants.reports.workflow import GRADE_FLOORS, GRADES, KINDS, RUBRIC

@@ -457,7 +457,7 @@ def _said(refusal, user, action, obj, page: str) -> bool:
     """Whether the page says the state refusal (in English, the client's language)."""
     from html import escape
 
-    from grants.notifications.services import using_locale
+    from grants.i18n import using_locale
 
     with using_locale("en"):
         words = refusal(user, action, obj)
